@@ -1,0 +1,22 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceSchemas } from '@signalbox/contracts';
+import { type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
+
+import type { Env } from './config/env.schema';
+import { migrations } from './database/migrations';
+
+@Module({})
+export class AppModule {
+  static register(env: Env, identity: ServiceIdentity): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ServiceKitModule.forRoot({
+          identity,
+          env,
+          database: { schema: ServiceSchemas['compute-runtime'], entities: [], migrations, env },
+        }),
+      ],
+    };
+  }
+}

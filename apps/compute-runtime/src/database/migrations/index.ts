@@ -1,0 +1,5 @@
+/**
+ * Checked-in migrations of this service's schema, in order. Add new ones as
+ * `<epochMs>-<name>.ts` beside this file and list them here (docs/development.md).
+ */
+export const migrations = [];

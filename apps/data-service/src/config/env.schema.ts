@@ -1,0 +1,67 @@
+import { type AuthSettings, DEVELOPMENT_JWT_SECRET, type JwtAlgorithm } from '@signalbox/auth';
+import { DefaultPorts } from '@signalbox/contracts';
+import { commonEnvProperties, ConfigError, databaseEnvProperties, loadEnvOrExit } from '@signalbox/service-kit';
+import { type Static, Type } from '@sinclair/typebox';
+
+const ALGORITHMS = 'HS256|HS384|HS512|RS256|RS384|RS512|ES256|ES384|ES512';
+
+/** Every setting of data-service. The only file that reads process.env. */
+export const EnvSchema = Type.Object({
+  ...commonEnvProperties(DefaultPorts['data-service']),
+  ...databaseEnvProperties(),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  JWT_JWKS_URI: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
+  JWT_ALGORITHMS: Type.Optional(Type.String({ pattern: `^(${ALGORITHMS})(,(${ALGORITHMS}))*$` })),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  SYSTEM_STATUS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 2000 }),
+});
+export type Env = Static<typeof EnvSchema>;
+
+export interface ResolvedAuth {
+  readonly settings: AuthSettings;
+  readonly usingDevelopmentSecret: boolean;
+}
+
+/** JWT settings with the rules that span several keys. Throws a ConfigError naming the keys. */
+export function resolveAuth(env: Env): ResolvedAuth {
+  const { JWT_SECRET: secret, JWT_JWKS_URI: jwksUri } = env;
+  if (secret && jwksUri) throw new ConfigError(['set only one of JWT_SECRET and JWT_JWKS_URI']);
+  if (env.NODE_ENV === 'production') {
+    if (!secret && !jwksUri) throw new ConfigError(['JWT_SECRET or JWT_JWKS_URI is required when NODE_ENV=production']);
+    if (secret && secret.length < 32)
+      throw new ConfigError(['JWT_SECRET must be at least 32 characters when NODE_ENV=production']);
+    if (secret === DEVELOPMENT_JWT_SECRET)
+      throw new ConfigError(['JWT_SECRET must not be the development secret in production']);
+  }
+  const symmetric = !jwksUri;
+  const algorithms = (env.JWT_ALGORITHMS?.split(',') ?? (symmetric ? ['HS256'] : ['RS256', 'ES256'])) as JwtAlgorithm[];
+  const mismatched = algorithms.filter((algorithm) => algorithm.startsWith('HS') !== symmetric);
+  if (mismatched.length > 0) {
+    throw new ConfigError([
+      `JWT_ALGORITHMS ${mismatched.join(',')} cannot be used with ${symmetric ? 'JWT_SECRET (HS* only)' : 'JWT_JWKS_URI (RS*/ES* only)'}`,
+    ]);
+  }
+  return {
+    settings: {
+      ...(jwksUri ? { jwksUri } : { secret: secret ?? DEVELOPMENT_JWT_SECRET }),
+      algorithms,
+      ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
+      ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
+    },
+    usingDevelopmentSecret: !secret && !jwksUri,
+  };
+}
+
+export function loadEnv(): { env: Env; auth: ResolvedAuth } {
+  const env = loadEnvOrExit(EnvSchema, process.env);
+  try {
+    return { env, auth: resolveAuth(env) };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ClientProxy } from '@nestjs/microservices';
+import {
+  type ServiceName,
+  ServiceNames,
+  type ServiceStatus,
+  Subjects,
+  type SystemStatusRequest,
+  type SystemStatusResponse,
+  type UnreachableService,
+} from '@signalbox/contracts';
+import { ServiceStatusService } from '@signalbox/service-kit';
+import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
+
+import { NATS_RPC, SYSTEM_STATUS_TIMEOUT_MS } from './system.constants';
+
+/** Asks every other service over NATS request-reply for its name, version and readiness. */
+@Injectable()
+export class SystemStatusService {
+  constructor(
+    @Inject(NATS_RPC) private readonly rpc: ClientProxy,
+    @Inject(SYSTEM_STATUS_TIMEOUT_MS) private readonly timeoutMs: number,
+    private readonly self: ServiceStatusService,
+  ) {}
+
+  async collect(): Promise<SystemStatusResponse> {
+    const others = ServiceNames.filter((name) => name !== 'data-service');
+    const services = await Promise.all([this.self.current(), ...others.map((name) => this.ask(name))]);
+    return { ready: services.every((service) => service.ready), services };
+  }
+
+  private async ask(name: ServiceName): Promise<ServiceStatus | UnreachableService> {
+    const request: SystemStatusRequest = { requestedAt: new Date().toISOString() };
+    try {
+      return await firstValueFrom(
+        this.rpc
+          .send<ServiceStatus, SystemStatusRequest>(Subjects.systemStatus(name), request)
+          .pipe(timeout(this.timeoutMs)),
+      );
+    } catch (error) {
+      const reason = error instanceof TimeoutError ? `no answer within ${this.timeoutMs} ms` : describe(error);
+      return { name, ready: false, error: reason };
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error && 'message' in error) return String(error.message);
+  return String(error);
+}

@@ -1,0 +1,12 @@
+import { DefaultPorts } from '@signalbox/contracts';
+import { commonEnvProperties, databaseEnvProperties, loadEnvOrExit } from '@signalbox/service-kit';
+import { type Static, Type } from '@sinclair/typebox';
+
+/** Every setting of webhook-gateway. The only file that reads process.env. */
+export const EnvSchema = Type.Object({
+  ...databaseEnvProperties(),
+  ...commonEnvProperties(DefaultPorts['webhook-gateway']),
+});
+export type Env = Static<typeof EnvSchema>;
+
+export const loadEnv = (): Env => loadEnvOrExit(EnvSchema, process.env);

@@ -1,0 +1,2 @@
+require('reflect-metadata');
+process.env.TZ = 'UTC';

@@ -1,0 +1,92 @@
+import type { ServiceName } from './services';
+
+/**
+ * NATS wire contracts: subjects, streams, durable consumers and KV buckets.
+ * A subject string appears nowhere else in the code.
+ *
+ * Never rename a value: add a v2 and migrate consumers.
+ */
+export const Subjects = {
+  /** Core request-reply: "who are you and are you ready?" Answered by every service (queue group = service name). */
+  systemStatus: (service: ServiceName) => `system.v1.status.${service}`,
+  /** Public record-event contract: `records.<workspace>.<recordSlug>.<event>`. */
+  recordEvent: (workspace: string, recordSlug: string, event: string) => `records.${workspace}.${recordSlug}.${event}`,
+  /** Durable execution request for one run. */
+  execRequest: (workspace: string, functionId: string) => `exec.${workspace}.${functionId}`,
+  /** Lifecycle events that feed outbound webhooks. */
+  platformEvent: (workspace: string, event: string) => `events.${workspace}.${event}`,
+  /** One outbound webhook delivery. */
+  delivery: (workspace: string, subscriptionId: string) => `deliveries.${workspace}.${subscriptionId}`,
+} as const;
+
+export type StreamStorage = 'file' | 'memory';
+export type StreamRetention = 'limits' | 'workqueue';
+
+export interface StreamSpec {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  readonly retention: StreamRetention;
+  readonly description: string;
+}
+
+/** JetStream streams. Declared idempotently at every service start. */
+export const Streams = {
+  recordEvents: {
+    name: 'RECORD_EVENTS',
+    subjects: ['records.>'],
+    retention: 'limits',
+    description: 'Record events published by users\u2019 services (the public contract).',
+  },
+  executions: {
+    name: 'EXECUTIONS',
+    subjects: ['exec.>'],
+    retention: 'workqueue',
+    description: 'Durable execution requests; one message per run, Nats-Msg-Id = runId.',
+  },
+  platformEvents: {
+    name: 'PLATFORM_EVENTS',
+    subjects: ['events.>'],
+    retention: 'limits',
+    description: 'function.completed, function.failed, trigger.fired: the feed of outbound webhooks.',
+  },
+  deliveries: {
+    name: 'DELIVERIES',
+    subjects: ['deliveries.>'],
+    retention: 'workqueue',
+    description: 'Outbound webhook deliveries with durable retry backoff.',
+  },
+} as const satisfies Record<string, StreamSpec>;
+
+export interface ConsumerSpec {
+  readonly stream: string;
+  readonly durable: string;
+  /** The service that owns (declares and pulls from) this consumer. */
+  readonly owner: ServiceName;
+  readonly filterSubject?: string;
+}
+
+/** Durable pull consumers, one per concern, shared by all replicas of the owning service. */
+export const Consumers = {
+  recordRouter: { stream: Streams.recordEvents.name, durable: 'event-router', owner: 'event-router' },
+  runtimeExecutions: {
+    stream: Streams.executions.name,
+    durable: 'compute-runtime',
+    owner: 'compute-runtime',
+  },
+  gatewayPlatformEvents: {
+    stream: Streams.platformEvents.name,
+    durable: 'webhook-gateway-events',
+    owner: 'webhook-gateway',
+  },
+  gatewayDeliveries: {
+    stream: Streams.deliveries.name,
+    durable: 'webhook-gateway-deliveries',
+    owner: 'webhook-gateway',
+  },
+} as const satisfies Record<string, ConsumerSpec>;
+
+/** JetStream key-value buckets. */
+export const KvBuckets = {
+  /** Trigger configuration for the execution plane: written by data-service after commit, watched by the others. */
+  triggers: { bucket: 'triggers', history: 1 },
+} as const;

@@ -1,0 +1,2 @@
+export * from './nats.client';
+export * from './topology';

@@ -1,0 +1,129 @@
+import { jetstream, type JetStreamClient, jetstreamManager, type PubAck } from '@nats-io/jetstream';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { ServiceName } from '@signalbox/contracts';
+
+import { declareTopology, type TopologySettings } from './topology';
+
+export interface NatsSettings extends TopologySettings {
+  readonly servers: readonly string[];
+  readonly service: ServiceName;
+  readonly instanceId: string;
+}
+
+export interface MessagingLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface PublishOptions {
+  /** Sets `Nats-Msg-Id`: JetStream drops a second message with the same id within the de-dup window. */
+  readonly msgID?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The service's JetStream connection. `start()` never blocks and never gives up: it connects with
+ * reconnect/backoff, declares the topology, and re-declares it after every reconnect (a restarted
+ * server may have lost it). Readiness is "connected and topology declared".
+ */
+export class NatsClient {
+  private nc: NatsConnection | null = null;
+  private js: JetStreamClient | null = null;
+  private connected = false;
+  private topologyDeclared = false;
+  private lastError = 'not connected yet';
+  private stopping = false;
+
+  constructor(
+    private readonly settings: NatsSettings,
+    private readonly logger: MessagingLogger,
+  ) {}
+
+  start(): void {
+    void this.connectLoop();
+  }
+
+  /** Readiness: rejects with the reason when NATS is not usable. */
+  async check(): Promise<void> {
+    if (!this.nc || !this.connected) throw new Error(this.lastError);
+    if (!this.topologyDeclared) throw new Error(`JetStream topology not declared: ${this.lastError}`);
+    await this.nc.flush();
+  }
+
+  get connection(): NatsConnection {
+    if (!this.nc) throw new Error('NATS is not connected');
+    return this.nc;
+  }
+
+  async publish<T>(subject: string, payload: T, options: PublishOptions = {}): Promise<PubAck> {
+    if (!this.js) throw new Error('NATS is not connected');
+    const h = natsHeaders();
+    for (const [key, value] of Object.entries(options.headers ?? {})) h.set(key, value);
+    return this.js.publish(subject, JSON.stringify(payload), { msgID: options.msgID, headers: h });
+  }
+
+  /** Graceful stop: flush what was published, stop subscriptions, close. */
+  async drain(): Promise<void> {
+    this.stopping = true;
+    const nc = this.nc;
+    if (nc && !nc.isClosed()) {
+      await nc.drain().catch((error: unknown) => this.logger.warn(`NATS drain failed: ${String(error)}`));
+    }
+  }
+
+  private async connectLoop(): Promise<void> {
+    const nc = await connect({
+      servers: [...this.settings.servers],
+      name: `${this.settings.service}:${this.settings.instanceId}`,
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+      reconnectJitter: 500,
+      pingInterval: 10_000,
+    });
+    if (this.stopping) {
+      await nc.close();
+      return;
+    }
+    this.nc = nc;
+    this.js = jetstream(nc);
+    this.connected = true;
+    this.logger.info(`connected to NATS at ${nc.getServer()}`);
+    void this.watchStatus(nc);
+    await this.declareWithRetry(nc);
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') {
+        this.connected = false;
+        this.lastError = `disconnected from NATS (${status.server})`;
+        this.logger.warn(this.lastError);
+      } else if (status.type === 'reconnect') {
+        this.connected = true;
+        this.logger.info(`reconnected to NATS at ${status.server}`);
+        this.topologyDeclared = false;
+        void this.declareWithRetry(nc);
+      }
+    }
+  }
+
+  private async declareWithRetry(nc: NatsConnection): Promise<void> {
+    for (let attempt = 1; !this.stopping && !nc.isClosed(); attempt++) {
+      try {
+        const jsm = await jetstreamManager(nc);
+        await declareTopology(nc, jsm, this.settings.service, this.settings);
+        this.topologyDeclared = true;
+        return;
+      } catch (error) {
+        this.lastError = String(error instanceof Error ? error.message : error);
+        this.logger.warn(`declaring JetStream topology failed (attempt ${attempt}): ${this.lastError}`);
+        await sleep(Math.min(500 * 2 ** attempt, 10_000));
+      }
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

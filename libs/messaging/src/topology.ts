@@ -1,0 +1,107 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import {
+  Consumers,
+  type ConsumerSpec,
+  KvBuckets,
+  type ServiceName,
+  Streams,
+  type StreamSpec,
+} from '@signalbox/contracts';
+
+export interface TopologySettings {
+  /** Replicas of every stream and bucket: 1 on one server, 3 on a cluster. */
+  readonly replicas: number;
+  /** JetStream de-duplication window for `Nats-Msg-Id`. */
+  readonly duplicateWindowMs: number;
+  /** How long record events are kept (they can be replayed within this window). */
+  readonly recordEventsMaxAgeMs: number;
+}
+
+const nanos = (ms: number): number => ms * 1_000_000;
+
+export function streamConfig(spec: StreamSpec, settings: TopologySettings): Partial<StreamConfig> & { name: string } {
+  return {
+    name: spec.name,
+    subjects: [...spec.subjects],
+    description: spec.description,
+    retention: spec.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    num_replicas: settings.replicas,
+    duplicate_window: nanos(settings.duplicateWindowMs),
+    max_age: spec.name === Streams.recordEvents.name ? nanos(settings.recordEventsMaxAgeMs) : 0,
+  };
+}
+
+/** Creates the stream, or brings an existing one to the declared config. Safe when replicas race. */
+export async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+): Promise<void> {
+  const existing = await jsm.streams.info(config.name).catch((error: unknown) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
+  if (!existing) {
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (error) {
+      // Another replica created it between our look-up and our add: fall through to the update check.
+      if (!/already in use/i.test(String(error))) throw error;
+    }
+  }
+  const current = existing?.config ?? (await jsm.streams.info(config.name)).config;
+  const drifted = (Object.keys(config) as Array<keyof StreamConfig>).some(
+    (key) => JSON.stringify(current[key]) !== JSON.stringify(config[key]),
+  );
+  if (drifted) {
+    // retention and storage cannot change on a live stream; the server refuses and says so.
+    await jsm.streams.update(config.name, { ...current, ...config });
+  }
+}
+
+export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+  await jsm.consumers.add(spec.stream, {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ...(spec.filterSubject ? { filter_subject: spec.filterSubject } : {}),
+  });
+}
+
+/**
+ * Declares every stream and bucket of the contracts library and the durable consumers that this
+ * service owns. Idempotent: every replica runs it at start and after every reconnect.
+ */
+export async function declareTopology(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  service: ServiceName,
+  settings: TopologySettings,
+): Promise<void> {
+  for (const spec of Object.values(Streams)) {
+    await ensureStream(jsm, streamConfig(spec, settings));
+  }
+  for (const spec of Object.values(Consumers).filter((c) => c.owner === service)) {
+    await ensureConsumer(jsm, spec);
+  }
+  const kvm = new Kvm(nc);
+  for (const { bucket, history } of Object.values(KvBuckets)) {
+    await kvm.create(bucket, { history, replicas: settings.replicas, storage: StorageType.File });
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return /not found/i.test(String(error));
+}

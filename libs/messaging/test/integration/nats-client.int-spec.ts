@@ -1,0 +1,100 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import { Consumers, Streams, Subjects } from '@signalbox/contracts';
+import { NatsServerProcess, waitFor } from '@signalbox/testing';
+
+import { declareTopology, NatsClient, type NatsSettings } from '../../src';
+
+const quietLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+const settings = (url: string): NatsSettings => ({
+  servers: [url],
+  service: 'event-router',
+  instanceId: 'int-spec',
+  replicas: 1,
+  duplicateWindowMs: 60_000,
+  recordEventsMaxAgeMs: 3_600_000,
+});
+
+describe(NatsClient.name, () => {
+  let server: NatsServerProcess;
+  const clients: NatsClient[] = [];
+  const client = (url: string) => {
+    const created = new NatsClient(settings(url), quietLogger);
+    clients.push(created);
+    return created;
+  };
+
+  beforeEach(async () => {
+    server = await NatsServerProcess.create();
+  });
+
+  afterEach(async () => {
+    await server.start().catch(() => undefined);
+    await Promise.all(clients.splice(0).map((created) => created.drain()));
+    await server.dispose();
+  });
+
+  it('waits for NATS, declares the topology, and recovers after a server restart', async () => {
+    const sut = client(server.url);
+    sut.start();
+    await expect(sut.check()).rejects.toThrow('not connected yet');
+
+    await server.start();
+    await waitFor(() => sut.check().then(() => true), 15_000, 'NATS ready');
+
+    const nc = await connect({ servers: server.url });
+    const jsm = await jetstreamManager(nc);
+    const streams = (await jsm.streams.names().next()).sort();
+    expect(streams).toEqual([...Object.values(Streams).map((stream) => stream.name), 'KV_triggers'].sort());
+    const records = await jsm.streams.info(Streams.recordEvents.name);
+    expect(records.config.subjects).toEqual(['records.>']);
+    expect(records.config.duplicate_window).toBe(60_000 * 1_000_000);
+    const consumer = await jsm.consumers.info(Consumers.recordRouter.stream, Consumers.recordRouter.durable);
+    expect(consumer.config.durable_name).toBe('event-router');
+    await expect(new Kvm(nc).open('triggers').then((kv) => kv.status())).resolves.toMatchObject({ bucket: 'triggers' });
+    await nc.close();
+
+    await server.stop();
+    await waitFor(
+      () =>
+        sut.check().then(
+          () => undefined,
+          () => true,
+        ),
+      10_000,
+      'not ready while NATS is down',
+    );
+    await server.start();
+    await waitFor(() => sut.check().then(() => true), 20_000, 'ready again after restart');
+  });
+
+  it('de-duplicates publishes that carry the same Nats-Msg-Id', async () => {
+    await server.start();
+    const sut = client(server.url);
+    sut.start();
+    await waitFor(() => sut.check().then(() => true), 15_000, 'NATS ready');
+
+    const subject = Subjects.recordEvent('acme', 'orders', 'record_created');
+    const first = await sut.publish(subject, { eventId: 'evt-1' }, { msgID: 'evt-1' });
+    const again = await sut.publish(subject, { eventId: 'evt-1' }, { msgID: 'evt-1' });
+
+    expect(first.duplicate).toBe(false);
+    expect(again.duplicate).toBe(true);
+    expect(again.seq).toBe(first.seq);
+  });
+
+  it('lets replicas declare the topology concurrently', async () => {
+    await server.start();
+    const connections = await Promise.all([1, 2, 3].map(() => connect({ servers: server.url })));
+    await Promise.all(
+      connections.map(async (nc) =>
+        declareTopology(nc, await jetstreamManager(nc), 'compute-runtime', settings(server.url)),
+      ),
+    );
+    const jsm = await jetstreamManager(connections[0]);
+    expect((await jsm.streams.info(Streams.executions.name)).config.retention).toBe('workqueue');
+    await Promise.all(connections.map((nc) => nc.close()));
+  });
+});

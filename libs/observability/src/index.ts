@@ -1,0 +1,3 @@
+export * from './health.registry';
+export * from './logger.options';
+export * from './metrics.service';

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+import type { Params } from 'nestjs-pino';
+
+export interface LoggerSettings {
+  readonly service: string;
+  readonly version: string;
+  readonly instanceId: string;
+  readonly level: string;
+}
+
+/** Header that carries the request/trace id in and out. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `x-request-id` when it is a sane token, a fresh UUID otherwise. */
+export function requestId(req: IncomingMessage): string {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  return typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** Paths that are polled by probes and scrapers: not worth a log line each. */
+const QUIET_PATHS = ['/health/', '/metrics'];
+
+/** Credentials and secrets never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+/** pino JSON logs, one line per request, each with the request id (echoed back in `x-request-id`). */
+export function loggerParams(settings: LoggerSettings): Params {
+  return {
+    pinoHttp: {
+      level: settings.level,
+      base: { service: settings.service, version: settings.version, instance: settings.instanceId },
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Fastify assigns the id (see requestId) and pino-http reuses it; this covers requests Fastify did not see.
+      genReqId: (req: IncomingMessage) => requestId(req),
+      // Under Nest's middleware layer req.url may be rewritten; originalUrl is the path the client asked for.
+      autoLogging: {
+        ignore: (req) => {
+          const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+          return QUIET_PATHS.some((path) => url.startsWith(path));
+        },
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import {
+  createTestDatabase,
+  DelayedTcpProxy,
+  queryDatabase,
+  TEST_POSTGRES_URL,
+  type TestDatabase,
+  waitFor,
+} from '@signalbox/testing';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+import { Database, type DatabaseSettings } from '../../src';
+
+/** A migration that would fail (duplicate key) if two replicas ever ran it twice. */
+class CreateWidgets1763800000000 implements MigrationInterface {
+  name = 'CreateWidgets1763800000000';
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('CREATE TABLE "inventory"."widgets" (id int PRIMARY KEY)');
+    await runner.query('SELECT pg_sleep(0.3)');
+    await runner.query('INSERT INTO "inventory"."widgets" (id) VALUES (1)');
+  }
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP TABLE "inventory"."widgets"');
+  }
+}
+
+const quietLogger = { info: () => undefined, warn: () => undefined };
+
+const settings = (url: string): DatabaseSettings => ({
+  url,
+  schema: 'inventory',
+  poolMax: 2,
+  applicationName: 'persistence-int-spec',
+  entities: [],
+  migrations: [CreateWidgets1763800000000],
+});
+
+describe(Database.name, () => {
+  let db: TestDatabase;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  it('runs each migration exactly once when replicas start at the same time', async () => {
+    const replicas = [1, 2, 3].map(() => new Database(settings(db.url), quietLogger));
+
+    await Promise.all(replicas.map((replica) => replica.whenReady()));
+
+    const applied = await queryDatabase(db.url, 'SELECT name FROM "inventory"."migrations"');
+    expect(applied).toEqual([{ name: 'CreateWidgets1763800000000' }]);
+    expect(await queryDatabase(db.url, 'SELECT id FROM "inventory"."widgets"')).toEqual([{ id: 1 }]);
+    for (const replica of replicas) await expect(replica.check()).resolves.toBeUndefined();
+    await Promise.all(replicas.map((replica) => replica.close()));
+  });
+
+  it('keeps trying while Postgres is unreachable and becomes ready by itself when it comes back', async () => {
+    const target = new URL(TEST_POSTGRES_URL);
+    const proxy = await DelayedTcpProxy.create({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    const sut = new Database(settings(viaProxy.toString()), quietLogger);
+
+    sut.start();
+    await new Promise((done) => setTimeout(done, 600));
+    await expect(sut.check()).rejects.toThrow(/ECONNREFUSED|connect/);
+
+    await proxy.open();
+    await waitFor(() => sut.check().then(() => true), 15_000, 'database ready');
+    expect(await queryDatabase(db.url, 'SELECT count(*)::int AS n FROM "inventory"."widgets"')).toEqual([{ n: 1 }]);
+
+    await sut.close();
+    await proxy.close();
+  });
+});

@@ -1,0 +1,106 @@
+import { hostname } from 'node:os';
+
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { MetricsService, REQUEST_ID_HEADER, requestId } from '@signalbox/observability';
+import { Logger } from 'nestjs-pino';
+
+import type { CommonEnv } from './config/env';
+import type { ServiceIdentity } from './health/service-identity';
+import { ErrorEnvelopeFilter } from './http/error.filter';
+
+export const defaultInstanceId = () => `${hostname()}-${process.pid}`;
+
+/**
+ * Creates and starts one service: Fastify HTTP server, the NATS request-reply transport (queue group
+ * = service name), the error envelope, request metrics, and SIGTERM/SIGINT handling that stops
+ * taking work, lets in-flight work finish, drains NATS, closes the pool and exits 0.
+ */
+export async function runService(
+  module: DynamicModule,
+  identity: ServiceIdentity,
+  env: CommonEnv,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: env.HTTP_BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    requestIdHeader: false,
+    genReqId: requestId,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.useGlobalFilters(new ErrorEnvelopeFilter());
+
+  const metrics = app.get(MetricsService);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.httpRequestDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  app.connectMicroservice<MicroserviceOptions>(
+    {
+      transport: Transport.NATS,
+      options: {
+        servers: env.NATS_URL.split(','),
+        queue: identity.name,
+        name: `${identity.name}:${identity.instanceId}:rpc`,
+        waitOnFirstConnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+      },
+    },
+    { inheritAppConfig: true },
+  );
+
+  await app.listen({ port: env.PORT, host: env.HOST });
+  // NATS may be down: the request-reply transport connects (and reconnects) on its own, never blocking start.
+  app
+    .startAllMicroservices()
+    .catch((error: unknown) => logger.error(`NATS request-reply transport failed: ${String(error)}`));
+  logger.log(`${identity.name} ${identity.version} listening on ${env.HOST}:${env.PORT}`);
+
+  installShutdown(app, logger, env.SHUTDOWN_TIMEOUT_MS);
+  return app;
+}
+
+function installShutdown(app: NestFastifyApplication, logger: Logger, timeoutMs: number): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: finishing in-flight work, then draining NATS and closing the pool`);
+    const deadline = setTimeout(() => {
+      logger.error(`shutdown did not finish within ${timeoutMs} ms; exiting`);
+      process.exit(1);
+    }, timeoutMs);
+    deadline.unref();
+    app
+      .close()
+      .then(() => {
+        logger.log('stopped cleanly');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

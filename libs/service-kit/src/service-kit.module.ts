@@ -1,0 +1,132 @@
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  Optional,
+  type Provider,
+} from '@nestjs/common';
+import { NatsClient } from '@signalbox/messaging';
+import { HealthRegistry, loggerParams, MetricsService } from '@signalbox/observability';
+import { Database, type DatabaseSettings } from '@signalbox/persistence';
+import { LoggerModule } from 'nestjs-pino';
+
+import type { CommonEnv, DatabaseEnv } from './config/env';
+import { HealthController } from './health/health.controller';
+import { SERVICE_IDENTITY, type ServiceIdentity } from './health/service-identity';
+import { ServiceStatusService } from './health/service-status.service';
+import { createStatusController } from './health/status.controller';
+
+export interface ServiceKitOptions {
+  readonly identity: ServiceIdentity;
+  readonly env: CommonEnv;
+  /** Services that own tables: their schema, entities and checked-in migrations. */
+  readonly database?: Pick<DatabaseSettings, 'schema' | 'entities' | 'migrations'> & { readonly env: DatabaseEnv };
+}
+
+const natsServers = (url: string) => url.split(',').map((server) => server.trim());
+
+const loggerFor = (context: string) => {
+  const logger = new Logger(context);
+  return {
+    info: (message: string) => logger.log(message),
+    warn: (message: string) => logger.warn(message),
+    error: (message: string) => logger.error(message),
+  };
+};
+
+/**
+ * Starts the connections without waiting for them (a service whose Postgres or NATS is down still
+ * starts, answers not-ready, and becomes ready by itself), and closes them last on shutdown, after
+ * the HTTP server has stopped taking requests and in-flight work has finished.
+ */
+@Injectable()
+class DependencyLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly health: HealthRegistry,
+    private readonly nats: NatsClient,
+    @Optional() @Inject(Database) private readonly database: Database | null,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.database) {
+      const database = this.database;
+      this.health.register('postgres', () => database.check());
+      database.start();
+    }
+    this.health.register('nats', () => this.nats.check());
+    this.nats.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.nats.drain();
+    await this.database?.close();
+  }
+}
+
+/** Everything a Signalbox service has in common: logging, metrics, health, NATS, Postgres, status over NATS. */
+@Module({})
+export class ServiceKitModule {
+  static forRoot(options: ServiceKitOptions): DynamicModule {
+    const { identity, env, database } = options;
+    const providers: Provider[] = [
+      { provide: SERVICE_IDENTITY, useValue: identity },
+      { provide: HealthRegistry, useValue: new HealthRegistry() },
+      { provide: MetricsService, useValue: new MetricsService(identity.name) },
+      {
+        provide: NatsClient,
+        useFactory: () =>
+          new NatsClient(
+            {
+              servers: natsServers(env.NATS_URL),
+              service: identity.name,
+              instanceId: identity.instanceId,
+              replicas: env.NATS_STREAM_REPLICAS,
+              duplicateWindowMs: env.NATS_DUPLICATE_WINDOW_MS,
+              recordEventsMaxAgeMs: env.RECORD_EVENTS_MAX_AGE_MS,
+            },
+            loggerFor('nats'),
+          ),
+      },
+      ServiceStatusService,
+      DependencyLifecycle,
+    ];
+    if (database) {
+      providers.push({
+        provide: Database,
+        useFactory: () =>
+          new Database(
+            {
+              url: database.env.DATABASE_URL,
+              poolMax: database.env.DATABASE_POOL_MAX,
+              schema: database.schema,
+              entities: database.entities,
+              migrations: database.migrations,
+              applicationName: `${identity.name}:${identity.instanceId}`,
+            },
+            loggerFor('postgres'),
+          ),
+      });
+    }
+    return {
+      module: ServiceKitModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot(
+          loggerParams({
+            service: identity.name,
+            version: identity.version,
+            instanceId: identity.instanceId,
+            level: env.LOG_LEVEL,
+          }),
+        ),
+      ],
+      controllers: [HealthController, createStatusController(identity.name)],
+      providers,
+      exports: providers.filter((provider) => provider !== DependencyLifecycle),
+    };
+  }
+}

@@ -1,0 +1,137 @@
+// `npm start`: install if needed, build, make sure Postgres and NATS run, start the five services as
+// separate processes with prefixed logs, wait until all are ready, print where to go. Ctrl-C stops all.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ensureDatabase, ensureDependencies } from './lib/dependencies.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const t0 = Date.now();
+const SERVICES = [
+  { name: 'data-service', port: 3000, color: 36 },
+  { name: 'webhook-gateway', port: 3001, color: 35 },
+  { name: 'scheduler-service', port: 3002, color: 33 },
+  { name: 'event-router', port: 3003, color: 32 },
+  { name: 'compute-runtime', port: 3004, color: 34 },
+];
+const say = (message) => console.log(`\x1b[1m[signalbox]\x1b[0m ${message}`);
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
+  if (result.status !== 0) {
+    console.error(`\n${command} ${args.join(' ')} failed (exit ${result.status})`);
+    process.exit(1);
+  }
+}
+
+if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
+  say('installing dependencies (npm ci)...');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+say('building...');
+run('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static']);
+
+try {
+  await ensureDependencies({ log: say });
+  await ensureDatabase(require('pg'));
+} catch (error) {
+  console.error(`\n${error.message}`);
+  process.exit(1);
+}
+
+const children = [];
+let stopping = false;
+
+function prefix(stream, name, color) {
+  let buffer = '';
+  stream.on('data', (chunk) => {
+    buffer += chunk.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop();
+    for (const line of lines) process.stdout.write(`\x1b[${color}m${name.padEnd(17)}\x1b[0m | ${line}\n`);
+  });
+}
+
+function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping all services (SIGTERM)...');
+  const exits = children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once('exit', r)));
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  const force = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')), 30_000);
+  Promise.all(exits).then(() => {
+    clearTimeout(force);
+    say('all services stopped');
+    process.exit(code);
+  });
+}
+
+for (const service of SERVICES) {
+  const env = {
+    ...process.env,
+    PORT: process.env[`${service.name.toUpperCase().replace(/-/g, '_')}_PORT`] || String(service.port),
+  };
+  const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'apps', service.name, 'dist', 'main.js')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  service.port = Number(env.PORT);
+  prefix(child.stdout, service.name, service.color);
+  prefix(child.stderr, service.name, service.color);
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${service.name} exited unexpectedly (${signal ?? `code ${code}`})`);
+      stopAll(1);
+    }
+  });
+  children.push(child);
+}
+process.once('SIGINT', () => stopAll(0));
+process.once('SIGTERM', () => stopAll(0));
+
+const deadline = Date.now() + 90_000;
+for (const service of SERVICES) {
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${service.port}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (stopping) await new Promise(() => undefined);
+    if (Date.now() > deadline) {
+      say(`${service.name} did not become ready within 90 s (see its log lines above)`);
+      stopAll(1);
+      await new Promise(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const token = spawnSync(
+  process.execPath,
+  [join(root, 'scripts', 'token.mjs'), '--workspace', 'acme', '--permissions', '*'],
+  {
+    cwd: root,
+    encoding: 'utf8',
+    env: process.env,
+  },
+).stdout.trim();
+const api = `http://127.0.0.1:${SERVICES[0].port}`;
+console.log(`
+\x1b[1mSignalbox is up\x1b[0m: all five services ready in ${((Date.now() - t0) / 1000).toFixed(1)} s
+
+${SERVICES.map((s) => `  ${s.name.padEnd(17)} http://127.0.0.1:${s.port}  (/health/ready, /metrics)`).join('\n')}
+
+  Development token (workspace "acme", all permissions, 24 h):
+  ${token}
+
+  Try:
+  curl -s -H "Authorization: Bearer ${token}" ${api}/workspace/acme/api/v1/system/status
+
+  Ctrl-C stops everything.
+`);
