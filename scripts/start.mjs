@@ -18,6 +18,7 @@ const SERVICES = [
   { name: 'event-router', port: 3003, color: 32 },
   { name: 'compute-runtime', port: 3004, color: 34 },
 ];
+const seconds = (ms) => (ms / 1000).toFixed(1);
 const say = (message) => console.log(`\x1b[1m[signalbox]\x1b[0m ${message}`);
 
 function run(command, args) {
@@ -43,6 +44,7 @@ try {
   process.exit(1);
 }
 
+const tBuilt = Date.now();
 const children = [];
 let stopping = false;
 
@@ -123,7 +125,7 @@ const token = spawnSync(
 ).stdout.trim();
 const api = `http://127.0.0.1:${SERVICES[0].port}`;
 console.log(`
-\x1b[1mSignalbox is up\x1b[0m: all five services ready in ${((Date.now() - t0) / 1000).toFixed(1)} s
+\x1b[1mSignalbox is up\x1b[0m: all five services ready ${seconds(Date.now() - t0)} s after the command (install check and build ${seconds(tBuilt - t0)} s, services from spawn to ready ${seconds(Date.now() - tBuilt)} s)
 
 ${SERVICES.map((s) => `  ${s.name.padEnd(17)} http://127.0.0.1:${s.port}  (/health/ready, /metrics)`).join('\n')}
 
