@@ -3,22 +3,44 @@ import { AuthModule, type AuthSettings } from '@signalbox/auth';
 import { ServiceSchemas } from '@signalbox/contracts';
 import { type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
 
-import type { Env } from './config/env.schema';
+import { CatalogModule } from './catalog.module';
+import { ComputeFunctionEntity, ComputeFunctionVersionEntity } from './compute-functions/compute-function.entity';
+import type { Env, ResolvedSecrets } from './config/env.schema';
 import { migrations } from './database/migrations';
+import {
+  FunctionTriggerDraftEntity,
+  FunctionTriggerEntity,
+  FunctionTriggerVersionEntity,
+} from './function-triggers/function-trigger.entity';
+import { SecretsModule } from './secrets/secrets.module';
 import { SystemModule } from './system/system.module';
+
+const entities = [
+  ComputeFunctionEntity,
+  ComputeFunctionVersionEntity,
+  FunctionTriggerEntity,
+  FunctionTriggerVersionEntity,
+  FunctionTriggerDraftEntity,
+];
 
 @Module({})
 export class AppModule {
-  static register(env: Env, auth: AuthSettings, identity: ServiceIdentity): DynamicModule {
+  static register(env: Env, auth: AuthSettings, secrets: ResolvedSecrets, identity: ServiceIdentity): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot({
           identity,
           env,
-          database: { schema: ServiceSchemas['data-service'], entities: [], migrations, env },
+          database: { schema: ServiceSchemas['data-service'], entities, migrations, env },
         }),
         AuthModule.forRoot(auth),
+        SecretsModule.register(secrets.publicKey),
+        CatalogModule.register({
+          maxCodeBytes: env.FUNCTION_CODE_MAX_BYTES,
+          defaultTimeoutMs: env.FUNCTION_DEFAULT_TIMEOUT_MS,
+          defaultMemoryMb: env.FUNCTION_DEFAULT_MEMORY_MB,
+        }),
         SystemModule.register({
           natsUrl: env.NATS_URL,
           timeoutMs: env.SYSTEM_STATUS_TIMEOUT_MS,

@@ -8,8 +8,9 @@ import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
 import { loadEnv } from './config/env.schema';
+import { setupOpenApi } from './openapi/openapi.setup';
 
-const { env, auth } = loadEnv();
+const { env, auth, secrets } = loadEnv();
 const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
 const identity = {
   name: 'data-service',
@@ -18,7 +19,16 @@ const identity = {
   startedAt: Date.now(),
 } as const;
 
-void runService(AppModule.register(env, auth.settings, identity), identity, env).then((app) => {
+void runService(AppModule.register(env, auth.settings, secrets, identity), identity, env, {
+  beforeListen: (app) => setupOpenApi(app, version),
+}).then((app) => {
+  if (secrets.usingDevelopmentKey) {
+    app
+      .get(Logger)
+      .warn(
+        'SECRETS_PUBLIC_KEY is not set: secret params are sealed with the built-in DEVELOPMENT key, whose private half is public. Run npm run keygen and set SECRETS_PUBLIC_KEY before storing real secrets.',
+      );
+  }
   if (auth.usingDevelopmentSecret) {
     app
       .get(Logger)

@@ -89,4 +89,6 @@ export const Consumers = {
 export const KvBuckets = {
   /** Trigger configuration for the execution plane: written by data-service after commit, watched by the others. */
   triggers: { bucket: 'triggers', history: 1 },
+  /** Function code and limits for the runtime, same rules as `triggers`. */
+  functions: { bucket: 'functions', history: 1 },
 } as const;

@@ -1,8 +1,11 @@
-import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
-import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
 import type { webcrypto } from 'node:crypto';
 
+import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
+import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
+
 type CryptoKey = webcrypto.CryptoKey;
+
+// WebCrypto key types (CryptoKey) come from the DOM lib, enabled for this library only.
 
 /**
  * Sealed secret params (api-contract.md "Secret params").
@@ -70,7 +73,7 @@ export function parseVersionedKeys(setting: string): VersionedKey[] {
     .map((entry) => {
       const match = /^(\d{1,6}):([A-Za-z0-9+/=_-]+)$/.exec(entry);
       if (!match) throw new SecretError('a key must look like "<version>:<base64>"');
-      return { version: Number(match[1]), key: match[2]! };
+      return { version: Number(match[1]), key: match[2] };
     });
 }
 

@@ -35,6 +35,7 @@ export class NatsClient {
   private topologyDeclared = false;
   private lastError = 'not connected yet';
   private stopping = false;
+  private readonly readyListeners: Array<() => void> = [];
 
   constructor(
     private readonly settings: NatsSettings,
@@ -50,6 +51,15 @@ export class NatsClient {
     if (!this.nc || !this.connected) throw new Error(this.lastError);
     if (!this.topologyDeclared) throw new Error(`JetStream topology not declared: ${this.lastError}`);
     await this.nc.flush();
+  }
+
+  /**
+   * Called each time the connection is usable with its topology declared: after the first connect and
+   * after every reconnect. For work that must follow a (re)connect, such as republishing state.
+   */
+  onReady(listener: () => void): void {
+    this.readyListeners.push(listener);
+    if (this.topologyDeclared) listener();
   }
 
   get connection(): NatsConnection {
@@ -116,6 +126,7 @@ export class NatsClient {
         const jsm = await jetstreamManager(nc);
         await declareTopology(nc, jsm, this.settings.service, this.settings);
         this.topologyDeclared = true;
+        for (const listener of this.readyListeners) listener();
         return;
       } catch (error) {
         this.lastError = String(error instanceof Error ? error.message : error);

@@ -1,3 +1,4 @@
+import { SignalboxError } from '@signalbox/contracts';
 import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
 
 export interface DatabaseSettings {
@@ -50,8 +51,11 @@ export class Database {
     await this.dataSource.query('SELECT 1');
   }
 
+  /** The data source; a request that arrives before Postgres is usable answers 503. */
   get source(): DataSource {
-    if (!this.dataSource || !this.migrated) throw new Error(`database not ready: ${this.lastError}`);
+    if (!this.dataSource || !this.migrated) {
+      throw new SignalboxError('SERVICE_UNAVAILABLE', 'the database is not available yet; retry shortly');
+    }
     return this.dataSource;
   }
 

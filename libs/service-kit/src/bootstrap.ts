@@ -22,6 +22,7 @@ export async function runService(
   module: DynamicModule,
   identity: ServiceIdentity,
   env: CommonEnv,
+  hooks: { beforeListen?: (app: NestFastifyApplication) => void | Promise<void> } = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: env.HTTP_BODY_LIMIT_BYTES,
@@ -68,6 +69,7 @@ export async function runService(
     { inheritAppConfig: true },
   );
 
+  await hooks.beforeListen?.(app);
   await app.listen({ port: env.PORT, host: env.HOST });
   // NATS may be down: the request-reply transport connects (and reconnects) on its own, never blocking start.
   app

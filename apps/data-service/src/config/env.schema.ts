@@ -1,5 +1,6 @@
 import { type AuthSettings, DEVELOPMENT_JWT_SECRET, type JwtAlgorithm } from '@signalbox/auth';
 import { DefaultPorts } from '@signalbox/contracts';
+import { DEVELOPMENT_SECRET_KEYS, parseVersionedKeys, type VersionedKey } from '@signalbox/crypto';
 import { commonEnvProperties, ConfigError, databaseEnvProperties, loadEnvOrExit } from '@signalbox/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -15,6 +16,10 @@ export const EnvSchema = Type.Object({
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   SYSTEM_STATUS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 2000 }),
+  SECRETS_PUBLIC_KEY: Type.Optional(Type.String({ pattern: '^\\d{1,6}:[A-Za-z0-9+/]{43}=$' })),
+  FUNCTION_CODE_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 262_144 }),
+  FUNCTION_DEFAULT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 30_000 }),
+  FUNCTION_DEFAULT_MEMORY_MB: Type.Integer({ minimum: 8, maximum: 1024, default: 128 }),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -53,10 +58,33 @@ export function resolveAuth(env: Env): ResolvedAuth {
   };
 }
 
-export function loadEnv(): { env: Env; auth: ResolvedAuth } {
+export interface ResolvedSecrets {
+  readonly publicKey: VersionedKey;
+  readonly usingDevelopmentKey: boolean;
+}
+
+/** The public key that seals secret params; production refuses to start without a real one. */
+export function resolveSecrets(env: Env): ResolvedSecrets {
+  if (env.SECRETS_PUBLIC_KEY) {
+    const [key] = parseVersionedKeys(env.SECRETS_PUBLIC_KEY);
+    if (key.key === DEVELOPMENT_SECRET_KEYS.publicKey && env.NODE_ENV === 'production') {
+      throw new ConfigError(['SECRETS_PUBLIC_KEY must not be the development key in production']);
+    }
+    return { publicKey: key, usingDevelopmentKey: false };
+  }
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError(['SECRETS_PUBLIC_KEY is required when NODE_ENV=production (npm run keygen makes one)']);
+  }
+  return {
+    publicKey: { version: DEVELOPMENT_SECRET_KEYS.version, key: DEVELOPMENT_SECRET_KEYS.publicKey },
+    usingDevelopmentKey: true,
+  };
+}
+
+export function loadEnv(): { env: Env; auth: ResolvedAuth; secrets: ResolvedSecrets } {
   const env = loadEnvOrExit(EnvSchema, process.env);
   try {
-    return { env, auth: resolveAuth(env) };
+    return { env, auth: resolveAuth(env), secrets: resolveSecrets(env) };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

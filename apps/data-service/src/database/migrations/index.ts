@@ -1,5 +1,7 @@
+import { CreateFunctionsAndTriggers1763812800000 } from './1763812800000-create-functions-and-triggers';
+
 /**
- * Checked-in migrations of this service's schema, in order. Add new ones as
- * `<epochMs>-<name>.ts` beside this file and list them here (docs/development.md).
+ * Checked-in migrations of the `data` schema, in order. Add new ones as `<epochMs>-<name>.ts`
+ * beside this file and list them here (docs/development.md).
  */
-export const migrations = [];
+export const migrations = [CreateFunctionsAndTriggers1763812800000];

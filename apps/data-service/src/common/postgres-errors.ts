@@ -1,0 +1,20 @@
+import { SignalboxError } from '@signalbox/contracts';
+import { QueryFailedError } from 'typeorm';
+
+/** Unique-constraint names and the 409 message each one means. */
+const UNIQUE_MESSAGES: Readonly<Record<string, string>> = {
+  compute_functions_name_unique: 'Compute function with this name already exists',
+  function_triggers_name_unique: 'Trigger with this name already exists',
+  function_triggers_webhook_path_unique: 'A webhook trigger with this path already exists',
+  function_triggers_endpoint_route_unique: 'An endpoint trigger with this method and path already exists',
+};
+
+/** Maps a unique violation (also from two racing inserts) to 409; anything else is rethrown. */
+export function rethrowConflict(error: unknown): never {
+  if (error instanceof QueryFailedError) {
+    const driver = error.driverError as { code?: string; constraint?: string };
+    const message = driver.code === '23505' && driver.constraint ? UNIQUE_MESSAGES[driver.constraint] : undefined;
+    if (message) throw new SignalboxError('CONFLICT', message);
+  }
+  throw error;
+}

@@ -1,0 +1,135 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RequirePermission } from '@signalbox/auth';
+import {
+  type CreateFunctionTrigger,
+  CreateFunctionTriggerSchema,
+  type Deleted,
+  DeletedSchema,
+  type FunctionTrigger,
+  type FunctionTriggerList,
+  type FunctionTriggerListQuery,
+  FunctionTriggerListQuerySchema,
+  FunctionTriggerListSchema,
+  FunctionTriggerSchema,
+  type UpdateFunctionTrigger,
+  UpdateFunctionTriggerSchema,
+  type VersionList,
+  VersionListSchema,
+} from '@signalbox/contracts';
+import { SchemaPipe } from '@signalbox/service-kit';
+
+import type { Actor } from '../common/actor';
+import { CurrentActor } from '../common/actor.decorator';
+import { ApiErrors, ApiJsonBody, ApiJsonResponse, ApiListQuery } from '../common/openapi';
+import { FunctionTriggerService } from './function-trigger.service';
+import { FunctionTriggerDraftService } from './function-trigger-draft.service';
+
+@ApiTags('function-triggers')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('workspace/:workspace/api/v1/function-triggers')
+export class FunctionTriggerController {
+  constructor(
+    private readonly triggers: FunctionTriggerService,
+    private readonly drafts: FunctionTriggerDraftService,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @RequirePermission('function-triggers', 'write')
+  @ApiOperation({ summary: 'Create a trigger (seed 000); secret params are sealed' })
+  @ApiJsonBody(CreateFunctionTriggerSchema)
+  @ApiJsonResponse(201, FunctionTriggerSchema, 'Created')
+  @ApiErrors('VALIDATION_ERROR', 'CONFLICT')
+  create(
+    @CurrentActor() actor: Actor,
+    @Body(new SchemaPipe(CreateFunctionTriggerSchema)) body: CreateFunctionTrigger,
+  ): Promise<FunctionTrigger> {
+    return this.triggers.create(actor, body);
+  }
+
+  @Get()
+  @RequirePermission('function-triggers', 'read')
+  @ApiOperation({ summary: 'List triggers: search, searchField, limit (500), page (1-based), sort (JSON array)' })
+  @ApiListQuery(FunctionTriggerListQuerySchema)
+  @ApiJsonResponse(200, FunctionTriggerListSchema)
+  @ApiErrors('VALIDATION_ERROR')
+  list(
+    @CurrentActor() actor: Actor,
+    @Query(new SchemaPipe(FunctionTriggerListQuerySchema, 'query')) query: FunctionTriggerListQuery,
+  ): Promise<FunctionTriggerList> {
+    return this.triggers.list(actor, query);
+  }
+
+  @Get(':id')
+  @RequirePermission('function-triggers', 'read')
+  @ApiOperation({ summary: 'Get a trigger; encrypted params stay sealed' })
+  @ApiJsonResponse(200, FunctionTriggerSchema)
+  @ApiErrors('NOT_FOUND')
+  get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<FunctionTrigger> {
+    return this.triggers.get(actor, id);
+  }
+
+  @Put(':id')
+  @RequirePermission('function-triggers', 'write')
+  @ApiOperation({ summary: 'Update a trigger (partial; executionType cannot change); stores a version' })
+  @ApiJsonBody(UpdateFunctionTriggerSchema)
+  @ApiJsonResponse(200, FunctionTriggerSchema)
+  @ApiErrors('VALIDATION_ERROR', 'NOT_FOUND', 'CONFLICT')
+  update(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body(new SchemaPipe(UpdateFunctionTriggerSchema)) body: UpdateFunctionTrigger,
+  ): Promise<FunctionTrigger> {
+    return this.triggers.update(actor, id, body);
+  }
+
+  @Delete(':id')
+  @RequirePermission('function-triggers', 'write')
+  @ApiOperation({ summary: 'Delete a trigger (not the system default one)' })
+  @ApiJsonResponse(200, DeletedSchema)
+  @ApiErrors('NOT_FOUND', 'CONFLICT')
+  delete(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<Deleted> {
+    return this.triggers.delete(actor, id);
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  @RequirePermission('function-triggers', 'write')
+  @ApiOperation({ summary: 'Enable a trigger' })
+  @ApiJsonResponse(200, FunctionTriggerSchema)
+  @ApiErrors('NOT_FOUND', 'CONFLICT')
+  enable(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<FunctionTrigger> {
+    return this.triggers.setEnabled(actor, id, true);
+  }
+
+  @Post(':id/disable')
+  @HttpCode(200)
+  @RequirePermission('function-triggers', 'write')
+  @ApiOperation({ summary: 'Disable a trigger: it fires no more until enabled' })
+  @ApiJsonResponse(200, FunctionTriggerSchema)
+  @ApiErrors('NOT_FOUND', 'CONFLICT')
+  disable(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<FunctionTrigger> {
+    return this.triggers.setEnabled(actor, id, false);
+  }
+
+  @Get(':id/versions')
+  @RequirePermission('function-triggers', 'read')
+  @ApiOperation({ summary: 'Version history: who changed what, when, with a full snapshot' })
+  @ApiJsonResponse(200, VersionListSchema)
+  @ApiErrors('NOT_FOUND')
+  versions(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<VersionList> {
+    return this.triggers.versions(actor, id);
+  }
+
+  @Post(':draftId/publish')
+  @HttpCode(201)
+  @RequirePermission('function-triggers', 'write')
+  @ApiOperation({ summary: 'Publish a draft: fully validated, creates the trigger (same id), consumes the draft' })
+  @ApiJsonResponse(201, FunctionTriggerSchema, 'Created')
+  @ApiErrors('VALIDATION_ERROR', 'NOT_FOUND', 'CONFLICT')
+  publish(@CurrentActor() actor: Actor, @Param('draftId') draftId: string): Promise<FunctionTrigger> {
+    return this.drafts.publish(actor, draftId);
+  }
+}

@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '@signalbox/persistence';
+
+import { asRow, listPage, UUID } from '../common/list.repository';
+import type { ParsedListQuery } from '../common/list-query';
+import { rethrowConflict } from '../common/postgres-errors';
+import type { VersionRow } from '../compute-functions/compute-function.repository';
+import {
+  FunctionTriggerDraftEntity,
+  FunctionTriggerEntity,
+  FunctionTriggerVersionEntity,
+} from './function-trigger.entity';
+
+/** The only code that touches the trigger and draft tables. Every query is scoped by workspace. */
+@Injectable()
+export class FunctionTriggerRepository {
+  constructor(private readonly database: Database) {}
+
+  /** Inserts the trigger with its first version; when published from a draft, consumes the draft atomically. */
+  async create(trigger: FunctionTriggerEntity, version: VersionRow, consumeDraftId?: string): Promise<void> {
+    await this.database.source
+      .transaction(async (manager) => {
+        if (consumeDraftId) {
+          const consumed = await manager.delete(FunctionTriggerDraftEntity, {
+            workspaceSlug: trigger.workspaceSlug,
+            id: consumeDraftId,
+          });
+          if (!consumed.affected) throw new DraftGoneError();
+        }
+        await manager.insert(FunctionTriggerEntity, asRow(trigger));
+        await manager.insert(FunctionTriggerVersionEntity, asRow(versionRow(trigger, version)));
+      })
+      .catch(rethrowConflict);
+  }
+
+  async find(workspace: string, id: string): Promise<FunctionTriggerEntity | null> {
+    if (!UUID.test(id)) return null;
+    return this.database.source.getRepository(FunctionTriggerEntity).findOneBy({ workspaceSlug: workspace, id });
+  }
+
+  async list(
+    workspace: string,
+    list: ParsedListQuery,
+    filters: { functionId?: string; executionType?: string } = {},
+  ): Promise<[FunctionTriggerEntity[], number]> {
+    const query = this.database.source
+      .getRepository(FunctionTriggerEntity)
+      .createQueryBuilder('t')
+      .where('t.workspaceSlug = :workspace', { workspace });
+    if (filters.functionId) query.andWhere('CAST(t.functionId AS text) = :functionId', filters);
+    if (filters.executionType) query.andWhere('t.executionType = :executionType', filters);
+    return listPage(query, 't', list);
+  }
+
+  /** Locks the row, lets `change` compute the next state (or throw), writes it and its version row. */
+  async update(
+    workspace: string,
+    id: string,
+    change: (current: FunctionTriggerEntity) => Promise<{ next: FunctionTriggerEntity; version: VersionRow }>,
+  ): Promise<FunctionTriggerEntity | null> {
+    if (!UUID.test(id)) return null;
+    return this.database.source
+      .transaction(async (manager) => {
+        const current = await manager.findOne(FunctionTriggerEntity, {
+          where: { workspaceSlug: workspace, id },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!current) return null;
+        const { next, version } = await change(current);
+        await manager.update(FunctionTriggerEntity, { id, workspaceSlug: workspace }, asRow(next));
+        await manager.insert(FunctionTriggerVersionEntity, asRow(versionRow(next, version)));
+        return next;
+      })
+      .catch(rethrowConflict);
+  }
+
+  /** Deletes unless `guard` throws (system triggers). Returns the deleted trigger, or null when absent. */
+  async delete(
+    workspace: string,
+    id: string,
+    guard: (current: FunctionTriggerEntity) => void,
+  ): Promise<FunctionTriggerEntity | null> {
+    if (!UUID.test(id)) return null;
+    return this.database.source.transaction(async (manager) => {
+      const current = await manager.findOne(FunctionTriggerEntity, {
+        where: { workspaceSlug: workspace, id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!current) return null;
+      guard(current);
+      await manager.delete(FunctionTriggerEntity, { workspaceSlug: workspace, id });
+      return current;
+    });
+  }
+
+  async versions(workspace: string, id: string): Promise<FunctionTriggerVersionEntity[]> {
+    return this.database.source.getRepository(FunctionTriggerVersionEntity).find({
+      where: { workspaceSlug: workspace, triggerId: id },
+      order: { version: 'DESC' },
+    });
+  }
+
+  async all(): Promise<FunctionTriggerEntity[]> {
+    return this.database.source.getRepository(FunctionTriggerEntity).find();
+  }
+
+  async createDraft(draft: FunctionTriggerDraftEntity): Promise<void> {
+    await this.database.source.getRepository(FunctionTriggerDraftEntity).insert(asRow(draft));
+  }
+
+  async findDraft(workspace: string, id: string): Promise<FunctionTriggerDraftEntity | null> {
+    if (!UUID.test(id)) return null;
+    return this.database.source.getRepository(FunctionTriggerDraftEntity).findOneBy({ workspaceSlug: workspace, id });
+  }
+
+  async listDrafts(workspace: string, list: ParsedListQuery): Promise<[FunctionTriggerDraftEntity[], number]> {
+    const query = this.database.source
+      .getRepository(FunctionTriggerDraftEntity)
+      .createQueryBuilder('d')
+      .where('d.workspaceSlug = :workspace', { workspace });
+    return listPage(query, 'd', list);
+  }
+
+  async saveDraft(draft: FunctionTriggerDraftEntity): Promise<void> {
+    await this.database.source
+      .getRepository(FunctionTriggerDraftEntity)
+      .update({ workspaceSlug: draft.workspaceSlug, id: draft.id }, asRow(draft));
+  }
+
+  async deleteDraft(workspace: string, id: string): Promise<boolean> {
+    if (!UUID.test(id)) return false;
+    const result = await this.database.source
+      .getRepository(FunctionTriggerDraftEntity)
+      .delete({ workspaceSlug: workspace, id });
+    return Boolean(result.affected);
+  }
+}
+
+/** The draft was published or deleted by a concurrent request. */
+export class DraftGoneError extends Error {}
+
+function versionRow(trigger: FunctionTriggerEntity, version: VersionRow): FunctionTriggerVersionEntity {
+  return {
+    triggerId: trigger.id,
+    workspaceSlug: trigger.workspaceSlug,
+    version: trigger.version,
+    change: version.change,
+    snapshot: version.snapshot,
+    changedBy: trigger.updatedBy,
+    changedAt: trigger.updatedAt,
+  };
+}

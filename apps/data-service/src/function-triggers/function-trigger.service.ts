@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+import {
+  type CreateFunctionTrigger,
+  type Deleted,
+  type FunctionTrigger,
+  type FunctionTriggerList,
+  FunctionTriggerSearchFields,
+  FunctionTriggerSortFields,
+  type ListQuery,
+  SignalboxError,
+  type UpdateFunctionTrigger,
+  type VersionList,
+} from '@signalbox/contracts';
+import { SecretSealer } from '@signalbox/crypto';
+
+import type { Actor } from '../common/actor';
+import { parseListQuery } from '../common/list-query';
+import { ComputeFunctionRepository } from '../compute-functions/compute-function.repository';
+import { ConfigPublisher } from '../config-sync/config-publisher.service';
+import type { FunctionTriggerEntity } from './function-trigger.entity';
+import { toFunctionTrigger, toTriggerConfig } from './function-trigger.mapper';
+import { FunctionTriggerRepository } from './function-trigger.repository';
+import { validateTriggerMetadata } from './trigger-metadata.validator';
+import { sealSecrets } from './trigger-secrets';
+
+export const triggerNotFound = (id: string) => new SignalboxError('NOT_FOUND', `trigger ${id} not found`);
+
+function refuseSystem(trigger: FunctionTriggerEntity, action: string): void {
+  if (trigger.isSystem) {
+    throw new SignalboxError('CONFLICT', `the system default trigger cannot be ${action}`);
+  }
+}
+
+@Injectable()
+export class FunctionTriggerService {
+  constructor(
+    private readonly triggers: FunctionTriggerRepository,
+    private readonly functions: ComputeFunctionRepository,
+    private readonly publisher: ConfigPublisher,
+    private readonly sealer: SecretSealer,
+  ) {}
+
+  /** Creates a trigger; `fromDraftId` publishes a draft (the trigger keeps the draft's id, see docs/api.md). */
+  async create(actor: Actor, input: CreateFunctionTrigger, fromDraftId?: string): Promise<FunctionTrigger> {
+    const metadata = input.triggerMetadata ?? {};
+    validateTriggerMetadata(input.executionType, metadata);
+    if (!(await this.functions.find(actor.workspace, input.functionId))) {
+      throw new SignalboxError(
+        'VALIDATION_ERROR',
+        `functionId ${input.functionId} is not a compute function of this workspace`,
+        [{ path: ['functionId'], message: 'no such compute function in this workspace' }],
+      );
+    }
+    const id = fromDraftId ?? randomUUID();
+    const now = new Date();
+    const trigger: FunctionTriggerEntity = {
+      id,
+      workspaceSlug: actor.workspace,
+      name: input.name,
+      description: input.description ?? '',
+      functionId: input.functionId,
+      executionType: input.executionType,
+      triggerMetadata: await sealSecrets(
+        metadata,
+        input.executionType,
+        { workspace: actor.workspace, ownerId: id },
+        this.sealer,
+      ),
+      enabled: input.enabled ?? true,
+      isSystem: false,
+      version: 1,
+      createdBy: actor.subject,
+      updatedBy: actor.subject,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const view = toFunctionTrigger(trigger);
+    await this.triggers.create(
+      trigger,
+      { change: fromDraftId ? 'published' : 'created', snapshot: { ...view } },
+      fromDraftId,
+    );
+    await this.publisher.publishTrigger(toTriggerConfig(trigger));
+    return view;
+  }
+
+  async get(actor: Actor, id: string): Promise<FunctionTrigger> {
+    const trigger = await this.triggers.find(actor.workspace, id);
+    if (!trigger) throw triggerNotFound(id);
+    return toFunctionTrigger(trigger);
+  }
+
+  async list(
+    actor: Actor,
+    query: ListQuery & { functionId?: string; executionType?: string },
+  ): Promise<FunctionTriggerList> {
+    const { functionId, executionType, ...rest } = query;
+    const list = parseListQuery(rest, { search: FunctionTriggerSearchFields, sort: FunctionTriggerSortFields });
+    const [rows, total] = await this.triggers.list(actor.workspace, list, { functionId, executionType });
+    return { triggers: rows.map(toFunctionTrigger), total, page: list.page, limit: list.limit };
+  }
+
+  /** Partial update: given fields replace, `triggerMetadata` keys merge one level deep; the whole result is validated. */
+  async update(actor: Actor, id: string, input: UpdateFunctionTrigger): Promise<FunctionTrigger> {
+    const updated = await this.triggers.update(actor.workspace, id, async (current) => {
+      refuseSystem(current, 'updated');
+      if (input.executionType !== undefined && input.executionType !== current.executionType) {
+        throw new SignalboxError(
+          'VALIDATION_ERROR',
+          'executionType cannot be changed; delete the trigger and create a new one',
+          [{ path: ['executionType'], message: `must stay ${current.executionType}` }],
+        );
+      }
+      const metadata = input.triggerMetadata
+        ? { ...current.triggerMetadata, ...input.triggerMetadata }
+        : current.triggerMetadata;
+      validateTriggerMetadata(current.executionType, metadata);
+      const next: FunctionTriggerEntity = {
+        ...current,
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        triggerMetadata: await sealSecrets(
+          metadata,
+          current.executionType,
+          { workspace: actor.workspace, ownerId: id },
+          this.sealer,
+        ),
+        version: current.version + 1,
+        updatedBy: actor.subject,
+        updatedAt: new Date(),
+      };
+      return { next, version: { change: 'updated', snapshot: { ...toFunctionTrigger(next) } } };
+    });
+    if (!updated) throw triggerNotFound(id);
+    await this.publisher.publishTrigger(toTriggerConfig(updated));
+    return toFunctionTrigger(updated);
+  }
+
+  async setEnabled(actor: Actor, id: string, enabled: boolean): Promise<FunctionTrigger> {
+    const updated = await this.triggers.update(actor.workspace, id, (current) => {
+      refuseSystem(current, enabled ? 'enabled' : 'disabled');
+      const next: FunctionTriggerEntity = {
+        ...current,
+        enabled,
+        version: current.version + 1,
+        updatedBy: actor.subject,
+        updatedAt: new Date(),
+      };
+      return Promise.resolve({
+        next,
+        version: { change: enabled ? 'enabled' : 'disabled', snapshot: { ...toFunctionTrigger(next) } },
+      });
+    });
+    if (!updated) throw triggerNotFound(id);
+    await this.publisher.publishTrigger(toTriggerConfig(updated));
+    return toFunctionTrigger(updated);
+  }
+
+  async delete(actor: Actor, id: string): Promise<Deleted> {
+    const deleted = await this.triggers.delete(actor.workspace, id, (current) => refuseSystem(current, 'deleted'));
+    if (!deleted) throw triggerNotFound(id);
+    await this.publisher.removeTrigger(actor.workspace, id);
+    return { id, deleted: true };
+  }
+
+  async versions(actor: Actor, id: string): Promise<VersionList> {
+    if (!(await this.triggers.find(actor.workspace, id))) throw triggerNotFound(id);
+    const rows = await this.triggers.versions(actor.workspace, id);
+    return {
+      versions: rows.map((row) => ({
+        version: row.version,
+        change: row.change,
+        changedBy: row.changedBy,
+        changedAt: row.changedAt.toISOString(),
+        snapshot: row.snapshot,
+      })),
+      total: rows.length,
+    };
+  }
+}

@@ -1,0 +1,186 @@
+import { SignalboxError } from '@signalbox/contracts';
+
+import { SUPPORTED_EVENTS_MESSAGE, validateTriggerMetadata } from './trigger-metadata.validator';
+
+const problem = (run: () => void): { message: string; paths: string[] } => {
+  try {
+    run();
+  } catch (error) {
+    if (!(error instanceof SignalboxError)) throw error;
+    expect(error.code).toBe('VALIDATION_ERROR');
+    return { message: error.message, paths: (error.details ?? []).map((d) => d.path.join('.')) };
+  }
+  throw new Error('expected a validation error');
+};
+
+describe('validateTriggerMetadata', () => {
+  it('accepts an on-demand trigger with params and an input schema', () => {
+    expect(() =>
+      validateTriggerMetadata('on-demand', {
+        params: { format: 'csv', apiKey: { value: 'k', encrypt: true } },
+        inputSchema: { type: 'object', required: ['orderId'] },
+      }),
+    ).not.toThrow();
+  });
+
+  it('refuses fields that do not belong to the type, naming the allowed ones', () => {
+    expect(problem(() => validateTriggerMetadata('on-demand', { interval: 60 })).message).toBe(
+      'triggerMetadata.interval is not allowed for on-demand triggers (allowed: params, inputSchema)',
+    );
+  });
+
+  it('refuses an invalid input schema', () => {
+    expect(problem(() => validateTriggerMetadata('on-demand', { inputSchema: { type: 'nope' } })).message).toMatch(
+      /^triggerMetadata.inputSchema is not a valid JSON Schema/,
+    );
+  });
+
+  describe('event-driven', () => {
+    it('accepts each of the eight events', () => {
+      for (const event of ['record_created', 'record_deleted_failed', 'record_reverted']) {
+        expect(() => validateTriggerMetadata('event-driven', { event, recordSlug: 'orders' })).not.toThrow();
+      }
+    });
+
+    it("answers an unknown event with the seed's message", () => {
+      expect(
+        problem(() => validateTriggerMetadata('event-driven', { event: 'record_made', recordSlug: 'o' })).message,
+      ).toBe(SUPPORTED_EVENTS_MESSAGE);
+      expect(SUPPORTED_EVENTS_MESSAGE).toBe(
+        'Supported events: record_created, record_updated, record_deleted, record_restored, record_reverted, record_create_failed, record_updated_failed, record_deleted_failed',
+      );
+    });
+
+    it('requires event and recordSlug, and reports both', () => {
+      expect(problem(() => validateTriggerMetadata('event-driven', {})).paths).toEqual([
+        'triggerMetadata.event',
+        'triggerMetadata.recordSlug',
+      ]);
+    });
+
+    it('refuses a record slug that cannot be a NATS subject token', () => {
+      expect(
+        problem(() => validateTriggerMetadata('event-driven', { event: 'record_created', recordSlug: 'a.b' })).message,
+      ).toMatch(/recordSlug must be/);
+    });
+
+    it('refuses filter operators that evaluate code', () => {
+      const result = problem(() =>
+        validateTriggerMetadata('event-driven', {
+          event: 'record_created',
+          recordSlug: 'orders',
+          filter: { $or: [{ total: { $gt: 10 } }, { $where: 'this.total > 10' }] },
+        }),
+      );
+      expect(result.message).toMatch(/uses \$where, which is not allowed/);
+    });
+  });
+
+  describe('scheduled', () => {
+    it('accepts an interval in whole seconds, up to a year', () => {
+      expect(() => validateTriggerMetadata('scheduled', { interval: 86400 })).not.toThrow();
+      expect(() => validateTriggerMetadata('scheduled', { interval: 31_536_000 })).not.toThrow();
+    });
+
+    it.each([0, -5, 1.5, '60'])("refuses interval %p with the contract's message", (interval) => {
+      expect(problem(() => validateTriggerMetadata('scheduled', { interval })).message).toBe(
+        'triggerMetadata.interval must be a positive integer (seconds)',
+      );
+    });
+
+    it('refuses more than a year', () => {
+      expect(problem(() => validateTriggerMetadata('scheduled', { interval: 31_536_001 })).message).toMatch(
+        /at most 31536000/,
+      );
+    });
+
+    it('needs interval or cron, not both and not neither', () => {
+      expect(problem(() => validateTriggerMetadata('scheduled', {})).message).toMatch(
+        /interval \(seconds\) or triggerMetadata.cron is required/,
+      );
+      expect(problem(() => validateTriggerMetadata('scheduled', { interval: 60, cron: '* * * * *' })).message).toMatch(
+        /not both/,
+      );
+    });
+
+    it('accepts 5- and 6-field cron with an IANA time zone', () => {
+      expect(() =>
+        validateTriggerMetadata('scheduled', { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }),
+      ).not.toThrow();
+      expect(() => validateTriggerMetadata('scheduled', { cron: '*/10 * * * * *' })).not.toThrow();
+    });
+
+    it('refuses a bad cron, a bad time zone and unknown policies', () => {
+      expect(problem(() => validateTriggerMetadata('scheduled', { cron: '61 * * * *' })).message).toMatch(
+        /not a valid cron expression/,
+      );
+      expect(problem(() => validateTriggerMetadata('scheduled', { cron: '* *' })).message).toMatch(/5 or 6 fields/);
+      expect(
+        problem(() => validateTriggerMetadata('scheduled', { cron: '0 * * * *', timezone: 'Mars/Base' })).message,
+      ).toMatch(/IANA time zone/);
+      expect(problem(() => validateTriggerMetadata('scheduled', { interval: 5, catchUp: 'some' })).message).toBe(
+        'triggerMetadata.catchUp must be one of none, one, all',
+      );
+    });
+  });
+
+  describe('webhook and endpoint', () => {
+    it('requires a path that starts with /', () => {
+      expect(problem(() => validateTriggerMetadata('webhook', {})).message).toBe(
+        'triggerMetadata.path is required for webhook triggers',
+      );
+      expect(problem(() => validateTriggerMetadata('webhook', { path: 'stripe' })).message).toMatch(
+        /must start with "\/"/,
+      );
+    });
+
+    it('needs a provider and signing secret when signatures are validated', () => {
+      const result = problem(() =>
+        validateTriggerMetadata('webhook', { path: '/s', params: { validateSignature: true } }),
+      );
+      expect(result.paths).toEqual(['triggerMetadata.params.provider', 'triggerMetadata.params.signingSecret']);
+      expect(
+        problem(() => validateTriggerMetadata('webhook', { path: '/s', params: { provider: 'paypal' } })).message,
+      ).toMatch(/provider must be one of stripe, github/);
+    });
+
+    it('caps an endpoint timeout at 30 s and checks the method', () => {
+      expect(() =>
+        validateTriggerMetadata('endpoint', { path: '/quote', method: 'POST', timeoutMs: 30000 }),
+      ).not.toThrow();
+      expect(problem(() => validateTriggerMetadata('endpoint', { path: '/q', timeoutMs: 30001 })).message).toMatch(
+        /at most 30000/,
+      );
+      expect(problem(() => validateTriggerMetadata('endpoint', { path: '/q', method: 'TRACE' })).message).toMatch(
+        /method must be one of/,
+      );
+    });
+  });
+
+  describe('polling', () => {
+    it('accepts url, interval, item paths and secret headers', () => {
+      expect(() =>
+        validateTriggerMetadata('polling', {
+          url: 'https://api.example.com/items',
+          interval: 60,
+          itemsPath: 'data.items',
+          idField: 'id',
+          headers: { Authorization: { value: 'Bearer x', encrypt: true }, Accept: 'application/json' },
+        }),
+      ).not.toThrow();
+    });
+
+    it('refuses a non-http url, a too short interval and a malformed header', () => {
+      const result = problem(() =>
+        validateTriggerMetadata('polling', { url: 'ftp://x', interval: 5, headers: { A: 1 } }),
+      );
+      expect(result.paths).toEqual(['triggerMetadata.url', 'triggerMetadata.interval', 'triggerMetadata.headers.A']);
+    });
+  });
+
+  it('refuses a malformed secret wrapper', () => {
+    expect(
+      problem(() => validateTriggerMetadata('on-demand', { params: { k: { value: 'x', encrypt: 'yes' } } })).message,
+    ).toBe('triggerMetadata.params.k must be {"value": ..., "encrypt": true} to be encrypted');
+  });
+});

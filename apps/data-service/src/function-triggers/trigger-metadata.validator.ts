@@ -1,0 +1,365 @@
+import {
+  CatchUpPolicies,
+  EndpointMethods,
+  type ErrorDetail,
+  type ExecutionType,
+  OverlapPolicies,
+  RecordEventNames,
+  SignalboxError,
+  WebhookProviders,
+} from '@signalbox/contracts';
+import { isSealedSecret } from '@signalbox/crypto';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { Cron } from 'croner';
+
+/**
+ * The rules for `triggerMetadata` per execution type (api-contract.md "Execution types"), with the
+ * seed's messages where it has them. Pure: no I/O, so every rule has a small test.
+ */
+
+export const MAX_INTERVAL_SECONDS = 31_536_000;
+export const MIN_POLLING_INTERVAL_SECONDS = 10;
+export const MAX_ENDPOINT_TIMEOUT_MS = 30_000;
+export const SUPPORTED_EVENTS_MESSAGE = `Supported events: ${RecordEventNames.join(', ')}`;
+
+/** Operators a record filter may use: comparisons and logic only, nothing that evaluates code. */
+export const FILTER_OPERATORS = [
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+  '$type',
+  '$size',
+  '$all',
+  '$elemMatch',
+  '$regex',
+  '$options',
+  '$not',
+  '$and',
+  '$or',
+  '$nor',
+] as const;
+
+const ALLOWED_KEYS: Readonly<Record<ExecutionType, readonly string[]>> = {
+  'on-demand': ['params', 'inputSchema'],
+  'event-driven': ['event', 'recordSlug', 'params', 'filter'],
+  scheduled: ['interval', 'cron', 'timezone', 'catchUp', 'overlap', 'params'],
+  webhook: ['path', 'params', 'inputSchema'],
+  endpoint: ['path', 'method', 'timeoutMs', 'params', 'inputSchema'],
+  polling: ['url', 'interval', 'itemsPath', 'idField', 'headers', 'params'],
+};
+
+const schemaCompiler = new Ajv({ strict: false, allErrors: true });
+addFormats(schemaCompiler);
+
+const PATH = /^\/[A-Za-z0-9\-._~/]{0,255}$/;
+const RECORD_SLUG = /^[A-Za-z0-9_-]{1,128}$/;
+
+type Metadata = Record<string, unknown>;
+
+class Problems {
+  readonly list: ErrorDetail[] = [];
+  add(path: ReadonlyArray<string | number>, message: string): void {
+    this.list.push({ path, message });
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPositiveInteger = (value: unknown): value is number => Number.isInteger(value) && (value as number) > 0;
+
+/** Throws VALIDATION_ERROR with every problem in `details` (the first one is the message). */
+export function validateTriggerMetadata(executionType: ExecutionType, metadata: Metadata): void {
+  const problems = new Problems();
+  const allowed = ALLOWED_KEYS[executionType];
+  for (const key of Object.keys(metadata)) {
+    if (!allowed.includes(key)) {
+      problems.add(
+        ['triggerMetadata', key],
+        `triggerMetadata.${key} is not allowed for ${executionType} triggers (allowed: ${allowed.join(', ')})`,
+      );
+    }
+  }
+  checkParams(metadata['params'], problems);
+  if ('inputSchema' in metadata) checkInputSchema(metadata['inputSchema'], problems);
+
+  switch (executionType) {
+    case 'on-demand':
+      break;
+    case 'event-driven':
+      checkEventDriven(metadata, problems);
+      break;
+    case 'scheduled':
+      checkScheduled(metadata, problems);
+      break;
+    case 'webhook':
+      checkPath(metadata['path'], executionType, problems);
+      checkWebhookParams(metadata['params'], problems);
+      break;
+    case 'endpoint':
+      checkPath(metadata['path'], executionType, problems);
+      checkEndpoint(metadata, problems);
+      break;
+    case 'polling':
+      checkPolling(metadata, problems);
+      break;
+    default:
+      return assertNever(executionType);
+  }
+  if (problems.list.length > 0) {
+    throw new SignalboxError('VALIDATION_ERROR', problems.list[0].message, problems.list);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected execution type ${String(value)}`);
+}
+
+function checkParams(params: unknown, problems: Problems): void {
+  if (params === undefined) return;
+  if (!isObject(params)) {
+    problems.add(['triggerMetadata', 'params'], 'triggerMetadata.params must be an object');
+    return;
+  }
+  for (const [name, value] of Object.entries(params))
+    checkSecretShape(value, ['triggerMetadata', 'params', name], problems);
+}
+
+/** `{value, encrypt}` must be exactly that; a sealed value is passed through as stored. */
+function checkSecretShape(value: unknown, path: string[], problems: Problems): void {
+  if (!isObject(value) || !('encrypt' in value)) return;
+  const keys = Object.keys(value).sort().join(',');
+  if (keys !== 'encrypt,value' || typeof value['encrypt'] !== 'boolean') {
+    problems.add(path, `${path.join('.')} must be {"value": ..., "encrypt": true} to be encrypted`);
+  }
+}
+
+function checkInputSchema(schema: unknown, problems: Problems): void {
+  if (!isObject(schema)) {
+    problems.add(['triggerMetadata', 'inputSchema'], 'triggerMetadata.inputSchema must be a JSON Schema object');
+    return;
+  }
+  try {
+    schemaCompiler.compile(schema);
+  } catch (error) {
+    problems.add(
+      ['triggerMetadata', 'inputSchema'],
+      `triggerMetadata.inputSchema is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+function checkEventDriven(metadata: Metadata, problems: Problems): void {
+  const event = metadata['event'];
+  if (event === undefined)
+    problems.add(['triggerMetadata', 'event'], 'triggerMetadata.event is required for event-driven triggers');
+  else if (!RecordEventNames.includes(event as never))
+    problems.add(['triggerMetadata', 'event'], SUPPORTED_EVENTS_MESSAGE);
+  const slug = metadata['recordSlug'];
+  if (slug === undefined) {
+    problems.add(['triggerMetadata', 'recordSlug'], 'triggerMetadata.recordSlug is required for event-driven triggers');
+  } else if (typeof slug !== 'string' || !RECORD_SLUG.test(slug)) {
+    problems.add(
+      ['triggerMetadata', 'recordSlug'],
+      'triggerMetadata.recordSlug must be 1-128 letters, digits, "-" or "_"',
+    );
+  }
+  if ('filter' in metadata) checkFilter(metadata['filter'], ['triggerMetadata', 'filter'], problems);
+}
+
+export function checkFilter(filter: unknown, path: Array<string | number>, problems: Problems): void {
+  if (Array.isArray(filter)) {
+    filter.forEach((item, index) => checkFilter(item, [...path, index], problems));
+    return;
+  }
+  if (!isObject(filter)) return;
+  for (const [key, value] of Object.entries(filter)) {
+    if (key.startsWith('$') && !FILTER_OPERATORS.includes(key as never)) {
+      problems.add(
+        [...path, key],
+        `${path.join('.')} uses ${key}, which is not allowed (allowed operators: ${FILTER_OPERATORS.join(', ')})`,
+      );
+    }
+    if (key === '$regex' && typeof value === 'string') {
+      try {
+        new RegExp(value);
+      } catch {
+        problems.add([...path, key], `${path.join('.')}.$regex is not a valid regular expression`);
+      }
+    }
+    checkFilter(value, [...path, key], problems);
+  }
+}
+
+function checkInterval(value: unknown, field: string, minimum: number, problems: Problems): void {
+  if (!isPositiveInteger(value)) {
+    problems.add(['triggerMetadata', field], `triggerMetadata.${field} must be a positive integer (seconds)`);
+  } else if (value < minimum) {
+    problems.add(['triggerMetadata', field], `triggerMetadata.${field} must be at least ${minimum} seconds`);
+  } else if (value > MAX_INTERVAL_SECONDS) {
+    problems.add(
+      ['triggerMetadata', field],
+      `triggerMetadata.${field} must be at most ${MAX_INTERVAL_SECONDS} seconds (one year)`,
+    );
+  }
+}
+
+function checkScheduled(metadata: Metadata, problems: Problems): void {
+  const hasInterval = metadata['interval'] !== undefined;
+  const hasCron = metadata['cron'] !== undefined;
+  if (!hasInterval && !hasCron) {
+    problems.add(
+      ['triggerMetadata', 'interval'],
+      'triggerMetadata.interval (seconds) or triggerMetadata.cron is required for scheduled triggers',
+    );
+  }
+  if (hasInterval && hasCron) {
+    problems.add(['triggerMetadata', 'cron'], 'set either triggerMetadata.interval or triggerMetadata.cron, not both');
+  }
+  if (hasInterval) checkInterval(metadata['interval'], 'interval', 1, problems);
+  const timezone = metadata['timezone'];
+  if (timezone !== undefined && !isTimeZone(timezone)) {
+    problems.add(
+      ['triggerMetadata', 'timezone'],
+      'triggerMetadata.timezone must be an IANA time zone such as Europe/Berlin',
+    );
+  }
+  if (hasCron) checkCron(metadata['cron'], isTimeZone(timezone) ? timezone : undefined, problems);
+  if (hasInterval && timezone !== undefined) {
+    problems.add(['triggerMetadata', 'timezone'], 'triggerMetadata.timezone applies to cron schedules only');
+  }
+  checkOneOf(metadata, 'catchUp', CatchUpPolicies, problems);
+  checkOneOf(metadata, 'overlap', OverlapPolicies, problems);
+}
+
+function checkCron(cron: unknown, timezone: string | undefined, problems: Problems): void {
+  const fields = typeof cron === 'string' ? cron.trim().split(/\s+/).length : 0;
+  if (typeof cron !== 'string' || (fields !== 5 && fields !== 6)) {
+    problems.add(['triggerMetadata', 'cron'], 'triggerMetadata.cron must be a cron expression with 5 or 6 fields');
+    return;
+  }
+  try {
+    const job = new Cron(cron, { paused: true, ...(timezone ? { timezone } : {}) });
+    if (!job.nextRun()) problems.add(['triggerMetadata', 'cron'], 'triggerMetadata.cron never fires');
+    job.stop();
+  } catch (error) {
+    problems.add(
+      ['triggerMetadata', 'cron'],
+      `triggerMetadata.cron is not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+function isTimeZone(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkOneOf(metadata: Metadata, field: string, values: readonly string[], problems: Problems): void {
+  const value = metadata[field];
+  if (value !== undefined && !values.includes(value as string)) {
+    problems.add(['triggerMetadata', field], `triggerMetadata.${field} must be one of ${values.join(', ')}`);
+  }
+}
+
+function checkPath(path: unknown, type: ExecutionType, problems: Problems): void {
+  if (path === undefined) {
+    problems.add(['triggerMetadata', 'path'], `triggerMetadata.path is required for ${type} triggers`);
+  } else if (typeof path !== 'string' || !PATH.test(path)) {
+    problems.add(
+      ['triggerMetadata', 'path'],
+      'triggerMetadata.path must start with "/" and contain only letters, digits and - . _ ~ / (at most 256 characters)',
+    );
+  }
+}
+
+function checkWebhookParams(params: unknown, problems: Problems): void {
+  if (!isObject(params)) return;
+  const provider = params['provider'];
+  if (provider !== undefined && !WebhookProviders.includes(provider as never)) {
+    problems.add(
+      ['triggerMetadata', 'params', 'provider'],
+      `triggerMetadata.params.provider must be one of ${WebhookProviders.join(', ')}`,
+    );
+  }
+  const validate = params['validateSignature'];
+  if (validate !== undefined && typeof validate !== 'boolean') {
+    problems.add(
+      ['triggerMetadata', 'params', 'validateSignature'],
+      'triggerMetadata.params.validateSignature must be a boolean',
+    );
+  }
+  if (validate === true) {
+    if (provider === undefined) {
+      problems.add(
+        ['triggerMetadata', 'params', 'provider'],
+        'triggerMetadata.params.provider is required when validateSignature is true',
+      );
+    }
+    if (params['signingSecret'] === undefined) {
+      problems.add(
+        ['triggerMetadata', 'params', 'signingSecret'],
+        'triggerMetadata.params.signingSecret is required when validateSignature is true',
+      );
+    }
+  }
+}
+
+function checkEndpoint(metadata: Metadata, problems: Problems): void {
+  checkOneOf(metadata, 'method', EndpointMethods, problems);
+  const timeoutMs = metadata['timeoutMs'];
+  if (timeoutMs !== undefined && (!isPositiveInteger(timeoutMs) || timeoutMs > MAX_ENDPOINT_TIMEOUT_MS)) {
+    problems.add(
+      ['triggerMetadata', 'timeoutMs'],
+      `triggerMetadata.timeoutMs must be a positive integer of at most ${MAX_ENDPOINT_TIMEOUT_MS}`,
+    );
+  }
+}
+
+function checkPolling(metadata: Metadata, problems: Problems): void {
+  const url = metadata['url'];
+  if (url === undefined) {
+    problems.add(['triggerMetadata', 'url'], 'triggerMetadata.url is required for polling triggers');
+  } else if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) {
+    problems.add(['triggerMetadata', 'url'], 'triggerMetadata.url must be an http(s) URL');
+  }
+  if (metadata['interval'] === undefined) {
+    problems.add(['triggerMetadata', 'interval'], 'triggerMetadata.interval is required for polling triggers');
+  } else {
+    checkInterval(metadata['interval'], 'interval', MIN_POLLING_INTERVAL_SECONDS, problems);
+  }
+  for (const field of ['itemsPath', 'idField']) {
+    const value = metadata[field];
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 256)) {
+      problems.add(['triggerMetadata', field], `triggerMetadata.${field} must be a non-empty string`);
+    }
+  }
+  const headers = metadata['headers'];
+  if (headers !== undefined) {
+    if (!isObject(headers)) {
+      problems.add(
+        ['triggerMetadata', 'headers'],
+        'triggerMetadata.headers must be an object of header names to values',
+      );
+    } else {
+      for (const [name, value] of Object.entries(headers)) {
+        const path = ['triggerMetadata', 'headers', name];
+        if (typeof value === 'string' || isSealedSecret(value)) continue;
+        if (isObject(value) && 'encrypt' in value) checkSecretShape(value, path, problems);
+        else
+          problems.add(path, `triggerMetadata.headers.${name} must be a string or {"value": "...", "encrypt": true}`);
+      }
+    }
+  }
+}
