@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { Consumers, Streams, Subjects } from '@signalbox/contracts';
+import { Consumers, KvBuckets, Streams, Subjects } from '@signalbox/contracts';
 import { NatsServerProcess, waitFor } from '@signalbox/testing';
 
 import { declareTopology, NatsClient, type NatsSettings } from '../../src';
@@ -47,7 +47,8 @@ describe(NatsClient.name, () => {
     const nc = await connect({ servers: server.url });
     const jsm = await jetstreamManager(nc);
     const streams = (await jsm.streams.names().next()).sort();
-    expect(streams).toEqual([...Object.values(Streams).map((stream) => stream.name), 'KV_triggers'].sort());
+    const buckets = Object.values(KvBuckets).map(({ bucket }) => `KV_${bucket}`);
+    expect(streams).toEqual([...Object.values(Streams).map((stream) => stream.name), ...buckets].sort());
     const records = await jsm.streams.info(Streams.recordEvents.name);
     expect(records.config.subjects).toEqual(['records.>']);
     expect(records.config.duplicate_window).toBe(60_000 * 1_000_000);
