@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TArray, type TSchema, Type } from '@sinclair/typebox';
 
 /** Workspace slugs, as they appear in URLs, subjects and KV keys. */
 export const WORKSPACE_SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
@@ -43,9 +43,10 @@ export interface SortField {
   readonly direction: 'asc' | 'desc';
 }
 
-export const Paged = <T extends TSchema>(key: string, item: T) =>
+/** `{ <key>: [...], total, page, limit }`, typed by its key (seed 000's list shape). */
+export const Paged = <K extends string, T extends TSchema>(key: K, item: T) =>
   Type.Object({
-    [key]: Type.Array(item),
+    ...({ [key]: Type.Array(item) } as { [P in K]: TArray<T> }),
     total: Type.Integer(),
     page: Type.Integer(),
     limit: Type.Integer(),
