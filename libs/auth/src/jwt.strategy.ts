@@ -1,3 +1,5 @@
+import { createSecretKey } from 'node:crypto';
+
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
@@ -29,7 +31,11 @@ function strategyOptions(settings: AuthSettings): StrategyOptionsWithoutRequest 
     };
   }
   if (!settings.secret) throw new Error('AuthSettings needs a secret or a jwksUri');
-  return { ...common, secretOrKey: settings.secret };
+  // jsonwebtoken turns a string secret into a KeyObject on every verify (first trying, and failing, to
+  // parse it as a public key): 20% of a GET's CPU. Build the key once. (passport-jwt's types say string | Buffer;
+  // jsonwebtoken accepts a KeyObject.)
+  const key = createSecretKey(Buffer.from(settings.secret, 'utf8'));
+  return { ...common, secretOrKey: key as unknown as string };
 }
 
 /** passport-jwt, per api-contract.md: signature, allow-listed algorithms, `exp` required, `iss`/`aud` when configured. */
