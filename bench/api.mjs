@@ -1,0 +1,191 @@
+// `npm run bench`: data-service's trigger routes under load (autocannon, 50 connections) next to a plain
+// Fastify route measured in the same run. Prints a table and writes bench/results/api-<time>.json.
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const autocannon = require('autocannon');
+const pg = require('pg');
+const jwt = require('jsonwebtoken');
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const SECRET = 'bench-secret-0123456789abcdef0123456789';
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function run(options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: CONNECTIONS, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+async function measure(name, options) {
+  await run({ ...options, duration: 2 }); // warm-up
+  const result = await run({ ...options, duration: DURATION });
+  return {
+    case: name,
+    'req/s': Math.round(result.requests.average),
+    'p50 ms': result.latency.p50,
+    'p99 ms': result.latency.p99,
+    'non-2xx': result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+console.log('building...');
+const build = spawnSync('npx', ['nx', 'run', 'data-service:build', '--outputStyle=static'], {
+  cwd: root,
+  stdio: 'ignore',
+  env: { ...process.env, NX_DAEMON: 'false' },
+});
+if (build.status !== 0) throw new Error('build failed');
+
+const database = `bench_${Date.now()}`;
+await admin(`CREATE DATABASE "${database}"`);
+const dataUrl = new URL(ADMIN_URL);
+dataUrl.pathname = `/${database}`;
+const dsPort = await freePort();
+const baselinePort = await freePort();
+
+const dataService = spawn(process.execPath, [join(root, 'apps/data-service/dist/main.js')], {
+  cwd: root,
+  stdio: 'ignore',
+  env: {
+    PATH: process.env.PATH,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    PORT: String(dsPort),
+    DATABASE_URL: dataUrl.toString(),
+    NATS_URL,
+    JWT_SECRET: SECRET,
+    INSTANCE_ID: 'bench',
+  },
+});
+const baseline = fork(join(root, 'bench/baseline-server.mjs'), [], {
+  env: { PORT: String(baselinePort), DATABASE_URL: dataUrl.toString() },
+  stdio: 'ignore',
+});
+
+async function cleanup() {
+  dataService.kill('SIGTERM');
+  baseline.kill('SIGTERM');
+  await sleep(1000);
+  await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+}
+
+try {
+  const ours = `http://127.0.0.1:${dsPort}`;
+  const deadline = Date.now() + 30_000;
+  while (
+    !(await fetch(`${ours}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error('data-service did not become ready within 30 s');
+    await sleep(200);
+  }
+  await new Promise((resolve) => baseline.once('message', resolve));
+
+  const token = jwt.sign({ workspaces: ['bench'], permissions: ['*'] }, SECRET, { subject: 'bench', expiresIn: 3600 });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const base = `${ours}/workspace/bench/api/v1`;
+  const post = (path, body) =>
+    fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) }).then((r) => r.json());
+
+  const fn = await post('/compute-functions', {
+    name: 'bench-fn',
+    code: 'async function run() { return { ok: true }; }',
+  });
+  const params = Object.fromEntries(
+    Array.from({ length: 12 }, (_, i) => [`param${i}`, `value-${'x'.repeat(48)}-${i}`]),
+  );
+  const body = (name) => ({
+    name,
+    description: 'benchmark trigger',
+    functionId: fn.id,
+    executionType: 'on-demand',
+    triggerMetadata: { params },
+  });
+  console.log(`request body: ${JSON.stringify(body('bench-000000')).length} bytes; seeding 200 triggers...`);
+  let first;
+  for (let i = 0; i < 200; i++) first ??= await post('/function-triggers', body(`seed-${i}`));
+
+  let counter = 0;
+  const createRequest = {
+    method: 'POST',
+    path: '/workspace/bench/api/v1/function-triggers',
+    setupRequest: (request) => ({ ...request, body: JSON.stringify(body(`load-${process.pid}-${counter++}`)) }),
+  };
+  const baselineBody = JSON.stringify({
+    name: 'x',
+    description: 'benchmark trigger',
+    functionId: fn.id,
+    executionType: 'on-demand',
+    triggerMetadata: { params },
+  });
+
+  const results = [];
+  console.log(`measuring: ${CONNECTIONS} connections, ${DURATION} s per case (after 2 s warm-up)`);
+  results.push(await measure('baseline GET (plain Fastify)', { url: `http://127.0.0.1:${baselinePort}/item` }));
+  results.push(
+    await measure('baseline POST (Fastify + compiled schema)', {
+      url: `http://127.0.0.1:${baselinePort}/items`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: baselineBody,
+    }),
+  );
+  results.push(
+    await measure('baseline GET + 1 Postgres read (Fastify + pg)', {
+      url: `http://127.0.0.1:${baselinePort}/item-from-db/${first.id}`,
+    }),
+  );
+  results.push(await measure('GET /function-triggers/{id}', { url: `${base}/function-triggers/${first.id}`, headers }));
+  results.push(
+    await measure('GET /function-triggers?limit=50', { url: `${base}/function-triggers?limit=50`, headers }),
+  );
+  results.push(await measure('POST /function-triggers', { url: ours, headers, requests: [createRequest] }));
+
+  const [getBase, postBase, dbBase] = results;
+  const ratio = (row, reference) => `${((row['req/s'] / reference['req/s']) * 100).toFixed(0)}%`;
+  for (const row of results) {
+    const isPost = row.case.includes('POST');
+    row['vs plain route'] = ratio(row, isPost ? postBase : getBase);
+    row['vs route + 1 DB read'] = isPost ? '' : ratio(row, dbBase);
+  }
+  console.table(results);
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const file = join(root, `bench/results/api-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, durationSeconds: DURATION, results }, null, 2));
+  console.log(`written to ${file}`);
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,68 @@
+// The baseline: a plain Fastify 5 server with a GET returning a trigger-sized object and a POST validated
+// by a compiled JSON Schema (Fastify's built-in ajv). Run as its own process by api.mjs.
+import { createRequire } from 'node:module';
+
+import Fastify from 'fastify';
+
+const require = createRequire(import.meta.url);
+const pg = require('pg');
+// Same pool size as data-service's default (DATABASE_POOL_MAX=10).
+const pool = process.env.DATABASE_URL ? new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 }) : null;
+
+const item = {
+  id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+  name: 'manual-export',
+  description: 'Manual data export trigger',
+  functionId: 'f47ac10b-58cc-4372-a567-0e02b2c3d479',
+  executionType: 'on-demand',
+  triggerMetadata: { params: { format: 'csv', includeArchived: false } },
+  workspaceSlug: 'bench',
+  createdBy: 'bench',
+  updatedBy: 'bench',
+  createdAt: '2025-01-15T10:30:00.000Z',
+  updatedAt: '2025-01-15T10:30:00.000Z',
+  enabled: true,
+  version: 1,
+  isSystem: false,
+};
+
+const app = Fastify({ logger: false });
+app.get('/item', async () => item);
+// The floor for a read through Postgres: the same single-row query data-service makes, without
+// Nest, auth, TypeORM or request logging.
+app.get('/item-from-db/:id', async (request, reply) => {
+  const { rows } = await pool.query('SELECT * FROM data.function_triggers WHERE workspace_slug = $1 AND id = $2', [
+    'bench',
+    request.params.id,
+  ]);
+  return rows[0] ?? reply.code(404).send({});
+});
+app.post(
+  '/items',
+  {
+    schema: {
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'functionId', 'executionType'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 128 },
+          description: { type: 'string', maxLength: 2000 },
+          functionId: { type: 'string', format: 'uuid' },
+          executionType: { enum: ['on-demand', 'event-driven', 'scheduled', 'webhook', 'endpoint', 'polling'] },
+          triggerMetadata: { type: 'object' },
+          enabled: { type: 'boolean' },
+        },
+      },
+    },
+  },
+  async (request, reply) => reply.code(201).send({ ...item, ...request.body }),
+);
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+process.send?.('ready');
+process.on('SIGTERM', () =>
+  app
+    .close()
+    .then(() => pool?.end())
+    .then(() => process.exit(0)),
+);
