@@ -4,24 +4,11 @@ import { ServiceSchemas } from '@signalbox/contracts';
 import { type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
 
 import { CatalogModule } from './catalog.module';
-import { ComputeFunctionEntity, ComputeFunctionVersionEntity } from './compute-functions/compute-function.entity';
 import type { Env, ResolvedSecrets } from './config/env.schema';
+import { entities } from './database/entities';
 import { migrations } from './database/migrations';
-import {
-  FunctionTriggerDraftEntity,
-  FunctionTriggerEntity,
-  FunctionTriggerVersionEntity,
-} from './function-triggers/function-trigger.entity';
 import { SecretsModule } from './secrets/secrets.module';
 import { SystemModule } from './system/system.module';
-
-const entities = [
-  ComputeFunctionEntity,
-  ComputeFunctionVersionEntity,
-  FunctionTriggerEntity,
-  FunctionTriggerVersionEntity,
-  FunctionTriggerDraftEntity,
-];
 
 @Module({})
 export class AppModule {
