@@ -16,7 +16,6 @@ const jwt = require('jsonwebtoken');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 
 const freePort = () =>
@@ -59,12 +58,22 @@ async function measure(name, options) {
 }
 
 console.log('building...');
-const build = spawnSync('npx', ['nx', 'run', 'data-service:build', '--outputStyle=static'], {
-  cwd: root,
-  stdio: 'ignore',
-  env: { ...process.env, NX_DAEMON: 'false' },
-});
+const build = spawnSync(
+  'npx',
+  ['nx', 'run-many', '-t', 'build', '--projects=data-service,testing', '--outputStyle=static'],
+  {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, NX_DAEMON: 'false' },
+  },
+);
 if (build.status !== 0) throw new Error('build failed');
+
+// A private nats-server, so the benchmark's thousands of triggers never reach a shared KV bucket.
+const { NatsServerProcess } = require('@signalbox/testing');
+const nats = await NatsServerProcess.create();
+await nats.start();
+const NATS_URL = nats.url;
 
 const database = `bench_${Date.now()}`;
 await admin(`CREATE DATABASE "${database}"`);
@@ -98,6 +107,7 @@ async function cleanup() {
   baseline.kill('SIGTERM');
   await sleep(1000);
   await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+  await nats.dispose();
 }
 
 try {
