@@ -16,6 +16,7 @@ import {
 
 import type { Actor } from '../common/actor';
 import { parseListQuery } from '../common/list-query';
+import { toVersionList } from '../common/versions';
 import { ConfigPublisher } from '../config-sync/config-publisher.service';
 import type { FunctionTriggerEntity } from '../function-triggers/function-trigger.entity';
 import { toFunctionTrigger, toTriggerConfig } from '../function-triggers/function-trigger.mapper';
@@ -125,17 +126,7 @@ export class ComputeFunctionService {
 
   async versions(actor: Actor, id: string): Promise<VersionList> {
     if (!(await this.functions.find(actor.workspace, id))) throw notFound(id);
-    const rows = await this.functions.versions(actor.workspace, id);
-    return {
-      versions: rows.map((row) => ({
-        version: row.version,
-        change: row.change,
-        changedBy: row.changedBy,
-        changedAt: row.changedAt.toISOString(),
-        snapshot: row.snapshot,
-      })),
-      total: rows.length,
-    };
+    return toVersionList(await this.functions.versions(actor.workspace, id));
   }
 
   private async view(actor: Actor, rows: ComputeFunctionEntity[]): Promise<ComputeFunction[]> {

@@ -17,6 +17,7 @@ import { SecretSealer } from '@signalbox/crypto';
 
 import type { Actor } from '../common/actor';
 import { parseListQuery } from '../common/list-query';
+import { toVersionList } from '../common/versions';
 import { ComputeFunctionRepository } from '../compute-functions/compute-function.repository';
 import { ConfigPublisher } from '../config-sync/config-publisher.service';
 import type { FunctionTriggerEntity } from './function-trigger.entity';
@@ -167,16 +168,6 @@ export class FunctionTriggerService {
 
   async versions(actor: Actor, id: string): Promise<VersionList> {
     if (!(await this.triggers.find(actor.workspace, id))) throw triggerNotFound(id);
-    const rows = await this.triggers.versions(actor.workspace, id);
-    return {
-      versions: rows.map((row) => ({
-        version: row.version,
-        change: row.change,
-        changedBy: row.changedBy,
-        changedAt: row.changedAt.toISOString(),
-        snapshot: row.snapshot,
-      })),
-      total: rows.length,
-    };
+    return toVersionList(await this.triggers.versions(actor.workspace, id));
   }
 }
