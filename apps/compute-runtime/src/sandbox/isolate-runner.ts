@@ -1,0 +1,156 @@
+import ivm from 'isolated-vm';
+
+import type { SandboxError, SandboxJob, SandboxLogEntry, SandboxResult, SandboxStep } from './sandbox.types';
+
+/**
+ * Runs in the sandbox worker process. The isolate sees only copies: `executionParams`, `triggerParams`
+ * and an `api` object whose functions reach the host through references captured in a closure that the
+ * bootstrap removes from the global object before user code runs.
+ */
+const BOOTSTRAP = `
+(() => {
+  const hostLog = globalThis.__hostLog;
+  const hostStep = globalThis.__hostStep;
+  delete globalThis.__hostLog;
+  delete globalThis.__hostStep;
+  const plain = (value) => { try { return JSON.parse(JSON.stringify(value === undefined ? null : value)); } catch { return String(value); } };
+  const api = Object.freeze({
+    log: (...args) => { hostLog.applyIgnored(undefined, [JSON.stringify(args.map(plain))]); },
+    step: async (id, fn) => {
+      if (typeof id !== 'string' || typeof fn !== 'function') throw new TypeError('api.step(id, fn) needs a string id and a function');
+      const started = Date.now();
+      try {
+        const output = await fn();
+        hostStep.applyIgnored(undefined, [JSON.stringify({ id, status: 'completed', output: plain(output), durationMs: Date.now() - started })]);
+        return output;
+      } catch (error) {
+        hostStep.applyIgnored(undefined, [JSON.stringify({ id, status: 'failed', error: String(error && error.message || error), durationMs: Date.now() - started })]);
+        throw error;
+      }
+    },
+  });
+  Object.defineProperty(globalThis, 'api', { value: api, enumerable: true });
+})();
+`;
+
+const USER_FILENAME = 'function.js';
+
+export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
+  const started = Date.now();
+  const logs: SandboxLogEntry[] = [];
+  const steps: SandboxStep[] = [];
+  let logBytes = 0;
+  let logsTruncated = false;
+  const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, job.limits.memoryMb) });
+  let deadlineHit: 'wall' | 'cpu' | null = null;
+  const finish = (partial: Pick<SandboxResult, 'status' | 'result' | 'error'>): SandboxResult => ({
+    runId: job.runId,
+    ...partial,
+    logs,
+    logsTruncated,
+    steps,
+    durationMs: Date.now() - started,
+    cpuTimeMs: isolate.isDisposed ? 0 : Number(isolate.cpuTime / 1_000_000n),
+  });
+
+  const wallClock = setTimeout(() => {
+    deadlineHit = 'wall';
+    if (!isolate.isDisposed) isolate.dispose();
+  }, job.limits.timeoutMs);
+  const cpuWatch = setInterval(() => {
+    if (!isolate.isDisposed && isolate.cpuTime / 1_000_000n > BigInt(job.limits.cpuTimeMs)) {
+      deadlineHit = 'cpu';
+      isolate.dispose();
+    }
+  }, 20);
+
+  try {
+    const context = await isolate.createContext();
+    const jail = context.global;
+    await jail.set('executionParams', new ivm.ExternalCopy(job.executionParams ?? {}).copyInto());
+    await jail.set('triggerParams', new ivm.ExternalCopy(job.triggerParams ?? {}).copyInto());
+    await jail.set(
+      '__hostLog',
+      new ivm.Reference((json: string) => {
+        if (logsTruncated) return;
+        logBytes += json.length;
+        if (logs.length >= job.limits.maxLogLines || logBytes > job.limits.maxLogBytes) {
+          logsTruncated = true;
+          return;
+        }
+        logs.push({ at: new Date().toISOString(), level: 'info', args: JSON.parse(json) as unknown[] });
+      }),
+    );
+    await jail.set(
+      '__hostStep',
+      new ivm.Reference((json: string) => {
+        if (steps.length < 1000) steps.push(JSON.parse(json) as SandboxStep);
+      }),
+    );
+    await context.eval(BOOTSTRAP, { timeout: 1000 });
+
+    const script = await isolate.compileScript(
+      `${job.code}\n;(async () => { if (typeof run !== 'function') throw new TypeError('the code must define async function run()'); const value = await run(); return value === undefined ? 'null' : JSON.stringify(value); })()`,
+      { filename: USER_FILENAME },
+    );
+    const output = (await script.run(context, {
+      timeout: job.limits.timeoutMs,
+      promise: true,
+      copy: true,
+    })) as string | undefined;
+    const size = Buffer.byteLength(output ?? '', 'utf8');
+    if (size > job.limits.maxResultBytes) {
+      return finish({
+        status: 'failed',
+        error: {
+          name: 'ResultTooLarge',
+          message: `the result is ${size} bytes; the limit is ${job.limits.maxResultBytes}`,
+        },
+      });
+    }
+    return finish({ status: 'completed', result: output === undefined ? null : (JSON.parse(output) as unknown) });
+  } catch (error) {
+    return finish(describeFailure(error, deadlineHit, job, isolate));
+  } finally {
+    clearTimeout(wallClock);
+    clearInterval(cpuWatch);
+    if (!isolate.isDisposed) isolate.dispose();
+  }
+}
+
+function describeFailure(
+  error: unknown,
+  deadline: 'wall' | 'cpu' | null,
+  job: SandboxJob,
+  isolate: ivm.Isolate,
+): Pick<SandboxResult, 'status' | 'error'> {
+  const message = error instanceof Error ? error.message : String(error);
+  if (deadline === 'wall' || /Script execution timed out/.test(message)) {
+    return {
+      status: 'timed_out',
+      error: { name: 'TimeoutError', message: `the run exceeded its ${job.limits.timeoutMs} ms limit` },
+    };
+  }
+  if (deadline === 'cpu') {
+    return {
+      status: 'timed_out',
+      error: { name: 'TimeoutError', message: `the run exceeded its ${job.limits.cpuTimeMs} ms CPU limit` },
+    };
+  }
+  if (/memory limit/i.test(message) || (isolate.isDisposed && /disposed/i.test(message))) {
+    return {
+      status: 'failed',
+      error: { name: 'MemoryLimitError', message: `the run exceeded its ${job.limits.memoryMb} MB memory limit` },
+    };
+  }
+  const name = error instanceof Error ? error.name : 'Error';
+  return { status: 'failed', error: { name, message, ...userStack(error) } satisfies SandboxError };
+}
+
+/** Only the frames inside the user's code: no host paths reach the run record. */
+function userStack(error: unknown): { stack?: string } {
+  const stack = error instanceof Error ? error.stack : undefined;
+  if (!stack) return {};
+  const lines = stack.split('\n').filter((line, index) => index === 0 || line.includes(USER_FILENAME));
+  return { stack: lines.join('\n') };
+}

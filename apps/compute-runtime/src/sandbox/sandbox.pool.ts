@@ -1,0 +1,133 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
+
+import type { FromWorker, SandboxJob, SandboxResult, ToWorker } from './sandbox.types';
+
+export interface SandboxPoolOptions {
+  /** Worker processes (each runs one job at a time). */
+  readonly workers: number;
+  /** Extra time the supervisor gives a worker past the job's wall-clock limit before killing it. */
+  readonly graceMs: number;
+  /** The compiled worker entry; defaults to the file beside this one. */
+  readonly workerPath?: string;
+  readonly onWorkerExit?: (info: { pid: number | undefined; code: number | null; signal: string | null }) => void;
+}
+
+interface Pending {
+  readonly job: SandboxJob;
+  readonly resolve: (result: SandboxResult) => void;
+}
+
+interface Worker {
+  readonly process: ChildProcess;
+  ready: boolean;
+  current: (Pending & { timer: NodeJS.Timeout }) | null;
+}
+
+/**
+ * Supervises the sandbox worker processes. A worker that crashes or overruns its job's deadline is
+ * killed, its job fails with a clear reason, and a fresh worker takes its place: the runtime stays up
+ * whatever user code does.
+ */
+export class SandboxPool {
+  private readonly workers = new Set<Worker>();
+  private readonly queue: Pending[] = [];
+  private closed = false;
+
+  constructor(private readonly options: SandboxPoolOptions) {
+    for (let i = 0; i < options.workers; i++) this.spawn();
+  }
+
+  run(job: SandboxJob): Promise<SandboxResult> {
+    if (this.closed) return Promise.reject(new Error('the sandbox pool is closed'));
+    return new Promise((resolve) => {
+      this.queue.push({ job, resolve });
+      this.dispatch();
+    });
+  }
+
+  /** Process ids of the live workers (for health, metrics and tests). */
+  get pids(): number[] {
+    return [...this.workers].map((worker) => worker.process.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const exits = [...this.workers].map((worker) => new Promise((done) => worker.process.once('exit', done)));
+    for (const worker of this.workers) worker.process.kill('SIGKILL');
+    await Promise.all(exits);
+  }
+
+  private spawn(): void {
+    const child = fork(this.options.workerPath ?? join(__dirname, 'sandbox.worker.js'), [], {
+      execArgv: ['--no-node-snapshot'],
+      env: {},
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      serialization: 'advanced',
+    });
+    const worker: Worker = { process: child, ready: false, current: null };
+    this.workers.add(worker);
+    child.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') {
+        worker.ready = true;
+        this.dispatch();
+      } else if (message.type === 'result' && worker.current) {
+        const { resolve, timer } = worker.current;
+        clearTimeout(timer);
+        worker.current = null;
+        resolve(message.result);
+        this.dispatch();
+      }
+    });
+    child.once('disconnect', () => (worker.ready = false));
+    child.once('exit', (code, signal) => {
+      this.workers.delete(worker);
+      this.options.onWorkerExit?.({ pid: child.pid, code, signal });
+      if (worker.current) {
+        const { job, resolve, timer } = worker.current;
+        clearTimeout(timer);
+        resolve(crashed(job, code, signal));
+      }
+      if (!this.closed) this.spawn();
+    });
+  }
+
+  private dispatch(): void {
+    for (const worker of this.workers) {
+      if (this.queue.length === 0) return;
+      // A worker that was just killed may not have reported its exit yet: its channel is already closed.
+      if (!worker.ready || worker.current || !worker.process.connected) continue;
+      const pending = this.queue.shift()!;
+      const timer = setTimeout(() => {
+        // The worker's own deadline did not fire (it is stuck or dying): kill it; the exit handler fails the job.
+        worker.process.kill('SIGKILL');
+      }, pending.job.limits.timeoutMs + this.options.graceMs);
+      worker.current = { ...pending, timer };
+      const message: ToWorker = { type: 'run', job: pending.job };
+      worker.process.send(message, (error) => {
+        if (!error || worker.current?.job !== pending.job) return;
+        // Never reached the worker: give the job back and replace the worker.
+        clearTimeout(timer);
+        worker.current = null;
+        this.queue.unshift(pending);
+        worker.process.kill('SIGKILL');
+      });
+    }
+  }
+}
+
+function crashed(job: SandboxJob, code: number | null, signal: string | null): SandboxResult {
+  return {
+    runId: job.runId,
+    status: 'failed',
+    error: {
+      name: 'SandboxCrashed',
+      message: `the sandbox process running this function stopped (${signal ?? `exit code ${code}`}); the run was abandoned`,
+    },
+    logs: [],
+    logsTruncated: false,
+    steps: [],
+    durationMs: 0,
+    cpuTimeMs: 0,
+  };
+}

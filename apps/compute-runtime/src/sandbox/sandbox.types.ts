@@ -1,0 +1,62 @@
+/** One run handed to the sandbox. Everything here is copied into the isolate; nothing is shared. */
+export interface SandboxJob {
+  readonly runId: string;
+  readonly workspace: string;
+  readonly code: string;
+  readonly executionParams: unknown;
+  /** Secrets already opened: the worker process holds them only for the run. */
+  readonly triggerParams: unknown;
+  readonly limits: SandboxLimits;
+}
+
+export interface SandboxLimits {
+  /** Isolate heap limit (function `memoryMb`). */
+  readonly memoryMb: number;
+  /** Wall-clock limit (function `timeoutMs`, capped by the operator's maximum). */
+  readonly timeoutMs: number;
+  /** CPU time the isolate may use. */
+  readonly cpuTimeMs: number;
+  readonly maxResultBytes: number;
+  readonly maxLogLines: number;
+  readonly maxLogBytes: number;
+}
+
+export type SandboxStatus = 'completed' | 'failed' | 'timed_out';
+
+export interface SandboxLogEntry {
+  readonly at: string;
+  readonly level: 'info';
+  /** The arguments of `api.log(...)`, as JSON values. */
+  readonly args: unknown[];
+}
+
+export interface SandboxStep {
+  readonly id: string;
+  readonly status: 'completed' | 'failed';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly durationMs: number;
+}
+
+export interface SandboxError {
+  readonly name: string;
+  readonly message: string;
+  /** Frames inside the user's code only. */
+  readonly stack?: string;
+}
+
+export interface SandboxResult {
+  readonly runId: string;
+  readonly status: SandboxStatus;
+  readonly result?: unknown;
+  readonly error?: SandboxError;
+  readonly logs: SandboxLogEntry[];
+  readonly logsTruncated: boolean;
+  readonly steps: SandboxStep[];
+  readonly durationMs: number;
+  readonly cpuTimeMs: number;
+}
+
+/** Messages between the supervisor and a sandbox worker process (IPC, structured clone). */
+export type ToWorker = { readonly type: 'run'; readonly job: SandboxJob };
+export type FromWorker = { readonly type: 'ready' } | { readonly type: 'result'; readonly result: SandboxResult };

@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { WORKSPACE_ROOT } from '@signalbox/testing';
+
+import { SandboxPool } from '../../src/sandbox/sandbox.pool';
+import type { SandboxJob, SandboxLimits, SandboxResult } from '../../src/sandbox/sandbox.types';
+
+const WORKER = join(WORKSPACE_ROOT, 'apps/compute-runtime/dist/sandbox/sandbox.worker.js');
+const LIMITS: SandboxLimits = {
+  memoryMb: 64,
+  timeoutMs: 1500,
+  cpuTimeMs: 1500,
+  maxResultBytes: 1024 * 1024,
+  maxLogLines: 100,
+  maxLogBytes: 64 * 1024,
+};
+
+let counter = 0;
+const job = (code: string, overrides: Partial<SandboxJob> = {}): SandboxJob => ({
+  runId: `run-${++counter}`,
+  workspace: 'acme',
+  code: `async function run() {\n${code}\n}`,
+  executionParams: { orderId: 'o-1' },
+  triggerParams: { apiKey: 'opened-secret' },
+  limits: LIMITS,
+  ...overrides,
+});
+
+describe('the sandbox (isolated-vm in supervised worker processes)', () => {
+  let pool: SandboxPool;
+  const exits: Array<{ pid: number | undefined; signal: string | null }> = [];
+  const run = (code: string, overrides?: Partial<SandboxJob>): Promise<SandboxResult> => pool.run(job(code, overrides));
+
+  /** After every attack the runtime must still run an ordinary function. */
+  const expectStillHealthy = async () => {
+    const result = await run('return { ok: executionParams.orderId };');
+    expect(result).toMatchObject({ status: 'completed', result: { ok: 'o-1' } });
+  };
+
+  beforeAll(() => {
+    process.env['DATABASE_URL'] = 'postgres://must-not-leak@127.0.0.1/x';
+    pool = new SandboxPool({ workers: 2, graceMs: 2000, workerPath: WORKER, onWorkerExit: (exit) => exits.push(exit) });
+  });
+
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('runs a function with its params, logs and steps', async () => {
+    const result = await run(`
+      api.log({ message: 'Processing', orderId: executionParams.orderId });
+      const total = await api.step('price', async () => 40 + 2);
+      return { success: true, total, key: triggerParams.apiKey };`);
+    expect(result).toMatchObject({
+      status: 'completed',
+      result: { success: true, total: 42, key: 'opened-secret' },
+      logs: [{ level: 'info', args: [{ message: 'Processing', orderId: 'o-1' }] }],
+      steps: [{ id: 'price', status: 'completed', output: 42 }],
+    });
+  });
+
+  it('gives workers no environment: no keys, database or NATS credentials', () => {
+    expect(pool.pids.length).toBe(2);
+    for (const pid of pool.pids) {
+      const names = readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((entry) => entry.split('=')[0]);
+      // Only the IPC channel Node itself sets up for fork().
+      expect(names.sort()).toEqual(['NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE']);
+    }
+  });
+
+  it.each([
+    ['the constructor chain', "return this.constructor.constructor('return typeof process')();"],
+    [
+      'Function("return this")',
+      "const g = Function('return this')(); return [typeof g.process, typeof g.require, typeof g.setTimeout, typeof g.Buffer].join();",
+    ],
+    [
+      'globals',
+      'return [typeof process, typeof require, typeof module, typeof setTimeout, typeof setInterval, typeof fetch].join();',
+    ],
+  ])('reaches no host object through %s', async (_name, code) => {
+    const result = await run(code);
+    expect(result.status).toBe('completed');
+    expect(
+      String(result.result)
+        .split(',')
+        .every((type) => type === 'undefined'),
+    ).toBe(true);
+    await expectStillHealthy();
+  });
+
+  it('keeps nothing from one run in the next (globals, prototypes)', async () => {
+    const polluter = await run(
+      "globalThis.leak = triggerParams.apiKey; Object.prototype.polluted = 'yes'; Array.prototype.map = null; return 'done';",
+    );
+    expect(polluter.status).toBe('completed');
+    const victim = await run('return [typeof globalThis.leak, typeof ({}).polluted, typeof [].map].join();');
+    expect(victim.result).toBe('undefined,undefined,function');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('contains Error.prepareStackTrace tricks to the isolate', async () => {
+    const result = await run(`
+      Error.prepareStackTrace = (error, frames) => frames.map((frame) => {
+        const self = frame.getThis && frame.getThis();
+        return self && (self.process || self.require) ? 'leak' : 'ok';
+      });
+      const probe = new Error('x').stack;
+      return Array.isArray(probe) ? probe : [String(probe)];`);
+    expect(JSON.stringify(result.result ?? result.error)).not.toContain('leak');
+    await expectStillHealthy();
+  });
+
+  it('times out an endless loop, and the runtime goes on', async () => {
+    const result = await run('while (true) {}');
+    expect(result.status).toBe('timed_out');
+    expect(result.error?.message).toMatch(/limit/);
+    await expectStillHealthy();
+  });
+
+  it('times out a promise that never settles', async () => {
+    const result = await run('await new Promise(() => {});');
+    expect(result).toMatchObject({ status: 'timed_out', error: { name: 'TimeoutError' } });
+    await expectStillHealthy();
+  });
+
+  it('survives 100,000 pending promises', async () => {
+    const created = await run("for (let i = 0; i < 100000; i++) new Promise(() => {}); return 'created';");
+    expect(created).toMatchObject({ status: 'completed', result: 'created' });
+    const awaited = await run('await Promise.all(Array.from({ length: 100000 }, () => new Promise(() => {})));');
+    expect(awaited.status).toBe('timed_out');
+    await expectStillHealthy();
+  });
+
+  it('stops a memory bomb at the memory limit', async () => {
+    const result = await run("const keep = []; while (true) keep.push('x'.repeat(1024) + keep.length);");
+    expect(result.status).toBe('failed');
+    expect(result.error?.name).toBe('MemoryLimitError');
+    await expectStillHealthy();
+  });
+
+  it('fails deep recursion with a stack that shows only user code', async () => {
+    const result = await run('function dive(n) { return dive(n + 1) + 1; } return dive(0);');
+    expect(result).toMatchObject({ status: 'failed', error: { name: 'RangeError' } });
+    expect(result.error?.stack).toContain('function.js');
+    expect(result.error?.stack).not.toMatch(/node:|node_modules|dist\//);
+    await expectStillHealthy();
+  });
+
+  it('refuses a 100 MB result', async () => {
+    const result = await run("return 'x'.repeat(100 * 1024 * 1024);", { limits: { ...LIMITS, memoryMb: 128 } });
+    expect(result.status).toBe('failed');
+    expect(['ResultTooLarge', 'MemoryLimitError']).toContain(result.error?.name);
+    const modest = await run("return 'x'.repeat(2 * 1024 * 1024);");
+    expect(modest.error?.name).toBe('ResultTooLarge');
+    await expectStillHealthy();
+  });
+
+  it('caps logs by lines', async () => {
+    const result = await run("for (let i = 0; i < 10000; i++) api.log('line', i); return 'ok';");
+    expect(result.status).toBe('completed');
+    expect(result.logs).toHaveLength(100);
+    expect(result.logsTruncated).toBe(true);
+  });
+
+  it('reports a syntax error in the code as a failed run', async () => {
+    const result = await pool.run({ ...job(''), code: 'async function run() { return {' });
+    expect(result).toMatchObject({ status: 'failed', error: { name: 'SyntaxError' } });
+  });
+
+  it('fails the run of a worker that dies, replaces the worker, and goes on', async () => {
+    const before = [...pool.pids];
+    const pending = run('while (true) {}', { limits: { ...LIMITS, timeoutMs: 10_000, cpuTimeMs: 10_000 } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const pid of before) process.kill(pid, 'SIGKILL');
+    const result = await pending;
+    expect(result).toMatchObject({ status: 'failed', error: { name: 'SandboxCrashed' } });
+    expect(result.error?.message).toContain('SIGKILL');
+    await expectStillHealthy();
+    expect(pool.pids.some((pid) => before.includes(pid))).toBe(false);
+    expect(exits.filter((exit) => exit.signal === 'SIGKILL').length).toBeGreaterThanOrEqual(2);
+  });
+});
