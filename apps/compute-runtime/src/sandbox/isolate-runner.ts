@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
 
+import { type FetchInit, guardedFetch } from './guarded-fetch';
 import type { SandboxError, SandboxJob, SandboxLogEntry, SandboxResult, SandboxStep } from './sandbox.types';
 
 /**
@@ -11,11 +12,22 @@ const BOOTSTRAP = `
 (() => {
   const hostLog = globalThis.__hostLog;
   const hostStep = globalThis.__hostStep;
+  const hostFetch = globalThis.__hostFetch;
   delete globalThis.__hostLog;
   delete globalThis.__hostStep;
+  delete globalThis.__hostFetch;
   const plain = (value) => { try { return JSON.parse(JSON.stringify(value === undefined ? null : value)); } catch { return String(value); } };
   const api = Object.freeze({
     log: (...args) => { hostLog.applyIgnored(undefined, [JSON.stringify(args.map(plain))]); },
+    fetch: async (url, init) => {
+      const request = JSON.stringify({ method: init && init.method, headers: init && init.headers, body: init && init.body });
+      const response = JSON.parse(await hostFetch.apply(undefined, [String(url), request], { result: { promise: true, copy: true } }));
+      return Object.freeze({
+        status: response.status, ok: response.ok, url: response.url, headers: response.headers,
+        text: async () => response.body,
+        json: async () => JSON.parse(response.body),
+      });
+    },
     step: async (id, fn) => {
       if (typeof id !== 'string' || typeof fn !== 'function') throw new TypeError('api.step(id, fn) needs a string id and a function');
       const started = Date.now();
@@ -85,6 +97,20 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
       '__hostStep',
       new ivm.Reference((json: string) => {
         if (steps.length < 1000) steps.push(JSON.parse(json) as SandboxStep);
+      }),
+    );
+    let fetches = 0;
+    await jail.set(
+      '__hostFetch',
+      new ivm.Reference(async (url: string, init: string) => {
+        if (++fetches > job.limits.maxFetches)
+          throw new Error(`api.fetch may be called at most ${job.limits.maxFetches} times per run`);
+        try {
+          return JSON.stringify(await guardedFetch(url, JSON.parse(init) as FetchInit, job.fetch));
+        } catch (error) {
+          // Only the message crosses into the isolate.
+          throw new Error(error instanceof Error ? error.message : String(error));
+        }
       }),
     );
     await context.eval(BOOTSTRAP, { timeout: 1000 });

@@ -1,3 +1,5 @@
+import type { FetchPolicy } from './guarded-fetch';
+
 /** One run handed to the sandbox. Everything here is copied into the isolate; nothing is shared. */
 export interface SandboxJob {
   readonly runId: string;
@@ -7,6 +9,8 @@ export interface SandboxJob {
   /** Secrets already opened: the worker process holds them only for the run. */
   readonly triggerParams: unknown;
   readonly limits: SandboxLimits;
+  /** What `api.fetch` may reach (the operator's settings). */
+  readonly fetch: FetchPolicy;
 }
 
 export interface SandboxLimits {
@@ -19,6 +23,7 @@ export interface SandboxLimits {
   readonly maxResultBytes: number;
   readonly maxLogLines: number;
   readonly maxLogBytes: number;
+  readonly maxFetches: number;
 }
 
 export type SandboxStatus = 'completed' | 'failed' | 'timed_out';

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { WORKSPACE_ROOT } from '@signalbox/testing';
 
+import type { FetchPolicy } from '../../src/sandbox/guarded-fetch';
 import { SandboxPool } from '../../src/sandbox/sandbox.pool';
 import type { SandboxJob, SandboxLimits, SandboxResult } from '../../src/sandbox/sandbox.types';
 
@@ -14,6 +17,14 @@ const LIMITS: SandboxLimits = {
   maxResultBytes: 1024 * 1024,
   maxLogLines: 100,
   maxLogBytes: 64 * 1024,
+  maxFetches: 5,
+};
+const FETCH: FetchPolicy = {
+  allowPrivateNetworks: false,
+  allowedHosts: [],
+  timeoutMs: 1000,
+  maxResponseBytes: 1024 * 1024,
+  maxRedirects: 3,
 };
 
 let counter = 0;
@@ -24,6 +35,7 @@ const job = (code: string, overrides: Partial<SandboxJob> = {}): SandboxJob => (
   executionParams: { orderId: 'o-1' },
   triggerParams: { apiKey: 'opened-secret' },
   limits: LIMITS,
+  fetch: FETCH,
   ...overrides,
 });
 
@@ -183,5 +195,81 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
     await expectStillHealthy();
     expect(pool.pids.some((pid) => before.includes(pid))).toBe(false);
     expect(exits.filter((exit) => exit.signal === 'SIGKILL').length).toBeGreaterThanOrEqual(2);
+  });
+
+  describe('api.fetch', () => {
+    let server: Server;
+    let other: Server;
+    let host: string;
+    let otherHost: string;
+
+    beforeAll(async () => {
+      other = createServer((_req, res) => res.end('{"from":"other"}'));
+      server = createServer((req, res) => {
+        if (req.url === '/json')
+          return res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"world"}');
+        if (req.url === '/big') return res.end('x'.repeat(2 * 1024 * 1024));
+        if (req.url === '/redirect') return res.writeHead(302, { location: `http://${otherHost}/` }).end();
+        if (req.url === '/hang') return; // never answers
+        res.writeHead(404).end();
+      });
+      await Promise.all([server, other].map((s) => new Promise<void>((done) => s.listen(0, '127.0.0.1', done))));
+      host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      otherHost = `127.0.0.1:${(other.address() as AddressInfo).port}`;
+    });
+
+    afterAll(async () => {
+      server.closeAllConnections();
+      await Promise.all([server, other].map((s) => new Promise((done) => s.close(done))));
+    });
+
+    const fetching = (url: string, fetch: Partial<FetchPolicy> = {}) =>
+      run(`const r = await api.fetch(${JSON.stringify(url)}); return { status: r.status, body: await r.json() };`, {
+        fetch: { ...FETCH, ...fetch },
+      });
+
+    it.each([
+      ['loopback', () => `http://${host}/json`],
+      ['IPv6 loopback', () => 'http://[::1]:9/'],
+      ['the cloud metadata address', () => 'http://169.254.169.254/latest/meta-data/'],
+      ['a private address', () => 'http://10.0.0.1/'],
+      ['a host name that resolves to loopback', () => `http://localhost:${host.split(':')[1]}/json`],
+    ])('refuses %s before connecting', async (_name, url) => {
+      const result = await fetching(url());
+      expect(result.status).toBe('failed');
+      expect(result.error?.message).toMatch(/which is not a public address/);
+    });
+
+    it('refuses other protocols', async () => {
+      const result = await fetching('file:///etc/passwd');
+      expect(result.error?.message).toMatch(/only fetches http and https/);
+    });
+
+    it('fetches a host the operator allowed', async () => {
+      const result = await fetching(`http://${host}/json`, { allowedHosts: [host] });
+      expect(result).toMatchObject({ status: 'completed', result: { status: 200, body: { hello: 'world' } } });
+    });
+
+    it('checks every redirect hop again', async () => {
+      const result = await fetching(`http://${host}/redirect`, { allowedHosts: [host] });
+      expect(result.status).toBe('failed');
+      expect(result.error?.message).toContain(`refused ${otherHost}`);
+      const allowed = await fetching(`http://${host}/redirect`, { allowedHosts: [host, otherHost] });
+      expect(allowed.result).toEqual({ status: 200, body: { from: 'other' } });
+    });
+
+    it('caps the response size and the time', async () => {
+      const big = await fetching(`http://${host}/big`, { allowPrivateNetworks: true });
+      expect(big.error?.message).toMatch(/larger than 1048576 bytes/);
+      const hang = await fetching(`http://${host}/hang`, { allowPrivateNetworks: true, timeoutMs: 300 });
+      expect(hang.error?.message).toMatch(/timed out after 300 ms/);
+    });
+
+    it('caps the number of fetches per run', async () => {
+      const result = await run(
+        `for (let i = 0; i < 6; i++) await api.fetch(${JSON.stringify(`http://${'127.0.0.1'}:1/`)}).catch((e) => { if (/at most/.test(e.message)) throw e; }); return 'no cap';`,
+      );
+      expect(result.error?.message).toBe('api.fetch may be called at most 5 times per run');
+    });
   });
 });

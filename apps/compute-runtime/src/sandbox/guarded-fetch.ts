@@ -1,0 +1,158 @@
+import { lookup } from 'node:dns/promises';
+
+import ipaddr from 'ipaddr.js';
+import { Agent, request } from 'undici';
+
+/** What `api.fetch` may reach. Decided by the operator; carried in each job (workers have no environment). */
+export interface FetchPolicy {
+  /** Allow loopback, private, link-local, unique-local and metadata addresses (development only). */
+  readonly allowPrivateNetworks: boolean;
+  /** `host` or `host:port` entries exempt from the address check (an operator's internal APIs). */
+  readonly allowedHosts: readonly string[];
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly maxRedirects: number;
+}
+
+export interface FetchInit {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+export interface FetchResult {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export class FetchRefused extends Error {
+  override readonly name = 'FetchRefused';
+}
+
+/** Only globally routable unicast addresses (an IPv4-mapped IPv6 address counts as its IPv4 address). */
+export function isPublicAddress(address: string): boolean {
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  }
+  return parsed.range() === 'unicast';
+}
+
+interface Vetted {
+  readonly address: string;
+  readonly family: 4 | 6;
+}
+
+async function vet(url: URL, policy: FetchPolicy): Promise<Vetted> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new FetchRefused(`api.fetch only fetches http and https URLs, not ${url.protocol}`);
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const addresses: Vetted[] = ipaddr.isValid(host)
+    ? [{ address: host, family: ipaddr.parse(host).kind() === 'ipv6' ? 6 : 4 }]
+    : (await lookup(host, { all: true, verbatim: true })).map((a) => ({
+        address: a.address,
+        family: a.family === 6 ? 6 : 4,
+      }));
+  if (addresses.length === 0) throw new FetchRefused(`${host} does not resolve`);
+  const exempt =
+    policy.allowPrivateNetworks || policy.allowedHosts.includes(url.host) || policy.allowedHosts.includes(host);
+  if (!exempt) {
+    const refused = addresses.find((candidate) => !isPublicAddress(candidate.address));
+    if (refused) {
+      throw new FetchRefused(
+        `api.fetch refused ${url.host}: it resolves to ${refused.address}, which is not a public address`,
+      );
+    }
+  }
+  return addresses[0];
+}
+
+/**
+ * HTTP for user code: every hop's address is checked before connecting, and the connection is pinned to
+ * the checked address (no second DNS answer can swap in a private one); redirects are followed by hand
+ * and checked again; the whole exchange is bounded in time and in response size.
+ */
+export async function guardedFetch(rawUrl: string, init: FetchInit, policy: FetchPolicy): Promise<FetchResult> {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new FetchRefused(`api.fetch got an invalid URL: ${rawUrl}`);
+  }
+  const signal = AbortSignal.timeout(policy.timeoutMs);
+  let method = (init.method ?? 'GET').toUpperCase();
+  let body = init.body;
+  for (let hop = 0; ; hop++) {
+    const target = await vet(url, policy);
+    const agent = new Agent({
+      connect: {
+        lookup: (_hostname, options, callback) =>
+          (options as { all?: boolean }).all
+            ? (callback as (e: null, a: Vetted[]) => void)(null, [target])
+            : (callback as (e: null, a: string, f: number) => void)(null, target.address, target.family),
+      },
+    });
+    try {
+      const response = await request(url, {
+        method: method as 'GET',
+        headers: init.headers,
+        body,
+        dispatcher: agent,
+        signal,
+      }).catch((error: unknown) => {
+        throw new FetchRefused(
+          signal.aborted ? `api.fetch timed out after ${policy.timeoutMs} ms` : `api.fetch failed: ${String(error)}`,
+        );
+      });
+      const location = response.headers['location'];
+      if ([301, 302, 303, 307, 308].includes(response.statusCode) && typeof location === 'string') {
+        await response.body.dump();
+        if (hop >= policy.maxRedirects)
+          throw new FetchRefused(`api.fetch stopped after ${policy.maxRedirects} redirects`);
+        url = new URL(location, url);
+        if (
+          response.statusCode === 303 ||
+          ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')
+        ) {
+          method = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > policy.maxResponseBytes) {
+          response.body.destroy();
+          throw new FetchRefused(`api.fetch response is larger than ${policy.maxResponseBytes} bytes`);
+        }
+        chunks.push(chunk);
+      }
+      const headers = Object.fromEntries(
+        Object.entries(response.headers).map(([name, value]) => [
+          name,
+          Array.isArray(value) ? value.join(', ') : String(value),
+        ]),
+      );
+      return {
+        status: response.statusCode,
+        ok: response.statusCode >= 200 && response.statusCode < 300,
+        url: url.toString(),
+        headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+    } catch (error) {
+      if (error instanceof FetchRefused) throw error;
+      throw new FetchRefused(
+        signal.aborted ? `api.fetch timed out after ${policy.timeoutMs} ms` : `api.fetch failed: ${String(error)}`,
+      );
+    } finally {
+      await agent.close().catch(() => undefined);
+    }
+  }
+}
