@@ -2,12 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceSchemas } from '@signalbox/contracts';
 import { type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
 
-import type { Env } from './config/env.schema';
+import { type Env, executionSettings, type ResolvedKeys } from './config/env.schema';
 import { migrations } from './database/migrations';
+import { ExecutionModule } from './execution/execution.module';
 
 @Module({})
 export class AppModule {
-  static register(env: Env, identity: ServiceIdentity): DynamicModule {
+  static register(env: Env, keys: ResolvedKeys, identity: ServiceIdentity): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -16,6 +17,7 @@ export class AppModule {
           env,
           database: { schema: ServiceSchemas['compute-runtime'], entities: [], migrations, env },
         }),
+        ExecutionModule.register(executionSettings(env), keys.privateKeys),
       ],
     };
   }

@@ -4,11 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { defaultInstanceId, runService } from '@signalbox/service-kit';
+import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
 import { loadEnv } from './config/env.schema';
 
-const env = loadEnv();
+const { env, keys } = loadEnv();
 const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
 const identity = {
   name: 'compute-runtime',
@@ -17,4 +18,12 @@ const identity = {
   startedAt: Date.now(),
 } as const;
 
-void runService(AppModule.register(env, identity), identity, env);
+void runService(AppModule.register(env, keys, identity), identity, env).then((app) => {
+  if (keys.usingDevelopmentKey) {
+    app
+      .get(Logger)
+      .warn(
+        'SECRETS_PRIVATE_KEYS is not set: secret params are opened with the built-in DEVELOPMENT key, which is public. Set SECRETS_PRIVATE_KEYS (npm run keygen) before storing real secrets.',
+      );
+  }
+});

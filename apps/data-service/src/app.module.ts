@@ -7,6 +7,8 @@ import { CatalogModule } from './catalog.module';
 import type { Env, ResolvedSecrets } from './config/env.schema';
 import { entities } from './database/entities';
 import { migrations } from './database/migrations';
+import { FunctionRunsModule } from './function-runs/function-runs.module';
+import { RpcModule } from './rpc/rpc.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { SystemModule } from './system/system.module';
 
@@ -28,11 +30,9 @@ export class AppModule {
           defaultTimeoutMs: env.FUNCTION_DEFAULT_TIMEOUT_MS,
           defaultMemoryMb: env.FUNCTION_DEFAULT_MEMORY_MB,
         }),
-        SystemModule.register({
-          natsUrl: env.NATS_URL,
-          timeoutMs: env.SYSTEM_STATUS_TIMEOUT_MS,
-          clientName: `data-service:${identity.instanceId}:rpc-client`,
-        }),
+        RpcModule.register({ natsUrl: env.NATS_URL, clientName: `data-service:${identity.instanceId}:rpc-client` }),
+        SystemModule.register({ timeoutMs: env.SYSTEM_STATUS_TIMEOUT_MS }),
+        FunctionRunsModule.register({ timeoutMs: env.RUNTIME_REQUEST_TIMEOUT_MS }),
       ],
     };
   }

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './rest/common';
 export * from './rest/compute-functions';
 export * from './rest/function-triggers';
+export * from './runs';
 export * from './services';
 export * from './subjects';
 export * from './system-status';

@@ -11,6 +11,12 @@ export const Subjects = {
   systemStatus: (service: ServiceName) => `system.v1.status.${service}`,
   /** Public record-event contract: `records.<workspace>.<recordSlug>.<event>`. */
   recordEvent: (workspace: string, recordSlug: string, event: string) => `records.${workspace}.${recordSlug}.${event}`,
+  /** Request-reply to compute-runtime: record a queued run and put it on EXECUTIONS; answers the jobId. */
+  runtimeEnqueueRun: 'runtime.v1.runs.enqueue',
+  /** Request-reply to compute-runtime: one run of a workspace (or null). */
+  runtimeGetRun: 'runtime.v1.runs.get',
+  /** Request-reply to compute-runtime: a page of a workspace's runs. */
+  runtimeListRuns: 'runtime.v1.runs.list',
   /** Durable execution request for one run. */
   execRequest: (workspace: string, functionId: string) => `exec.${workspace}.${functionId}`,
   /** Lifecycle events that feed outbound webhooks. */

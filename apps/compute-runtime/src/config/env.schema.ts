@@ -1,12 +1,81 @@
 import { DefaultPorts } from '@signalbox/contracts';
-import { commonEnvProperties, databaseEnvProperties, loadEnvOrExit } from '@signalbox/service-kit';
+import { DEVELOPMENT_SECRET_KEYS, parseVersionedKeys, type VersionedKey } from '@signalbox/crypto';
+import { commonEnvProperties, ConfigError, databaseEnvProperties, loadEnvOrExit } from '@signalbox/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
+
+import type { ExecutionSettings } from '../execution/execution.constants';
 
 /** Every setting of compute-runtime. The only file that reads process.env. */
 export const EnvSchema = Type.Object({
   ...databaseEnvProperties(),
   ...commonEnvProperties(DefaultPorts['compute-runtime']),
+  SECRETS_PRIVATE_KEYS: Type.Optional(
+    Type.String({ pattern: '^\\d{1,6}:[A-Za-z0-9+/]{43}=(,\\s*\\d{1,6}:[A-Za-z0-9+/]{43}=)*$' }),
+  ),
+  SANDBOX_WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+  SANDBOX_MAX_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 900_000, default: 300_000 }),
+  SANDBOX_GRACE_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000 }),
+  SANDBOX_MAX_RESULT_BYTES: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1_048_576 }),
+  SANDBOX_MAX_LOG_LINES: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+  SANDBOX_MAX_LOG_BYTES: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 262_144 }),
+  SANDBOX_MAX_FETCHES: Type.Integer({ minimum: 0, maximum: 10_000, default: 50 }),
+  FETCH_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
+  FETCH_ALLOWED_HOSTS: Type.String({ default: '' }),
+  FETCH_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  FETCH_MAX_RESPONSE_BYTES: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 5 * 1024 * 1024 }),
 });
 export type Env = Static<typeof EnvSchema>;
 
-export const loadEnv = (): Env => loadEnvOrExit(EnvSchema, process.env);
+export interface ResolvedKeys {
+  readonly privateKeys: VersionedKey[];
+  readonly usingDevelopmentKey: boolean;
+}
+
+/** The private keys that open secret params; production refuses to start without real ones. */
+export function resolveKeys(env: Env): ResolvedKeys {
+  if (env.SECRETS_PRIVATE_KEYS)
+    return { privateKeys: parseVersionedKeys(env.SECRETS_PRIVATE_KEYS), usingDevelopmentKey: false };
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError(['SECRETS_PRIVATE_KEYS is required when NODE_ENV=production (npm run keygen makes one)']);
+  }
+  return {
+    privateKeys: [{ version: DEVELOPMENT_SECRET_KEYS.version, key: DEVELOPMENT_SECRET_KEYS.privateKey }],
+    usingDevelopmentKey: true,
+  };
+}
+
+export function executionSettings(env: Env): ExecutionSettings {
+  return {
+    workers: env.SANDBOX_WORKERS,
+    maxTimeoutMs: env.SANDBOX_MAX_TIMEOUT_MS,
+    graceMs: env.SANDBOX_GRACE_MS,
+    limits: {
+      maxResultBytes: env.SANDBOX_MAX_RESULT_BYTES,
+      maxLogLines: env.SANDBOX_MAX_LOG_LINES,
+      maxLogBytes: env.SANDBOX_MAX_LOG_BYTES,
+      maxFetches: env.SANDBOX_MAX_FETCHES,
+    },
+    fetch: {
+      allowPrivateNetworks: env.FETCH_ALLOW_PRIVATE_NETWORKS,
+      allowedHosts: env.FETCH_ALLOWED_HOSTS.split(',')
+        .map((host) => host.trim())
+        .filter(Boolean),
+      timeoutMs: env.FETCH_TIMEOUT_MS,
+      maxResponseBytes: env.FETCH_MAX_RESPONSE_BYTES,
+      maxRedirects: 5,
+    },
+  };
+}
+
+export function loadEnv(): { env: Env; keys: ResolvedKeys } {
+  const env = loadEnvOrExit(EnvSchema, process.env);
+  try {
+    return { env, keys: resolveKeys(env) };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -16,6 +16,7 @@ export const EnvSchema = Type.Object({
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   SYSTEM_STATUS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 2000 }),
+  RUNTIME_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 }),
   SECRETS_PUBLIC_KEY: Type.Optional(Type.String({ pattern: '^\\d{1,6}:[A-Za-z0-9+/]{43}=$' })),
   FUNCTION_CODE_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 262_144 }),
   FUNCTION_DEFAULT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 30_000 }),

@@ -6,6 +6,8 @@ import {
   CreateFunctionTriggerSchema,
   type Deleted,
   DeletedSchema,
+  type ExecuteResponse,
+  ExecuteResponseSchema,
   type FunctionTrigger,
   type FunctionTriggerList,
   type FunctionTriggerListQuery,
@@ -18,6 +20,7 @@ import {
   VersionListSchema,
 } from '@signalbox/contracts';
 import { SchemaPipe } from '@signalbox/service-kit';
+import { Type } from '@sinclair/typebox';
 
 import type { Actor } from '../common/actor';
 import { CurrentActor } from '../common/actor.decorator';
@@ -121,6 +124,21 @@ export class FunctionTriggerController {
   @ApiErrors('NOT_FOUND')
   versions(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<VersionList> {
     return this.triggers.versions(actor, id);
+  }
+
+  @Post(':id/execute')
+  @HttpCode(200)
+  @RequirePermission('function-triggers', 'execute')
+  @ApiOperation({ summary: 'Execute an on-demand trigger: the whole body becomes executionParams; answers the jobId' })
+  @ApiJsonBody(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description: 'any JSON object; checked against inputSchema when set',
+    }),
+  )
+  @ApiJsonResponse(200, ExecuteResponseSchema)
+  @ApiErrors('VALIDATION_ERROR', 'NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
+  execute(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: unknown): Promise<ExecuteResponse> {
+    return this.triggers.execute(actor, id, body);
   }
 
   @Post(':draftId/publish')

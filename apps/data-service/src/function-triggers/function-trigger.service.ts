@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import {
   type CreateFunctionTrigger,
   type Deleted,
+  type ExecuteResponse,
   type FunctionTrigger,
   type FunctionTriggerList,
   FunctionTriggerSearchFields,
@@ -20,9 +21,11 @@ import { parseListQuery } from '../common/list-query';
 import { toVersionList } from '../common/versions';
 import { ComputeFunctionRepository } from '../compute-functions/compute-function.repository';
 import { ConfigPublisher } from '../config-sync/config-publisher.service';
+import { RuntimeClient } from '../function-runs/runtime.client';
 import type { FunctionTriggerEntity } from './function-trigger.entity';
 import { toFunctionTrigger, toTriggerConfig } from './function-trigger.mapper';
 import { FunctionTriggerRepository } from './function-trigger.repository';
+import { checkInput } from './input-schema.validator';
 import { validateTriggerMetadata } from './trigger-metadata.validator';
 import { sealSecrets } from './trigger-secrets';
 
@@ -41,6 +44,7 @@ export class FunctionTriggerService {
     private readonly functions: ComputeFunctionRepository,
     private readonly publisher: ConfigPublisher,
     private readonly sealer: SecretSealer,
+    private readonly runtime: RuntimeClient,
   ) {}
 
   /** Creates a trigger; `fromDraftId` publishes a draft (the trigger keeps the draft's id, see docs/api.md). */
@@ -164,6 +168,35 @@ export class FunctionTriggerService {
     if (!deleted) throw triggerNotFound(id);
     await this.publisher.removeTrigger(actor.workspace, id);
     return { id, deleted: true };
+  }
+
+  /**
+   * Seed 000's execute: the whole body becomes `executionParams`. Only enabled on-demand triggers run
+   * this way (409 INVALID_STATUS otherwise); a body that breaks the trigger's `inputSchema` answers 400.
+   */
+  async execute(actor: Actor, id: string, body: unknown): Promise<ExecuteResponse> {
+    const trigger = await this.triggers.find(actor.workspace, id);
+    if (!trigger) throw triggerNotFound(id);
+    if (trigger.executionType !== 'on-demand') {
+      throw new SignalboxError(
+        'INVALID_STATUS',
+        `Only on-demand triggers can be executed; ${trigger.name} is ${trigger.executionType}`,
+      );
+    }
+    if (!trigger.enabled) throw new SignalboxError('INVALID_STATUS', `trigger ${trigger.name} is disabled`);
+    const inputSchema = trigger.triggerMetadata['inputSchema'];
+    if (inputSchema && typeof inputSchema === 'object') {
+      checkInput(`${trigger.id}:${trigger.version}`, inputSchema as Record<string, unknown>, body);
+    }
+    const reply = await this.runtime.enqueue({
+      runId: randomUUID(),
+      workspace: actor.workspace,
+      triggerId: trigger.id,
+      functionId: trigger.functionId,
+      executionParams: body ?? {},
+      requestedBy: actor.subject,
+    });
+    return { jobId: reply.jobId, status: 'queued' };
   }
 
   async versions(actor: Actor, id: string): Promise<VersionList> {

@@ -12,7 +12,8 @@ import {
 import { ServiceStatusService } from '@signalbox/service-kit';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 
-import { NATS_RPC, SYSTEM_STATUS_TIMEOUT_MS } from './system.constants';
+import { NATS_RPC } from '../rpc/rpc.constants';
+import { SYSTEM_STATUS_TIMEOUT_MS } from './system.constants';
 
 /** Asks every other service over NATS request-reply for its name, version and readiness. */
 @Injectable()

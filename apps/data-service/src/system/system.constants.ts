@@ -1,3 +1,1 @@
-/** Nest ClientProxy over NATS, used for request-reply to the other services. */
-export const NATS_RPC = Symbol('NATS_RPC');
 export const SYSTEM_STATUS_TIMEOUT_MS = Symbol('SYSTEM_STATUS_TIMEOUT_MS');

@@ -1,5 +1,7 @@
+import { CreateRuns1763816400000 } from './1763816400000-create-runs';
+
 /**
- * Checked-in migrations of this service's schema, in order. Add new ones as
- * `<epochMs>-<name>.ts` beside this file and list them here (docs/development.md).
+ * Checked-in migrations of the `runtime` schema, in order. Add new ones as `<epochMs>-<name>.ts`
+ * beside this file and list them here (docs/development.md).
  */
-export const migrations = [];
+export const migrations = [CreateRuns1763816400000];

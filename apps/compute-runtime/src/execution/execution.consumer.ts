@@ -1,0 +1,166 @@
+import { type ConsumerMessages, jetstream, type JsMsg } from '@nats-io/jetstream';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { Consumers, type ExecRequest } from '@signalbox/contracts';
+import { isSealedSecret, SecretOpener } from '@signalbox/crypto';
+import { NatsClient } from '@signalbox/messaging';
+
+import { RunRepository } from '../runs/run.repository';
+import { SandboxPool } from '../sandbox/sandbox.pool';
+import type { SandboxResult } from '../sandbox/sandbox.types';
+import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
+import { FunctionConfigStore } from './function-config.store';
+
+const failure = (name: string, message: string): SandboxResult => ({
+  runId: '',
+  status: 'failed',
+  error: { name, message },
+  logs: [],
+  logsTruncated: false,
+  steps: [],
+  durationMs: 0,
+  cpuTimeMs: 0,
+});
+
+/**
+ * Pulls execution requests from the durable consumer shared by every runtime replica, claims each run
+ * (so a redelivery never runs it twice), runs it in the sandbox, records the outcome, then acks. On
+ * shutdown it stops pulling and lets the runs in progress finish; unfinished ones are redelivered.
+ */
+@Injectable()
+export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ExecutionConsumer.name);
+  private messages: ConsumerMessages | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly runs: RunRepository,
+    private readonly configs: FunctionConfigStore,
+    private readonly sandbox: SandboxPool,
+    private readonly opener: SecretOpener,
+    @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.nats.onReady(() => void this.consume());
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.messages?.close().catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async consume(): Promise<void> {
+    if (this.messages || this.stopping) return;
+    try {
+      const consumer = await jetstream(this.nats.connection).consumers.get(
+        Consumers.runtimeExecutions.stream,
+        Consumers.runtimeExecutions.durable,
+      );
+      this.messages = await consumer.consume({ max_messages: this.settings.workers * 2 });
+      for await (const message of this.messages) {
+        while (this.inFlight.size >= this.settings.workers) await Promise.race(this.inFlight);
+        const work = this.handle(message).finally(() => this.inFlight.delete(work));
+        this.inFlight.add(work);
+      }
+    } catch (error) {
+      this.logger.warn(`execution consumer stopped: ${String(error)}`);
+    } finally {
+      this.messages = null;
+    }
+  }
+
+  private async handle(message: JsMsg): Promise<void> {
+    let request: ExecRequest;
+    try {
+      request = message.json<ExecRequest>();
+    } catch {
+      this.logger.error(`malformed execution request (seq ${message.seq}); terminated`);
+      message.term();
+      return;
+    }
+    try {
+      const leaseMs = this.settings.maxTimeoutMs + this.settings.graceMs * 2;
+      const run = await this.runs.claim(request.runId, request.workspace, leaseMs);
+      if (!run) {
+        message.ack(); // done, or in progress elsewhere: never twice
+        return;
+      }
+      const heartbeat = setInterval(() => message.working(), 10_000);
+      try {
+        const { outcome, functionVersion } = await this.execute(
+          run.workspaceSlug,
+          run.triggerId,
+          run.functionId,
+          run.jobId,
+          run.executionParams,
+        );
+        await this.runs.finish(run.jobId, functionVersion, outcome);
+      } finally {
+        clearInterval(heartbeat);
+      }
+      message.ack();
+    } catch (error) {
+      this.logger.warn(`run ${request.runId} could not be processed; retrying: ${String(error)}`);
+      message.nak(5_000);
+    }
+  }
+
+  private async execute(
+    workspace: string,
+    triggerId: string,
+    functionId: string,
+    runId: string,
+    executionParams: unknown,
+  ): Promise<{ outcome: SandboxResult; functionVersion: number | null }> {
+    const [fn, trigger] = await Promise.all([
+      this.configs.function(workspace, functionId),
+      this.configs.trigger(workspace, triggerId),
+    ]);
+    if (!fn)
+      return {
+        outcome: failure('FunctionNotFound', `compute function ${functionId} no longer exists`),
+        functionVersion: null,
+      };
+    let triggerParams: Record<string, unknown>;
+    try {
+      triggerParams = await this.openParams(workspace, triggerId, trigger?.triggerMetadata['params']);
+    } catch (error) {
+      return {
+        outcome: failure('SecretError', error instanceof Error ? error.message : String(error)),
+        functionVersion: fn.version,
+      };
+    }
+    const timeoutMs = Math.min(fn.timeoutMs, this.settings.maxTimeoutMs);
+    const outcome = await this.sandbox.run({
+      runId,
+      workspace,
+      code: fn.code,
+      executionParams,
+      triggerParams,
+      limits: { ...this.settings.limits, memoryMb: fn.memoryMb, timeoutMs, cpuTimeMs: timeoutMs },
+      fetch: this.settings.fetch,
+    });
+    return { outcome, functionVersion: fn.version };
+  }
+
+  /** Secret params are opened here, in the execution plane, for this run only. */
+  private async openParams(workspace: string, triggerId: string, params: unknown): Promise<Record<string, unknown>> {
+    if (typeof params !== 'object' || params === null) return {};
+    const opened: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
+      opened[name] = isSealedSecret(value)
+        ? await this.opener.open(value, { workspace, ownerId: triggerId, param: `params.${name}` })
+        : value;
+    }
+    return opened;
+  }
+}

@@ -1,0 +1,34 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  type EnqueueRunReply,
+  type EnqueueRunRequest,
+  type FunctionRunList,
+  type GetRunRequest,
+  type ListRunsRequest,
+  type RunWithLogs,
+  Subjects,
+} from '@signalbox/contracts';
+
+import { RunService } from './run.service';
+
+/** NATS request-reply adapter (queue group compute-runtime): one service call each. */
+@Controller()
+export class RunController {
+  constructor(private readonly runs: RunService) {}
+
+  @MessagePattern(Subjects.runtimeEnqueueRun)
+  enqueue(@Payload() request: EnqueueRunRequest): Promise<EnqueueRunReply> {
+    return this.runs.enqueue(request);
+  }
+
+  @MessagePattern(Subjects.runtimeGetRun)
+  get(@Payload() request: GetRunRequest): Promise<RunWithLogs | null> {
+    return this.runs.get(request);
+  }
+
+  @MessagePattern(Subjects.runtimeListRuns)
+  list(@Payload() request: ListRunsRequest): Promise<FunctionRunList> {
+    return this.runs.list(request);
+  }
+}

@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import type { FunctionRun, FunctionRunListQuery, FunctionRunLogs, RunStatus } from '@signalbox/contracts';
+import { Database } from '@signalbox/persistence';
+
+import type { SandboxResult } from '../sandbox/sandbox.types';
+
+interface RunRow {
+  id: string;
+  workspace_slug: string;
+  trigger_id: string;
+  function_id: string;
+  function_version: number | null;
+  status: RunStatus;
+  execution_params: unknown;
+  result: unknown;
+  error: FunctionRun['error'];
+  logs: FunctionRunLogs['logs'];
+  logs_truncated: boolean;
+  steps: FunctionRun['steps'];
+  attempt: number;
+  requested_by: string;
+  queued_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  duration_ms: number | null;
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function toRun(row: RunRow): FunctionRun {
+  return {
+    jobId: row.id,
+    status: row.status,
+    workspaceSlug: row.workspace_slug,
+    triggerId: row.trigger_id,
+    functionId: row.function_id,
+    functionVersion: row.function_version,
+    executionParams: row.execution_params,
+    result: row.result ?? null,
+    error: row.error ?? null,
+    steps: row.steps,
+    attempt: row.attempt,
+    requestedBy: row.requested_by,
+    queuedAt: row.queued_at.toISOString(),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    durationMs: row.duration_ms,
+  };
+}
+
+export interface ClaimedRun {
+  readonly run: FunctionRun;
+}
+
+/** The only code that touches `runtime.runs`. Every read is scoped by workspace. */
+@Injectable()
+export class RunRepository {
+  constructor(private readonly database: Database) {}
+
+  /** Records a queued run; a second insert of the same id (a retried request) changes nothing. */
+  async insertQueued(run: {
+    id: string;
+    workspace: string;
+    triggerId: string;
+    functionId: string;
+    executionParams: unknown;
+    requestedBy: string;
+  }): Promise<void> {
+    await this.database.source.query(
+      `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by)
+       VALUES ($1, $2, $3, $4, 'queued', $5, $6) ON CONFLICT (id) DO NOTHING`,
+      [
+        run.id,
+        run.workspace,
+        run.triggerId,
+        run.functionId,
+        JSON.stringify(run.executionParams ?? {}),
+        run.requestedBy,
+      ],
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.database.source.query(`DELETE FROM runtime.runs WHERE id = $1 AND status = 'queued'`, [id]);
+  }
+
+  /**
+   * The conditional claim before user code runs: only a queued run, or a running one whose lease has
+   * expired (its runtime died), is taken; a redelivered message for a run in progress or done claims nothing.
+   */
+  async claim(id: string, workspace: string, leaseMs: number): Promise<FunctionRun | null> {
+    const [rows] = await this.database.source.query<[RunRow[], number]>(
+      `UPDATE runtime.runs
+          SET status = 'running', attempt = attempt + 1, started_at = now(),
+              lease_until = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = $1 AND workspace_slug = $2
+          AND (status = 'queued' OR (status = 'running' AND lease_until < now()))
+      RETURNING *`,
+      [id, workspace, leaseMs],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async finish(id: string, functionVersion: number | null, outcome: SandboxResult): Promise<void> {
+    await this.database.source.query(
+      `UPDATE runtime.runs
+          SET status = $2, result = $3, error = $4, logs = $5, logs_truncated = $6, steps = $7,
+              function_version = $8, finished_at = now(), duration_ms = $9, cpu_time_ms = $10, lease_until = NULL
+        WHERE id = $1 AND status = 'running'`,
+      [
+        id,
+        outcome.status,
+        outcome.result === undefined ? null : JSON.stringify(outcome.result),
+        outcome.error ? JSON.stringify(outcome.error) : null,
+        JSON.stringify(outcome.logs),
+        outcome.logsTruncated,
+        JSON.stringify(outcome.steps),
+        functionVersion,
+        outcome.durationMs,
+        outcome.cpuTimeMs,
+      ],
+    );
+  }
+
+  async find(workspace: string, id: string): Promise<{ run: FunctionRun; logs: FunctionRunLogs } | null> {
+    const rows = await this.database.source.query<RunRow[]>(
+      'SELECT * FROM runtime.runs WHERE workspace_slug = $1 AND id = $2',
+      [workspace, id],
+    );
+    const row = rows[0];
+    return row ? { run: toRun(row), logs: { jobId: row.id, logs: row.logs, truncated: row.logs_truncated } } : null;
+  }
+
+  async list(workspace: string, query: FunctionRunListQuery): Promise<{ runs: FunctionRun[]; total: number }> {
+    const filters: string[] = ['workspace_slug = $1'];
+    const params: unknown[] = [workspace];
+    for (const [column, value] of [
+      ['trigger_id', query.triggerId],
+      ['function_id', query.functionId],
+      ['status', query.status],
+    ] as const) {
+      if (value !== undefined) {
+        params.push(value);
+        filters.push(`${column} = $${params.length}`);
+      }
+    }
+    const where = filters.join(' AND ');
+    const [{ total }] = await this.database.source.query<Array<{ total: number }>>(
+      `SELECT count(*)::int AS total FROM runtime.runs WHERE ${where}`,
+      params,
+    );
+    const rows = await this.database.source.query<RunRow[]>(
+      `SELECT * FROM runtime.runs WHERE ${where} ORDER BY queued_at DESC, id LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}`,
+      params,
+    );
+    return { runs: rows.map(toRun), total };
+  }
+}

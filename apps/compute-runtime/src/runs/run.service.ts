@@ -1,0 +1,61 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  type EnqueueRunReply,
+  type EnqueueRunRequest,
+  type ExecRequest,
+  type FunctionRunList,
+  type GetRunRequest,
+  type ListRunsRequest,
+  type RunWithLogs,
+  Subjects,
+} from '@signalbox/contracts';
+import { NatsClient } from '@signalbox/messaging';
+
+import { RunRepository } from './run.repository';
+
+/** The run record's front door: enqueue (row first, then the durable message), read, list. */
+@Injectable()
+export class RunService {
+  private readonly logger = new Logger(RunService.name);
+
+  constructor(
+    private readonly runs: RunRepository,
+    private readonly nats: NatsClient,
+  ) {}
+
+  /**
+   * The row is written before the message, so the jobId is readable the moment it is returned; the
+   * message carries `Nats-Msg-Id` = runId, so a retried request is de-duplicated by JetStream too.
+   */
+  async enqueue(request: EnqueueRunRequest): Promise<EnqueueRunReply> {
+    await this.runs.insertQueued({
+      id: request.runId,
+      workspace: request.workspace,
+      triggerId: request.triggerId,
+      functionId: request.functionId,
+      executionParams: request.executionParams,
+      requestedBy: request.requestedBy,
+    });
+    const message: ExecRequest = { runId: request.runId, workspace: request.workspace };
+    try {
+      await this.nats.publish(Subjects.execRequest(request.workspace, request.functionId), message, {
+        msgID: request.runId,
+      });
+    } catch (error) {
+      await this.runs.delete(request.runId).catch(() => undefined);
+      this.logger.warn(`could not queue run ${request.runId}: ${String(error)}`);
+      throw error;
+    }
+    return { jobId: request.runId, status: 'queued' };
+  }
+
+  get(request: GetRunRequest): Promise<RunWithLogs | null> {
+    return this.runs.find(request.workspace, request.runId);
+  }
+
+  async list(request: ListRunsRequest): Promise<FunctionRunList> {
+    const { workspace, ...query } = request;
+    const { runs, total } = await this.runs.list(workspace, query);
+    return { runs, total, page: query.page, limit: query.limit };
+  }
+}

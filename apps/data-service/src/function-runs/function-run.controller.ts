@@ -1,0 +1,58 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RequirePermission } from '@signalbox/auth';
+import {
+  type FunctionRun,
+  type FunctionRunList,
+  type FunctionRunListQuery,
+  FunctionRunListQuerySchema,
+  FunctionRunListSchema,
+  type FunctionRunLogs,
+  FunctionRunLogsSchema,
+  FunctionRunSchema,
+} from '@signalbox/contracts';
+import { SchemaPipe } from '@signalbox/service-kit';
+
+import type { Actor } from '../common/actor';
+import { CurrentActor } from '../common/actor.decorator';
+import { ApiErrors, ApiJsonResponse, ApiListQuery } from '../common/openapi';
+import { FunctionRunService } from './function-run.service';
+
+@ApiTags('function-runs')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('workspace/:workspace/api/v1/function-runs')
+export class FunctionRunController {
+  constructor(private readonly runs: FunctionRunService) {}
+
+  @Get()
+  @RequirePermission('function-runs', 'read')
+  @ApiOperation({ summary: 'List runs, newest first (filters: triggerId, functionId, status)' })
+  @ApiListQuery(FunctionRunListQuerySchema)
+  @ApiJsonResponse(200, FunctionRunListSchema)
+  @ApiErrors('VALIDATION_ERROR', 'SERVICE_UNAVAILABLE')
+  list(
+    @CurrentActor() actor: Actor,
+    @Query(new SchemaPipe(FunctionRunListQuerySchema, 'query')) query: FunctionRunListQuery,
+  ): Promise<FunctionRunList> {
+    return this.runs.list(actor, query);
+  }
+
+  @Get(':jobId')
+  @RequirePermission('function-runs', 'read')
+  @ApiOperation({ summary: 'A run: status, result, error, steps, timing (readable the moment its jobId is returned)' })
+  @ApiJsonResponse(200, FunctionRunSchema)
+  @ApiErrors('NOT_FOUND', 'SERVICE_UNAVAILABLE')
+  get(@CurrentActor() actor: Actor, @Param('jobId') jobId: string): Promise<FunctionRun> {
+    return this.runs.get(actor, jobId);
+  }
+
+  @Get(':jobId/logs')
+  @RequirePermission('function-runs', 'read')
+  @ApiOperation({ summary: "A run's api.log lines (bounded)" })
+  @ApiJsonResponse(200, FunctionRunLogsSchema)
+  @ApiErrors('NOT_FOUND', 'SERVICE_UNAVAILABLE')
+  logs(@CurrentActor() actor: Actor, @Param('jobId') jobId: string): Promise<FunctionRunLogs> {
+    return this.runs.logs(actor, jobId);
+  }
+}

@@ -1,0 +1,24 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+
+import { FunctionRunController } from './function-run.controller';
+import { FunctionRunService } from './function-run.service';
+import { RUNTIME_REQUEST_TIMEOUT_MS } from './function-runs.constants';
+import { RuntimeClient } from './runtime.client';
+
+/** Runs, read through compute-runtime (their owner). */
+@Module({})
+export class FunctionRunsModule {
+  static register(options: { timeoutMs: number }): DynamicModule {
+    return {
+      module: FunctionRunsModule,
+      global: true,
+      controllers: [FunctionRunController],
+      providers: [
+        { provide: RUNTIME_REQUEST_TIMEOUT_MS, useValue: options.timeoutMs },
+        RuntimeClient,
+        FunctionRunService,
+      ],
+      exports: [RuntimeClient],
+    };
+  }
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+
+import type {
+  ComputeFunction,
+  FunctionRun,
+  FunctionRunList,
+  FunctionRunLogs,
+  FunctionTrigger,
+} from '@signalbox/contracts';
+import { testToken, waitFor } from '@signalbox/testing';
+
+import { ApiClient } from './support/http';
+import { Platform } from './support/platform';
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+const SECRET = `sk_live_${randomUUID()}`;
+
+describe('executing functions: data-service -> NATS -> compute-runtime -> sandbox', () => {
+  let platform: Platform;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    platform = await Platform.start({ only: ['data-service', 'compute-runtime'] });
+    api = new ApiClient(
+      `${platform.service('data-service').url}/workspace/acme/api/v1`,
+      testToken({ workspaces: ['acme'], permissions: ['*'], subject: 'alice' }),
+    );
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const createFunction = async (code: string, extra: Record<string, unknown> = {}) =>
+    (await api.post<ComputeFunction>('/compute-functions', { name: `fn-${randomUUID().slice(0, 8)}`, code, ...extra }))
+      .body;
+
+  const createTrigger = async (functionId: string, body: Record<string, unknown> = {}) =>
+    (
+      await api.post<FunctionTrigger>('/function-triggers', {
+        name: `t-${randomUUID().slice(0, 8)}`,
+        functionId,
+        executionType: 'on-demand',
+        ...body,
+      })
+    ).body;
+
+  const finished = (jobId: string) =>
+    waitFor(
+      async () => {
+        const run = (await api.get<FunctionRun>(`/function-runs/${jobId}`)).body;
+        return ['queued', 'running'].includes(run.status) ? undefined : run;
+      },
+      20_000,
+      `run ${jobId} to finish`,
+    );
+
+  it('runs the function with the body as executionParams and opened secrets as triggerParams', async () => {
+    const fn = await createFunction(`async function run() {
+      api.log({ message: 'Processing', orderId: executionParams.orderId });
+      const total = await api.step('total', async () => executionParams.quantity * 3);
+      return { success: true, total, keyLength: triggerParams.apiKey.length, format: triggerParams.format };
+    }`);
+    const trigger = await createTrigger(fn.id, {
+      triggerMetadata: { params: { apiKey: { value: SECRET, encrypt: true }, format: 'csv' } },
+    });
+
+    const executed = await api.post<{ jobId: string; status: string }>(`/function-triggers/${trigger.id}/execute`, {
+      orderId: 'o-1',
+      quantity: 14,
+    });
+    expect(executed.status).toBe(200);
+    expect(executed.body).toEqual({ jobId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'queued' });
+
+    const immediately = await api.get<FunctionRun>(`/function-runs/${executed.body.jobId}`);
+    expect(immediately.status).toBe(200);
+
+    const run = await finished(executed.body.jobId);
+    expect(run).toMatchObject({
+      status: 'completed',
+      triggerId: trigger.id,
+      functionId: fn.id,
+      functionVersion: 1,
+      executionParams: { orderId: 'o-1', quantity: 14 },
+      result: { success: true, total: 42, keyLength: SECRET.length, format: 'csv' },
+      steps: [{ id: 'total', status: 'completed', output: 42 }],
+      attempt: 1,
+      requestedBy: 'alice',
+    });
+    const logs = await api.get<FunctionRunLogs>(`/function-runs/${executed.body.jobId}/logs`);
+    expect(logs.body.logs.map((line) => line.args)).toEqual([[{ message: 'Processing', orderId: 'o-1' }]]);
+
+    const list = await api.get<FunctionRunList>(`/function-runs?triggerId=${trigger.id}`);
+    expect(list.body.runs.map((r) => r.jobId)).toEqual([executed.body.jobId]);
+    expect(api.bodies.join('\n')).not.toContain(SECRET);
+    for (const name of ['data-service', 'compute-runtime'] as const)
+      expect(platform.service(name).logs).not.toContain(SECRET);
+  });
+
+  it("executes a function's system default trigger", async () => {
+    const fn = await createFunction('async function run() { return executionParams; }');
+    const executed = await api.post<{ jobId: string }>(`/function-triggers/${fn.defaultTriggerId}/execute`, {
+      hello: 'world',
+    });
+    expect((await finished(executed.body.jobId)).result).toEqual({ hello: 'world' });
+  });
+
+  it('records failures and time-outs', async () => {
+    const failing = await createTrigger(
+      (await createFunction("async function run() { throw new TypeError('bad order'); }")).id,
+    );
+    const slow = await createTrigger(
+      (await createFunction('async function run() { while (true) {} }', { timeoutMs: 300 })).id,
+    );
+    const failed = await finished(
+      (await api.post<{ jobId: string }>(`/function-triggers/${failing.id}/execute`)).body.jobId,
+    );
+    expect(failed).toMatchObject({ status: 'failed', error: { name: 'TypeError', message: 'bad order' } });
+    const timedOut = await finished(
+      (await api.post<{ jobId: string }>(`/function-triggers/${slow.id}/execute`)).body.jobId,
+    );
+    expect(timedOut).toMatchObject({ status: 'timed_out', error: { name: 'TimeoutError' } });
+  });
+
+  it('refuses bodies that break the inputSchema, and starts nothing', async () => {
+    const fn = await createFunction('async function run() { return 1; }');
+    const trigger = await createTrigger(fn.id, {
+      triggerMetadata: {
+        inputSchema: { type: 'object', required: ['orderId'], properties: { orderId: { type: 'string' } } },
+      },
+    });
+    const refused = await api.post<ErrorBody>(`/function-triggers/${trigger.id}/execute`, { orderId: 7 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('VALIDATION_ERROR');
+    const runs = await api.get<FunctionRunList>(`/function-runs?triggerId=${trigger.id}`);
+    expect(runs.body.total).toBe(0);
+  });
+
+  it('answers 409 INVALID_STATUS for a disabled or non-on-demand trigger', async () => {
+    const fn = await createFunction('async function run() { return 1; }');
+    const scheduled = await createTrigger(fn.id, { executionType: 'scheduled', triggerMetadata: { interval: 60 } });
+    const notOnDemand = await api.post<ErrorBody>(`/function-triggers/${scheduled.id}/execute`);
+    expect(notOnDemand.status).toBe(409);
+    expect(notOnDemand.body.error.code).toBe('INVALID_STATUS');
+    const trigger = await createTrigger(fn.id);
+    await api.post(`/function-triggers/${trigger.id}/disable`);
+    const disabled = await api.post<ErrorBody>(`/function-triggers/${trigger.id}/execute`);
+    expect(disabled.status).toBe(409);
+    expect(disabled.body.error).toEqual({ code: 'INVALID_STATUS', message: `trigger ${trigger.name} is disabled` });
+  });
+
+  it("answers 404 for another workspace's run and for a reader without execute", async () => {
+    const fn = await createFunction('async function run() { return 1; }');
+    const { jobId } = (await api.post<{ jobId: string }>(`/function-triggers/${fn.defaultTriggerId}/execute`)).body;
+    const other = new ApiClient(
+      `${platform.service('data-service').url}/workspace/globex/api/v1`,
+      testToken({ workspaces: ['globex'], permissions: ['*'] }),
+    );
+    expect((await other.get(`/function-runs/${jobId}`)).status).toBe(404);
+    const reader = api.as(
+      testToken({ workspaces: ['acme'], permissions: ['function-triggers:read', 'function-runs:read'] }),
+    );
+    expect((await reader.post(`/function-triggers/${fn.defaultTriggerId}/execute`)).status).toBe(403);
+    expect((await reader.get(`/function-runs/${jobId}`)).status).toBe(200);
+  });
+
+  it('answers 503 and starts nothing while the runtime is down, and runs again once it is back', async () => {
+    const fn = await createFunction('async function run() { return "back"; }');
+    const runtime = platform.service('compute-runtime');
+    expect(await runtime.stop('SIGTERM')).toBe(0);
+    const refused = await api.post<ErrorBody>(`/function-triggers/${fn.defaultTriggerId}/execute`);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    runtime.start();
+    await runtime.waitReady();
+    const { jobId } = (await api.post<{ jobId: string }>(`/function-triggers/${fn.defaultTriggerId}/execute`)).body;
+    expect((await finished(jobId)).result).toBe('back');
+  });
+});

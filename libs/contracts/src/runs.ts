@@ -1,0 +1,101 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+import { Paged, Timestamp, Uuid } from './rest/common';
+
+/** Run lifecycle (architecture.md). Never rename a value. */
+export const RunStatuses = ['queued', 'running', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
+export type RunStatus = (typeof RunStatuses)[number];
+
+/** `runtime.v1.runs.enqueue` request (data-service -> compute-runtime). */
+export interface EnqueueRunRequest {
+  readonly runId: string;
+  readonly workspace: string;
+  readonly triggerId: string;
+  readonly functionId: string;
+  readonly executionParams: unknown;
+  readonly requestedBy: string;
+}
+
+export interface EnqueueRunReply {
+  readonly jobId: string;
+  readonly status: RunStatus;
+}
+
+/** The message on EXECUTIONS (`exec.<workspace>.<functionId>`), Nats-Msg-Id = runId. The run row holds the rest. */
+export interface ExecRequest {
+  readonly runId: string;
+  readonly workspace: string;
+}
+
+export interface GetRunRequest {
+  readonly workspace: string;
+  readonly runId: string;
+}
+
+export const RunLogSchema = Type.Object({ at: Timestamp, level: Type.String(), args: Type.Array(Type.Unknown()) });
+export const RunStepSchema = Type.Object({
+  id: Type.String(),
+  status: Type.String(),
+  output: Type.Optional(Type.Unknown()),
+  error: Type.Optional(Type.String()),
+  durationMs: Type.Integer(),
+});
+
+export const FunctionRunSchema = Type.Object({
+  jobId: Uuid,
+  status: Type.Union(RunStatuses.map((status) => Type.Literal(status))),
+  workspaceSlug: Type.String(),
+  triggerId: Uuid,
+  functionId: Uuid,
+  functionVersion: Type.Union([Type.Integer(), Type.Null()]),
+  executionParams: Type.Unknown(),
+  result: Type.Unknown(),
+  error: Type.Union([
+    Type.Object({ name: Type.String(), message: Type.String(), stack: Type.Optional(Type.String()) }),
+    Type.Null(),
+  ]),
+  steps: Type.Array(RunStepSchema),
+  attempt: Type.Integer(),
+  requestedBy: Type.String(),
+  queuedAt: Timestamp,
+  startedAt: Type.Union([Timestamp, Type.Null()]),
+  finishedAt: Type.Union([Timestamp, Type.Null()]),
+  durationMs: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type FunctionRun = Static<typeof FunctionRunSchema>;
+
+export const FunctionRunLogsSchema = Type.Object({
+  jobId: Uuid,
+  logs: Type.Array(RunLogSchema),
+  truncated: Type.Boolean(),
+});
+export type FunctionRunLogs = Static<typeof FunctionRunLogsSchema>;
+
+export const FunctionRunListSchema = Paged('runs', FunctionRunSchema);
+export type FunctionRunList = Static<typeof FunctionRunListSchema>;
+
+export const FunctionRunListQuerySchema = Type.Object(
+  {
+    triggerId: Type.Optional(Type.String({ format: 'uuid' })),
+    functionId: Type.Optional(Type.String({ format: 'uuid' })),
+    status: Type.Optional(Type.Union(RunStatuses.map((status) => Type.Literal(status)))),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    page: Type.Integer({ minimum: 1, default: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type FunctionRunListQuery = Static<typeof FunctionRunListQuerySchema>;
+
+/** `runtime.v1.runs.list` request. */
+export interface ListRunsRequest extends FunctionRunListQuery {
+  readonly workspace: string;
+}
+
+/** `runtime.v1.runs.get` answers a run with its logs, or null. */
+export interface RunWithLogs {
+  readonly run: FunctionRun;
+  readonly logs: FunctionRunLogs;
+}
+
+export const ExecuteResponseSchema = Type.Object({ jobId: Uuid, status: Type.Literal('queued') });
+export type ExecuteResponse = Static<typeof ExecuteResponseSchema>;
