@@ -83,7 +83,25 @@ export async function guardedFetch(rawUrl: string, init: FetchInit, policy: Fetc
   } catch {
     throw new FetchRefused(`api.fetch got an invalid URL: ${rawUrl}`);
   }
-  const signal = AbortSignal.timeout(policy.timeoutMs);
+  // A deadline that is cleared when the fetch ends: a timer left running would abort a finished request
+  // later and could raise an error nobody listens to, killing the worker (and an innocent run with it).
+  const controller = new AbortController();
+  const deadline = setTimeout(() => controller.abort(), policy.timeoutMs);
+  const signal = controller.signal;
+  try {
+    return await fetchHops(url, init, policy, signal);
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+async function fetchHops(
+  startUrl: URL,
+  init: FetchInit,
+  policy: FetchPolicy,
+  signal: AbortSignal,
+): Promise<FetchResult> {
+  let url = startUrl;
   let method = (init.method ?? 'GET').toUpperCase();
   let body = init.body;
   for (let hop = 0; ; hop++) {
@@ -123,6 +141,7 @@ export async function guardedFetch(rawUrl: string, init: FetchInit, policy: Fetc
         }
         continue;
       }
+      response.body.on('error', () => undefined); // late errors of a body we stop reading are expected
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of response.body as AsyncIterable<Buffer>) {

@@ -21,7 +21,9 @@ const BOOTSTRAP = `
     log: (...args) => { hostLog.applyIgnored(undefined, [JSON.stringify(args.map(plain))]); },
     fetch: async (url, init) => {
       const request = JSON.stringify({ method: init && init.method, headers: init && init.headers, body: init && init.body });
-      const response = JSON.parse(await hostFetch.apply(undefined, [String(url), request], { result: { promise: true, copy: true } }));
+      const answer = JSON.parse(await hostFetch.apply(undefined, [String(url), request], { result: { promise: true, copy: true } }));
+      if (!answer.ok) throw new Error(answer.message);
+      const response = answer.value;
       return Object.freeze({
         status: response.status, ok: response.ok, url: response.url, headers: response.headers,
         text: async () => response.body,
@@ -102,14 +104,19 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
     let fetches = 0;
     await jail.set(
       '__hostFetch',
-      new ivm.Reference(async (url: string, init: string) => {
-        if (++fetches > job.limits.maxFetches)
-          throw new Error(`api.fetch may be called at most ${job.limits.maxFetches} times per run`);
+      // Never rejects: a rejected host promise that the isolate stops waiting for (it was disposed)
+      // would be an unhandled rejection and kill the worker. Failures travel as {ok: false, message}.
+      new ivm.Reference(async (url: string, init: string): Promise<string> => {
+        if (++fetches > job.limits.maxFetches) {
+          return JSON.stringify({
+            ok: false,
+            message: `api.fetch may be called at most ${job.limits.maxFetches} times per run`,
+          });
+        }
         try {
-          return JSON.stringify(await guardedFetch(url, JSON.parse(init) as FetchInit, job.fetch));
+          return JSON.stringify({ ok: true, value: await guardedFetch(url, JSON.parse(init) as FetchInit, job.fetch) });
         } catch (error) {
-          // Only the message crosses into the isolate.
-          throw new Error(error instanceof Error ? error.message : String(error));
+          return JSON.stringify({ ok: false, message: error instanceof Error ? error.message : String(error) });
         }
       }),
     );

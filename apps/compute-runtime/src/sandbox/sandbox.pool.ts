@@ -10,7 +10,13 @@ export interface SandboxPoolOptions {
   readonly graceMs: number;
   /** The compiled worker entry; defaults to the file beside this one. */
   readonly workerPath?: string;
-  readonly onWorkerExit?: (info: { pid: number | undefined; code: number | null; signal: string | null }) => void;
+  /** For the operator's log: the worker's last stderr output says why it died (never shown to users). */
+  readonly onWorkerExit?: (info: {
+    pid: number | undefined;
+    code: number | null;
+    signal: string | null;
+    stderr: string;
+  }) => void;
 }
 
 interface Pending {
@@ -62,10 +68,12 @@ export class SandboxPool {
     const child = fork(this.options.workerPath ?? join(__dirname, 'sandbox.worker.js'), [], {
       execArgv: ['--no-node-snapshot'],
       env: {},
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
     const worker: Worker = { process: child, ready: false, current: null };
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4096)));
     this.workers.add(worker);
     child.on('message', (message: FromWorker) => {
       if (message.type === 'ready') {
@@ -82,7 +90,7 @@ export class SandboxPool {
     child.once('disconnect', () => (worker.ready = false));
     child.once('exit', (code, signal) => {
       this.workers.delete(worker);
-      this.options.onWorkerExit?.({ pid: child.pid, code, signal });
+      this.options.onWorkerExit?.({ pid: child.pid, code, signal, stderr });
       if (worker.current) {
         const { job, resolve, timer } = worker.current;
         clearTimeout(timer);

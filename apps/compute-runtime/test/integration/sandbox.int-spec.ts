@@ -41,7 +41,7 @@ const job = (code: string, overrides: Partial<SandboxJob> = {}): SandboxJob => (
 
 describe('the sandbox (isolated-vm in supervised worker processes)', () => {
   let pool: SandboxPool;
-  const exits: Array<{ pid: number | undefined; signal: string | null }> = [];
+  const exits: Array<{ pid: number | undefined; code: number | null; signal: string | null; stderr: string }> = [];
   const run = (code: string, overrides?: Partial<SandboxJob>): Promise<SandboxResult> => pool.run(job(code, overrides));
 
   /** After every attack the runtime must still run an ordinary function. */
@@ -57,6 +57,8 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
 
   afterAll(async () => {
     await pool.close();
+    // Only the workers this suite killed on purpose may have died.
+    expect(exits.filter((exit) => exit.signal !== 'SIGKILL')).toEqual([]);
   });
 
   it('runs a function with its params, logs and steps', async () => {
