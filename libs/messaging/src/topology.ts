@@ -25,6 +25,8 @@ export interface TopologySettings {
   readonly duplicateWindowMs: number;
   /** How long record events are kept (they can be replayed within this window). */
   readonly recordEventsMaxAgeMs: number;
+  /** How long a pulled message may go unacked (without `working()`) before it is redelivered. */
+  readonly ackWaitMs: number;
 }
 
 const nanos = (ms: number): number => ms * 1_000_000;
@@ -71,11 +73,22 @@ export async function ensureStream(
   }
 }
 
-export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec, ackWaitMs: number): Promise<void> {
+  const existing = await jsm.consumers.info(spec.stream, spec.durable).catch((error: unknown) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
+  if (existing) {
+    if (existing.config.ack_wait !== nanos(ackWaitMs)) {
+      await jsm.consumers.update(spec.stream, spec.durable, { ack_wait: nanos(ackWaitMs) });
+    }
+    return;
+  }
   await jsm.consumers.add(spec.stream, {
     durable_name: spec.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(ackWaitMs),
     ...(spec.filterSubject ? { filter_subject: spec.filterSubject } : {}),
   });
 }
@@ -94,7 +107,7 @@ export async function declareTopology(
     await ensureStream(jsm, streamConfig(spec, settings));
   }
   for (const spec of Object.values(Consumers).filter((c) => c.owner === service)) {
-    await ensureConsumer(jsm, spec);
+    await ensureConsumer(jsm, spec, settings.ackWaitMs);
   }
   const kvm = new Kvm(nc);
   for (const { bucket, history } of Object.values(KvBuckets)) {

@@ -87,6 +87,7 @@ export class ServiceKitModule {
               replicas: env.NATS_STREAM_REPLICAS,
               duplicateWindowMs: env.NATS_DUPLICATE_WINDOW_MS,
               recordEventsMaxAgeMs: env.RECORD_EVENTS_MAX_AGE_MS,
+              ackWaitMs: env.NATS_ACK_WAIT_MS,
             },
             loggerFor('nats'),
           ),

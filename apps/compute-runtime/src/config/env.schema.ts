@@ -15,6 +15,8 @@ export const EnvSchema = Type.Object({
   SANDBOX_WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   SANDBOX_MAX_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 900_000, default: 300_000 }),
   SANDBOX_GRACE_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000 }),
+  RUN_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+  RUN_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
   SANDBOX_MAX_RESULT_BYTES: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1_048_576 }),
   SANDBOX_MAX_LOG_LINES: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   SANDBOX_MAX_LOG_BYTES: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 262_144 }),
@@ -49,6 +51,8 @@ export function executionSettings(env: Env): ExecutionSettings {
     workers: env.SANDBOX_WORKERS,
     maxTimeoutMs: env.SANDBOX_MAX_TIMEOUT_MS,
     graceMs: env.SANDBOX_GRACE_MS,
+    leaseMs: env.RUN_LEASE_MS,
+    maxAttempts: env.RUN_MAX_ATTEMPTS,
     limits: {
       maxResultBytes: env.SANDBOX_MAX_RESULT_BYTES,
       maxLogLines: env.SANDBOX_MAX_LOG_LINES,

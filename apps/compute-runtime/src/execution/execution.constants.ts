@@ -6,6 +6,10 @@ export interface ExecutionSettings {
   readonly workers: number;
   readonly maxTimeoutMs: number;
   readonly graceMs: number;
+  /** A running run's lease, renewed by its heartbeat; once it lapses (the runtime died) another replica retries the run. */
+  readonly leaseMs: number;
+  /** Attempts (a crash of the runtime costs one); after the last the run is failed. */
+  readonly maxAttempts: number;
   readonly limits: Omit<SandboxLimits, 'memoryMb' | 'timeoutMs' | 'cpuTimeMs'>;
   readonly fetch: FetchPolicy;
 }

@@ -27,6 +27,16 @@ const failure = (name: string, message: string): SandboxResult => ({
   cpuTimeMs: 0,
 });
 
+function abandoned(runId: string, maxAttempts: number): SandboxResult {
+  return {
+    ...failure(
+      'RunAbandoned',
+      `the runtime running this function stopped ${maxAttempts} times before it finished; the run is not retried again`,
+    ),
+    runId,
+  };
+}
+
 /**
  * Pulls execution requests from the durable consumer shared by every runtime replica, claims each run
  * (so a redelivery never runs it twice), runs it in the sandbox, records the outcome, then acks. On
@@ -88,13 +98,30 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
       return;
     }
     try {
-      const leaseMs = this.settings.maxTimeoutMs + this.settings.graceMs * 2;
-      const run = await this.runs.claim(request.runId, request.workspace, leaseMs);
-      if (!run) {
-        message.ack(); // done, or in progress elsewhere: never twice
+      const { leaseMs, maxAttempts } = this.settings;
+      const claim = await this.runs.claim(request.runId, request.workspace, leaseMs);
+      if (claim.kind === 'done') {
+        message.ack(); // finished already: never twice
         return;
       }
-      const heartbeat = setInterval(() => message.working(), 10_000);
+      if (claim.kind === 'busy') {
+        message.nak(claim.retryInMs); // a live runtime has it; look again when its lease would have expired
+        return;
+      }
+      const run = claim.run;
+      if (run.attempt > maxAttempts) {
+        await this.runs.finish(run.jobId, run.functionVersion, abandoned(run.jobId, maxAttempts));
+        message.ack();
+        return;
+      }
+      // Heartbeat: keep the message (ack wait) and the lease while the run goes on.
+      const heartbeat = setInterval(
+        () => {
+          message.working();
+          void this.runs.renewLease(run.jobId, leaseMs).catch(() => undefined);
+        },
+        Math.max(250, Math.floor(leaseMs / 3)),
+      );
       try {
         const { outcome, functionVersion } = await this.execute(
           run.workspaceSlug,

@@ -48,9 +48,11 @@ function toRun(row: RunRow): FunctionRun {
   };
 }
 
-export interface ClaimedRun {
-  readonly run: FunctionRun;
-}
+/** `claimed`: run it. `busy`: another live runtime has it, look again later. `done`: nothing to do. */
+export type ClaimOutcome =
+  | { readonly kind: 'claimed'; readonly run: FunctionRun }
+  | { readonly kind: 'busy'; readonly retryInMs: number }
+  | { readonly kind: 'done' };
 
 /** The only code that touches `runtime.runs`. Every read is scoped by workspace. */
 @Injectable()
@@ -88,7 +90,7 @@ export class RunRepository {
    * The conditional claim before user code runs: only a queued run, or a running one whose lease has
    * expired (its runtime died), is taken; a redelivered message for a run in progress or done claims nothing.
    */
-  async claim(id: string, workspace: string, leaseMs: number): Promise<FunctionRun | null> {
+  async claim(id: string, workspace: string, leaseMs: number): Promise<ClaimOutcome> {
     const [rows] = await this.database.source.query<[RunRow[], number]>(
       `UPDATE runtime.runs
           SET status = 'running', attempt = attempt + 1, started_at = now(),
@@ -98,7 +100,23 @@ export class RunRepository {
       RETURNING *`,
       [id, workspace, leaseMs],
     );
-    return rows[0] ? toRun(rows[0]) : null;
+    if (rows[0]) return { kind: 'claimed', run: toRun(rows[0]) };
+    const [current] = await this.database.source.query<Array<{ status: RunStatus; lease_ms: number | null }>>(
+      `SELECT status, (extract(epoch FROM lease_until - now()) * 1000)::int AS lease_ms
+         FROM runtime.runs WHERE id = $1 AND workspace_slug = $2`,
+      [id, workspace],
+    );
+    if (current?.status === 'running') return { kind: 'busy', retryInMs: Math.max(500, (current.lease_ms ?? 0) + 500) };
+    return { kind: 'done' };
+  }
+
+  /** The heartbeat of a run in progress: its runtime is alive, keep the lease. */
+  async renewLease(id: string, leaseMs: number): Promise<void> {
+    await this.database.source.query(
+      `UPDATE runtime.runs SET lease_until = now() + make_interval(secs => $2::double precision / 1000)
+        WHERE id = $1 AND status = 'running'`,
+      [id, leaseMs],
+    );
   }
 
   async finish(id: string, functionVersion: number | null, outcome: SandboxResult): Promise<void> {

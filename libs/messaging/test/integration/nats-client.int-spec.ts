@@ -15,6 +15,7 @@ const settings = (url: string): NatsSettings => ({
   replicas: 1,
   duplicateWindowMs: 60_000,
   recordEventsMaxAgeMs: 3_600_000,
+  ackWaitMs: 30_000,
 });
 
 describe(NatsClient.name, () => {

@@ -80,6 +80,7 @@ export const commonEnvProperties = (defaultPort: number) => ({
   NATS_STREAM_REPLICAS: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
   NATS_DUPLICATE_WINDOW_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
   RECORD_EVENTS_MAX_AGE_MS: Type.Integer({ minimum: 60_000, default: 7 * 24 * 3_600_000 }),
+  NATS_ACK_WAIT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 30_000 }),
   HTTP_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1_048_576 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 25_000 }),
 });

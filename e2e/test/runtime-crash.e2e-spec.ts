@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+
+import type { ComputeFunction, FunctionRun } from '@signalbox/contracts';
+import {
+  createTestDatabase,
+  NatsServerProcess,
+  ServiceProcess,
+  TEST_JWT_SECRET,
+  type TestDatabase,
+  testToken,
+  waitFor,
+} from '@signalbox/testing';
+
+import { ApiClient } from './support/http';
+
+/** Two and more compute-runtime replicas on one queue, killed with SIGKILL in the middle of runs. */
+describe('compute-runtime replicas and crashes', () => {
+  let database: TestDatabase;
+  let nats: NatsServerProcess;
+  let env: Record<string, string>;
+  let api: ApiClient;
+  const processes: ServiceProcess[] = [];
+
+  const runtime = async (extra: Record<string, string> = {}) => {
+    const created = await ServiceProcess.create('compute-runtime', { ...env, ...extra });
+    processes.push(created);
+    created.start();
+    await created.waitReady();
+    return created;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    nats = await NatsServerProcess.create();
+    await nats.start();
+    env = {
+      DATABASE_URL: database.url,
+      NATS_URL: nats.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      NATS_ACK_WAIT_MS: '2000',
+      RUN_LEASE_MS: '2000',
+      SANDBOX_WORKERS: '1',
+    };
+    const data = await ServiceProcess.create('data-service', env);
+    processes.push(data);
+    data.start();
+    await data.waitReady();
+    api = new ApiClient(`${data.url}/workspace/acme/api/v1`, testToken({ workspaces: ['acme'] }));
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await nats.dispose();
+    await database.drop();
+  });
+
+  const busyFunction = async (ms: number) =>
+    (
+      await api.post<ComputeFunction>('/compute-functions', {
+        name: `busy-${randomUUID().slice(0, 8)}`,
+        timeoutMs: 20_000,
+        code: `async function run() { const until = Date.now() + ${ms}; while (Date.now() < until) {} return { n: executionParams.n }; }`,
+      })
+    ).body;
+
+  const execute = async (fn: ComputeFunction, n: number) =>
+    (await api.post<{ jobId: string }>(`/function-triggers/${fn.defaultTriggerId}/execute`, { n })).body.jobId;
+
+  const runOf = async (jobId: string) => (await api.get<FunctionRun>(`/function-runs/${jobId}`)).body;
+
+  const until = (jobId: string, statuses: string[], timeoutMs = 30_000) =>
+    waitFor(
+      async () => {
+        const run = await runOf(jobId);
+        return statuses.includes(run.status) ? run : undefined;
+      },
+      timeoutMs,
+      `run ${jobId} to be ${statuses.join(' or ')}`,
+    );
+
+  it('retries a run whose runtime was killed with SIGKILL on another replica (attempt 2)', async () => {
+    const first = await runtime();
+    const fn = await busyFunction(2500);
+    const jobId = await execute(fn, 7);
+    await until(jobId, ['running']);
+
+    await runtime();
+    await first.stop('SIGKILL');
+
+    const run = await until(jobId, ['completed', 'failed', 'timed_out']);
+    expect(run).toMatchObject({ status: 'completed', attempt: 2, result: { n: 7 } });
+  });
+
+  it('shares the queue between two replicas and runs nothing twice', async () => {
+    await runtime();
+    const fn = await busyFunction(50);
+    const jobIds = await Promise.all(Array.from({ length: 12 }, (_, i) => execute(fn, i)));
+    const runs = await Promise.all(jobIds.map((jobId) => until(jobId, ['completed', 'failed', 'timed_out'])));
+    expect(runs.map((run) => [run.status, run.attempt])).toEqual(runs.map(() => ['completed', 1]));
+    expect(runs.map((run) => (run.result as { n: number }).n).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 12 }, (_, i) => i),
+    );
+  });
+
+  it('fails a run after its last attempt instead of leaving it running', async () => {
+    const fn = await busyFunction(4000);
+    const jobId = await execute(fn, 1);
+    await until(jobId, ['running']);
+    const alive = processes.filter((p) => p.name === 'compute-runtime' && p.pid !== undefined);
+    await Promise.all(alive.map((p) => p.stop('SIGKILL')));
+
+    await runtime({ RUN_MAX_ATTEMPTS: '1' });
+    const run = await until(jobId, ['completed', 'failed', 'timed_out']);
+    expect(run).toMatchObject({ status: 'failed', attempt: 2, error: { name: 'RunAbandoned' } });
+  });
+});
