@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import type {
   ComputeFunction,
   FunctionRun,
+  FunctionRunEvent,
   FunctionRunList,
   FunctionRunLogs,
   FunctionTrigger,
@@ -98,6 +101,40 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
     expect(api.bodies.join('\n')).not.toContain(SECRET);
     for (const name of ['data-service', 'compute-runtime'] as const)
       expect(platform.service(name).logs).not.toContain(SECRET);
+  });
+
+  it('announces function.completed and function.failed on PLATFORM_EVENTS', async () => {
+    const ok = await createFunction('async function run() { return 1; }');
+    const bad = await createFunction("async function run() { throw new Error('nope'); }");
+    const done = (await api.post<{ jobId: string }>(`/function-triggers/${ok.defaultTriggerId}/execute`)).body.jobId;
+    const failed = (await api.post<{ jobId: string }>(`/function-triggers/${bad.defaultTriggerId}/execute`)).body.jobId;
+    await finished(done);
+    await finished(failed);
+
+    const nc = await connect({ servers: platform.nats.url });
+    try {
+      const js = jetstream(nc);
+      const events: FunctionRunEvent[] = [];
+      // One filter subject (nats-server 2.9 has no multi-subject filters).
+      const consumer = await js.consumers.get('PLATFORM_EVENTS', { filter_subjects: 'events.acme.>' });
+      for (;;) {
+        const message = await consumer.next({ expires: 1000 });
+        if (!message) break;
+        events.push(message.json<FunctionRunEvent>());
+      }
+      expect(events.find((e) => e.data.runId === done)).toMatchObject({
+        id: `run.${done}.completed`,
+        event: 'function.completed',
+        workspace: 'acme',
+        data: { functionId: ok.id, triggerId: ok.defaultTriggerId, status: 'completed', attempt: 1, error: null },
+      });
+      expect(events.find((e) => e.data.runId === failed)).toMatchObject({
+        event: 'function.failed',
+        data: { status: 'failed', error: { name: 'Error', message: 'nope' } },
+      });
+    } finally {
+      await nc.close();
+    }
   });
 
   it("executes a function's system default trigger", async () => {

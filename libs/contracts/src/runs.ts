@@ -99,3 +99,26 @@ export interface RunWithLogs {
 
 export const ExecuteResponseSchema = Type.Object({ jobId: Uuid, status: Type.Literal('queued') });
 export type ExecuteResponse = Static<typeof ExecuteResponseSchema>;
+
+/** Lifecycle events of runs, published on PLATFORM_EVENTS for outbound webhooks. Never rename a value. */
+export const FunctionEvents = { completed: 'function.completed', failed: 'function.failed' } as const;
+
+/**
+ * The outbound webhook payload shape (api-contract.md "Outbound webhooks"): `id` is deterministic per run
+ * outcome and doubles as `Nats-Msg-Id`, so a republished event is de-duplicated.
+ */
+export interface FunctionRunEvent {
+  readonly id: string;
+  readonly event: (typeof FunctionEvents)[keyof typeof FunctionEvents];
+  readonly workspace: string;
+  readonly timestamp: string;
+  readonly data: {
+    readonly runId: string;
+    readonly triggerId: string;
+    readonly functionId: string;
+    readonly status: RunStatus;
+    readonly attempt: number;
+    readonly durationMs: number | null;
+    readonly error: { readonly name: string; readonly message: string } | null;
+  };
+}

@@ -6,7 +6,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { Consumers, type ExecRequest } from '@signalbox/contracts';
+import { Consumers, type ExecRequest, FunctionEvents, type FunctionRunEvent, Subjects } from '@signalbox/contracts';
 import { isSealedSecret, SecretOpener } from '@signalbox/crypto';
 import { NatsClient } from '@signalbox/messaging';
 
@@ -101,7 +101,10 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
       const { leaseMs, maxAttempts } = this.settings;
       const claim = await this.runs.claim(request.runId, request.workspace, leaseMs);
       if (claim.kind === 'done') {
-        message.ack(); // finished already: never twice
+        // Finished already: never run twice. Publish its event again in case the last runtime died
+        // between recording the outcome and publishing (the event id de-duplicates it).
+        await this.announce(request.workspace, request.runId);
+        message.ack();
         return;
       }
       if (claim.kind === 'busy') {
@@ -111,6 +114,7 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
       const run = claim.run;
       if (run.attempt > maxAttempts) {
         await this.runs.finish(run.jobId, run.functionVersion, abandoned(run.jobId, maxAttempts));
+        await this.announce(run.workspaceSlug, run.jobId);
         message.ack();
         return;
       }
@@ -134,11 +138,35 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
       } finally {
         clearInterval(heartbeat);
       }
+      await this.announce(run.workspaceSlug, run.jobId);
       message.ack();
     } catch (error) {
       this.logger.warn(`run ${request.runId} could not be processed; retrying: ${String(error)}`);
       message.nak(5_000);
     }
+  }
+
+  /** `function.completed` or `function.failed` for a finished run (deterministic id = Nats-Msg-Id). */
+  private async announce(workspace: string, runId: string): Promise<void> {
+    const found = await this.runs.find(workspace, runId);
+    const run = found?.run;
+    if (!run || run.status === 'queued' || run.status === 'running') return;
+    const event: FunctionRunEvent = {
+      id: `run.${run.jobId}.${run.status}`,
+      event: run.status === 'completed' ? FunctionEvents.completed : FunctionEvents.failed,
+      workspace,
+      timestamp: run.finishedAt ?? new Date().toISOString(),
+      data: {
+        runId: run.jobId,
+        triggerId: run.triggerId,
+        functionId: run.functionId,
+        status: run.status,
+        attempt: run.attempt,
+        durationMs: run.durationMs,
+        error: run.error ? { name: run.error.name, message: run.error.message } : null,
+      },
+    };
+    await this.nats.publish(Subjects.platformEvent(workspace, event.event), event, { msgID: event.id });
   }
 
   private async execute(
