@@ -137,6 +137,31 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
     }
   });
 
+  it('answers the same jobId to a repeated Idempotency-Key, and 409 to the same key with another body', async () => {
+    const fn = await createFunction('async function run() { return executionParams.n; }');
+    const url = `${platform.service('data-service').url}/workspace/acme/api/v1/function-triggers/${fn.defaultTriggerId}/execute`;
+    const headers = {
+      authorization: `Bearer ${testToken({ workspaces: ['acme'] })}`,
+      'content-type': 'application/json',
+      'idempotency-key': `order-${randomUUID()}`,
+    };
+    const send = (body: unknown) => fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+
+    const responses = await Promise.all(Array.from({ length: 10 }, () => send({ n: 1 })));
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ jobId: string }>;
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
+    expect(new Set(bodies.map((b) => b.jobId)).size).toBe(1);
+    expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
+
+    const different = await send({ n: 2 });
+    expect(different.status).toBe(409);
+    expect(((await different.json()) as ErrorBody).error.code).toBe('CONFLICT');
+
+    await finished(bodies[0].jobId);
+    const runs = await api.get<FunctionRunList>(`/function-runs?triggerId=${fn.defaultTriggerId}`);
+    expect(runs.body.total).toBe(1);
+  });
+
   it("executes a function's system default trigger", async () => {
     const fn = await createFunction('async function run() { return executionParams; }');
     const executed = await api.post<{ jobId: string }>(`/function-triggers/${fn.defaultTriggerId}/execute`, {

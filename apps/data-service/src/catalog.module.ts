@@ -10,6 +10,8 @@ import { FunctionTriggerRepository } from './function-triggers/function-trigger.
 import { FunctionTriggerService } from './function-triggers/function-trigger.service';
 import { FunctionTriggerDraftController } from './function-triggers/function-trigger-draft.controller';
 import { FunctionTriggerDraftService } from './function-triggers/function-trigger-draft.service';
+import { IdempotencyRepository } from './idempotency/idempotency.repository';
+import { IdempotencyService } from './idempotency/idempotency.service';
 
 /** Compute functions and function triggers (with drafts): the configuration the platform runs on. */
 @Module({})
@@ -25,6 +27,8 @@ export class CatalogModule {
         FunctionTriggerRepository,
         FunctionTriggerService,
         FunctionTriggerDraftService,
+        IdempotencyRepository,
+        IdempotencyService,
         ConfigPublisher,
       ],
     };

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '@signalbox/auth';
 import {
   type CreateFunctionTrigger,
@@ -21,6 +21,7 @@ import {
 } from '@signalbox/contracts';
 import { SchemaPipe } from '@signalbox/service-kit';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 
 import type { Actor } from '../common/actor';
 import { CurrentActor } from '../common/actor.decorator';
@@ -136,9 +137,22 @@ export class FunctionTriggerController {
     }),
   )
   @ApiJsonResponse(200, ExecuteResponseSchema)
-  @ApiErrors('VALIDATION_ERROR', 'NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
-  execute(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: unknown): Promise<ExecuteResponse> {
-    return this.triggers.execute(actor, id, body);
+  @ApiErrors('VALIDATION_ERROR', 'NOT_FOUND', 'CONFLICT', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key within 24 h: the first jobId again (Idempotent-Replayed: true); with another body: 409',
+  })
+  async execute(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ExecuteResponse> {
+    const { response, replayed } = await this.triggers.execute(actor, id, body, idempotencyKey);
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return response;
   }
 
   @Post(':draftId/publish')

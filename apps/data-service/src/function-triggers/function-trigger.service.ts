@@ -22,6 +22,7 @@ import { toVersionList } from '../common/versions';
 import { ComputeFunctionRepository } from '../compute-functions/compute-function.repository';
 import { ConfigPublisher } from '../config-sync/config-publisher.service';
 import { RuntimeClient } from '../function-runs/runtime.client';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import type { FunctionTriggerEntity } from './function-trigger.entity';
 import { toFunctionTrigger, toTriggerConfig } from './function-trigger.mapper';
 import { FunctionTriggerRepository } from './function-trigger.repository';
@@ -45,6 +46,7 @@ export class FunctionTriggerService {
     private readonly publisher: ConfigPublisher,
     private readonly sealer: SecretSealer,
     private readonly runtime: RuntimeClient,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   /** Creates a trigger; `fromDraftId` publishes a draft (the trigger keeps the draft's id, see docs/api.md). */
@@ -174,7 +176,12 @@ export class FunctionTriggerService {
    * Seed 000's execute: the whole body becomes `executionParams`. Only enabled on-demand triggers run
    * this way (409 INVALID_STATUS otherwise); a body that breaks the trigger's `inputSchema` answers 400.
    */
-  async execute(actor: Actor, id: string, body: unknown): Promise<ExecuteResponse> {
+  async execute(
+    actor: Actor,
+    id: string,
+    body: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ response: ExecuteResponse; replayed: boolean }> {
     const trigger = await this.triggers.find(actor.workspace, id);
     if (!trigger) throw triggerNotFound(id);
     if (trigger.executionType !== 'on-demand') {
@@ -188,15 +195,26 @@ export class FunctionTriggerService {
     if (inputSchema && typeof inputSchema === 'object') {
       checkInput(`${trigger.id}:${trigger.version}`, inputSchema as Record<string, unknown>, body);
     }
-    const reply = await this.runtime.enqueue({
-      runId: randomUUID(),
-      workspace: actor.workspace,
+    const executionParams = body ?? {};
+    const start = await this.idempotency.start(actor.workspace, idempotencyKey, {
       triggerId: trigger.id,
-      functionId: trigger.functionId,
-      executionParams: body ?? {},
-      requestedBy: actor.subject,
+      executionParams,
     });
-    return { jobId: reply.jobId, status: 'queued' };
+    if (start.replayed) return { response: { jobId: start.jobId, status: 'queued' }, replayed: true };
+    try {
+      const reply = await this.runtime.enqueue({
+        runId: start.jobId,
+        workspace: actor.workspace,
+        triggerId: trigger.id,
+        functionId: trigger.functionId,
+        executionParams,
+        requestedBy: actor.subject,
+      });
+      return { response: { jobId: reply.jobId, status: 'queued' }, replayed: false };
+    } catch (error) {
+      await this.idempotency.release(actor.workspace, idempotencyKey, start.jobId).catch(() => undefined);
+      throw error;
+    }
   }
 
   async versions(actor: Actor, id: string): Promise<VersionList> {

@@ -1,7 +1,8 @@
 import { CreateFunctionsAndTriggers1763812800000 } from './1763812800000-create-functions-and-triggers';
+import { CreateIdempotencyKeys1763820000000 } from './1763820000000-create-idempotency-keys';
 
 /**
  * Checked-in migrations of the `data` schema, in order. Add new ones as `<epochMs>-<name>.ts`
  * beside this file and list them here (docs/development.md).
  */
-export const migrations = [CreateFunctionsAndTriggers1763812800000];
+export const migrations = [CreateFunctionsAndTriggers1763812800000, CreateIdempotencyKeys1763820000000];

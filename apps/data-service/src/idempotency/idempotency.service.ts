@@ -1,0 +1,48 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+import { SignalboxError } from '@signalbox/contracts';
+
+import { IdempotencyRepository } from './idempotency.repository';
+
+export const IDEMPOTENCY_WINDOW_HOURS = 24;
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** What `Idempotency-Key` decided: start this new job, or answer the one the key already started. */
+export type IdempotentStart =
+  { readonly replayed: false; readonly jobId: string } | { readonly replayed: true; readonly jobId: string };
+
+/**
+ * JustPaid-style idempotency (seed 004, api-contract.md): the same key within 24 h answers the first jobId;
+ * the same key with another request answers 409. Without a key every request is a new job.
+ */
+@Injectable()
+export class IdempotencyService {
+  private reservations = 0;
+
+  constructor(private readonly keys: IdempotencyRepository) {}
+
+  async start(workspace: string, key: string | undefined, request: unknown): Promise<IdempotentStart> {
+    const jobId = randomUUID();
+    if (key === undefined) return { replayed: false, jobId };
+    if (!KEY.test(key)) {
+      throw new SignalboxError('VALIDATION_ERROR', 'Idempotency-Key must be 1 to 255 visible ASCII characters', [
+        { path: ['headers', 'idempotency-key'], message: 'invalid' },
+      ]);
+    }
+    if (++this.reservations % 1000 === 0)
+      void this.keys.purgeOlderThan(IDEMPOTENCY_WINDOW_HOURS).catch(() => undefined);
+    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    const reservation = await this.keys.reserve(workspace, key, hash, jobId, IDEMPOTENCY_WINDOW_HOURS);
+    if (reservation.kind === 'reserved') return { replayed: false, jobId };
+    if (reservation.requestHash !== hash) {
+      throw new SignalboxError('CONFLICT', 'this Idempotency-Key was already used with a different request');
+    }
+    return { replayed: true, jobId: reservation.jobId };
+  }
+
+  /** The job could not be started: free the key so that the client's retry starts it. */
+  release(workspace: string, key: string | undefined, jobId: string): Promise<void> {
+    return key === undefined ? Promise.resolve() : this.keys.release(workspace, key, jobId);
+  }
+}
