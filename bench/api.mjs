@@ -145,8 +145,9 @@ try {
     triggerMetadata: { params },
   });
   console.log(`request body: ${JSON.stringify(body('bench-000000')).length} bytes; seeding 200 triggers...`);
-  let first;
-  for (let i = 0; i < 200; i++) first ??= await post('/function-triggers', body(`seed-${i}`));
+  const seeded = [];
+  for (let i = 0; i < 200; i++) seeded.push(await post('/function-triggers', body(`seed-${i}`)));
+  const first = seeded[0];
 
   let counter = 0;
   const createRequest = {
