@@ -122,3 +122,17 @@ export interface FunctionRunEvent {
     readonly error: { readonly name: string; readonly message: string } | null;
   };
 }
+
+/** `runtime.v1.invoke` request: a synchronous run, recorded like any other. */
+export interface InvokeRequest extends EnqueueRunRequest {
+  /** At most the function's own timeout. */
+  readonly timeoutMs?: number;
+}
+
+export interface InvokeReply {
+  readonly jobId: string;
+  readonly status: RunStatus;
+  readonly result: unknown;
+  readonly error: { readonly name: string; readonly message: string } | null;
+  readonly durationMs: number;
+}

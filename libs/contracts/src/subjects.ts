@@ -17,6 +17,8 @@ export const Subjects = {
   runtimeGetRun: 'runtime.v1.runs.get',
   /** Request-reply to compute-runtime: a page of a workspace's runs. */
   runtimeListRuns: 'runtime.v1.runs.list',
+  /** Request-reply to compute-runtime: run now and answer the result inline (endpoint triggers). */
+  runtimeInvoke: 'runtime.v1.invoke',
   /** Durable execution request for one run. */
   execRequest: (workspace: string, functionId: string) => `exec.${workspace}.${functionId}`,
   /** Lifecycle events that feed outbound webhooks. */

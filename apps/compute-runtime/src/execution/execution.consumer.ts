@@ -6,26 +6,13 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { Consumers, type ExecRequest, FunctionEvents, type FunctionRunEvent, Subjects } from '@signalbox/contracts';
-import { isSealedSecret, SecretOpener } from '@signalbox/crypto';
+import { Consumers, type ExecRequest } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 
 import { RunRepository } from '../runs/run.repository';
-import { SandboxPool } from '../sandbox/sandbox.pool';
 import type { SandboxResult } from '../sandbox/sandbox.types';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
-import { FunctionConfigStore } from './function-config.store';
-
-const failure = (name: string, message: string): SandboxResult => ({
-  runId: '',
-  status: 'failed',
-  error: { name, message },
-  logs: [],
-  logsTruncated: false,
-  steps: [],
-  durationMs: 0,
-  cpuTimeMs: 0,
-});
+import { ExecutionService, failure } from './execution.service';
 
 function abandoned(runId: string, maxAttempts: number): SandboxResult {
   return {
@@ -52,9 +39,7 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     private readonly nats: NatsClient,
     private readonly runs: RunRepository,
-    private readonly configs: FunctionConfigStore,
-    private readonly sandbox: SandboxPool,
-    private readonly opener: SecretOpener,
+    private readonly execution: ExecutionService,
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
   ) {}
 
@@ -103,7 +88,7 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
       if (claim.kind === 'done') {
         // Finished already: never run twice. Publish its event again in case the last runtime died
         // between recording the outcome and publishing (the event id de-duplicates it).
-        await this.announce(request.workspace, request.runId);
+        await this.execution.announce(request.workspace, request.runId);
         message.ack();
         return;
       }
@@ -114,7 +99,7 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
       const run = claim.run;
       if (run.attempt > maxAttempts) {
         await this.runs.finish(run.jobId, run.functionVersion, abandoned(run.jobId, maxAttempts));
-        await this.announce(run.workspaceSlug, run.jobId);
+        await this.execution.announce(run.workspaceSlug, run.jobId);
         message.ack();
         return;
       }
@@ -127,7 +112,7 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
         Math.max(250, Math.floor(leaseMs / 3)),
       );
       try {
-        const { outcome, functionVersion } = await this.execute(
+        const { outcome, functionVersion } = await this.execution.execute(
           run.workspaceSlug,
           run.triggerId,
           run.functionId,
@@ -138,84 +123,11 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
       } finally {
         clearInterval(heartbeat);
       }
-      await this.announce(run.workspaceSlug, run.jobId);
+      await this.execution.announce(run.workspaceSlug, run.jobId);
       message.ack();
     } catch (error) {
       this.logger.warn(`run ${request.runId} could not be processed; retrying: ${String(error)}`);
       message.nak(5_000);
     }
-  }
-
-  /** `function.completed` or `function.failed` for a finished run (deterministic id = Nats-Msg-Id). */
-  private async announce(workspace: string, runId: string): Promise<void> {
-    const found = await this.runs.find(workspace, runId);
-    const run = found?.run;
-    if (!run || run.status === 'queued' || run.status === 'running') return;
-    const event: FunctionRunEvent = {
-      id: `run.${run.jobId}.${run.status}`,
-      event: run.status === 'completed' ? FunctionEvents.completed : FunctionEvents.failed,
-      workspace,
-      timestamp: run.finishedAt ?? new Date().toISOString(),
-      data: {
-        runId: run.jobId,
-        triggerId: run.triggerId,
-        functionId: run.functionId,
-        status: run.status,
-        attempt: run.attempt,
-        durationMs: run.durationMs,
-        error: run.error ? { name: run.error.name, message: run.error.message } : null,
-      },
-    };
-    await this.nats.publish(Subjects.platformEvent(workspace, event.event), event, { msgID: event.id });
-  }
-
-  private async execute(
-    workspace: string,
-    triggerId: string,
-    functionId: string,
-    runId: string,
-    executionParams: unknown,
-  ): Promise<{ outcome: SandboxResult; functionVersion: number | null }> {
-    const [fn, trigger] = await Promise.all([
-      this.configs.function(workspace, functionId),
-      this.configs.trigger(workspace, triggerId),
-    ]);
-    if (!fn)
-      return {
-        outcome: failure('FunctionNotFound', `compute function ${functionId} no longer exists`),
-        functionVersion: null,
-      };
-    let triggerParams: Record<string, unknown>;
-    try {
-      triggerParams = await this.openParams(workspace, triggerId, trigger?.triggerMetadata['params']);
-    } catch (error) {
-      return {
-        outcome: failure('SecretError', error instanceof Error ? error.message : String(error)),
-        functionVersion: fn.version,
-      };
-    }
-    const timeoutMs = Math.min(fn.timeoutMs, this.settings.maxTimeoutMs);
-    const outcome = await this.sandbox.run({
-      runId,
-      workspace,
-      code: fn.code,
-      executionParams,
-      triggerParams,
-      limits: { ...this.settings.limits, memoryMb: fn.memoryMb, timeoutMs, cpuTimeMs: timeoutMs },
-      fetch: this.settings.fetch,
-    });
-    return { outcome, functionVersion: fn.version };
-  }
-
-  /** Secret params are opened here, in the execution plane, for this run only. */
-  private async openParams(workspace: string, triggerId: string, params: unknown): Promise<Record<string, unknown>> {
-    if (typeof params !== 'object' || params === null) return {};
-    const opened: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
-      opened[name] = isSealedSecret(value)
-        ? await this.opener.open(value, { workspace, ownerId: triggerId, param: `params.${name}` })
-        : value;
-    }
-    return opened;
   }
 }

@@ -7,6 +7,7 @@ import { RunService } from '../runs/run.service';
 import { SandboxPool } from '../sandbox/sandbox.pool';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
 import { ExecutionConsumer } from './execution.consumer';
+import { ExecutionService } from './execution.service';
 import { FunctionConfigStore } from './function-config.store';
 
 /** Closes the sandbox workers last, after the consumer has let its runs finish. */
@@ -35,6 +36,7 @@ export class ExecutionModule {
         RunRepository,
         RunService,
         FunctionConfigStore,
+        ExecutionService,
         ExecutionConsumer,
         SandboxShutdown,
       ],

@@ -82,6 +82,29 @@ export class RunRepository {
     );
   }
 
+  /** A synchronous run starts as running (attempt 1); its lease is the one any running run has. */
+  async insertRunning(run: {
+    id: string;
+    workspace: string;
+    triggerId: string;
+    functionId: string;
+    executionParams: unknown;
+    requestedBy: string;
+  }): Promise<void> {
+    await this.database.source.query(
+      `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by, attempt, started_at)
+       VALUES ($1, $2, $3, $4, 'running', $5, $6, 1, now())`,
+      [
+        run.id,
+        run.workspace,
+        run.triggerId,
+        run.functionId,
+        JSON.stringify(run.executionParams ?? {}),
+        run.requestedBy,
+      ],
+    );
+  }
+
   async delete(id: string): Promise<void> {
     await this.database.source.query(`DELETE FROM runtime.runs WHERE id = $1 AND status = 'queued'`, [id]);
   }

@@ -5,12 +5,15 @@ import {
   type ExecRequest,
   type FunctionRunList,
   type GetRunRequest,
+  type InvokeReply,
+  type InvokeRequest,
   type ListRunsRequest,
   type RunWithLogs,
   Subjects,
 } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 
+import { ExecutionService } from '../execution/execution.service';
 import { RunRepository } from './run.repository';
 
 /** The run record's front door: enqueue (row first, then the durable message), read, list. */
@@ -21,6 +24,7 @@ export class RunService {
   constructor(
     private readonly runs: RunRepository,
     private readonly nats: NatsClient,
+    private readonly execution: ExecutionService,
   ) {}
 
   /**
@@ -47,6 +51,38 @@ export class RunService {
       throw error;
     }
     return { jobId: request.runId, status: 'queued' };
+  }
+
+  /**
+   * A synchronous run (endpoint triggers): recorded as running from the start (no queue), executed at
+   * once, announced, and answered inline. Recorded like every other run.
+   */
+  async invoke(request: InvokeRequest): Promise<InvokeReply> {
+    await this.runs.insertRunning({
+      id: request.runId,
+      workspace: request.workspace,
+      triggerId: request.triggerId,
+      functionId: request.functionId,
+      executionParams: request.executionParams,
+      requestedBy: request.requestedBy,
+    });
+    const { outcome, functionVersion } = await this.execution.execute(
+      request.workspace,
+      request.triggerId,
+      request.functionId,
+      request.runId,
+      request.executionParams,
+      request.timeoutMs,
+    );
+    await this.runs.finish(request.runId, functionVersion, outcome);
+    await this.execution.announce(request.workspace, request.runId);
+    return {
+      jobId: request.runId,
+      status: outcome.status,
+      result: outcome.result ?? null,
+      error: outcome.error ? { name: outcome.error.name, message: outcome.error.message } : null,
+      durationMs: outcome.durationMs,
+    };
   }
 
   get(request: GetRunRequest): Promise<RunWithLogs | null> {

@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { FunctionEvents, type FunctionRunEvent, Subjects } from '@signalbox/contracts';
+import { isSealedSecret, SecretOpener } from '@signalbox/crypto';
+import { NatsClient } from '@signalbox/messaging';
+
+import { RunRepository } from '../runs/run.repository';
+import { SandboxPool } from '../sandbox/sandbox.pool';
+import type { SandboxResult } from '../sandbox/sandbox.types';
+import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
+import { FunctionConfigStore } from './function-config.store';
+
+export const failure = (name: string, message: string): SandboxResult => ({
+  runId: '',
+  status: 'failed',
+  error: { name, message },
+  logs: [],
+  logsTruncated: false,
+  steps: [],
+  durationMs: 0,
+  cpuTimeMs: 0,
+});
+
+/** Runs one claimed run in the sandbox and announces its outcome: shared by the queue and synchronous invoke. */
+@Injectable()
+export class ExecutionService {
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly runs: RunRepository,
+    private readonly configs: FunctionConfigStore,
+    private readonly sandbox: SandboxPool,
+    private readonly opener: SecretOpener,
+    @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
+  ) {}
+
+  /** `function.completed` or `function.failed` for a finished run (deterministic id = Nats-Msg-Id). */
+  async announce(workspace: string, runId: string): Promise<void> {
+    const found = await this.runs.find(workspace, runId);
+    const run = found?.run;
+    if (!run || run.status === 'queued' || run.status === 'running') return;
+    const event: FunctionRunEvent = {
+      id: `run.${run.jobId}.${run.status}`,
+      event: run.status === 'completed' ? FunctionEvents.completed : FunctionEvents.failed,
+      workspace,
+      timestamp: run.finishedAt ?? new Date().toISOString(),
+      data: {
+        runId: run.jobId,
+        triggerId: run.triggerId,
+        functionId: run.functionId,
+        status: run.status,
+        attempt: run.attempt,
+        durationMs: run.durationMs,
+        error: run.error ? { name: run.error.name, message: run.error.message } : null,
+      },
+    };
+    await this.nats.publish(Subjects.platformEvent(workspace, event.event), event, { msgID: event.id });
+  }
+
+  async execute(
+    workspace: string,
+    triggerId: string,
+    functionId: string,
+    runId: string,
+    executionParams: unknown,
+    timeoutCapMs = Number.POSITIVE_INFINITY,
+  ): Promise<{ outcome: SandboxResult; functionVersion: number | null }> {
+    const [fn, trigger] = await Promise.all([
+      this.configs.function(workspace, functionId),
+      this.configs.trigger(workspace, triggerId),
+    ]);
+    if (!fn)
+      return {
+        outcome: failure('FunctionNotFound', `compute function ${functionId} no longer exists`),
+        functionVersion: null,
+      };
+    let triggerParams: Record<string, unknown>;
+    try {
+      triggerParams = await this.openParams(workspace, triggerId, trigger?.triggerMetadata['params']);
+    } catch (error) {
+      return {
+        outcome: failure('SecretError', error instanceof Error ? error.message : String(error)),
+        functionVersion: fn.version,
+      };
+    }
+    const timeoutMs = Math.min(fn.timeoutMs, this.settings.maxTimeoutMs, timeoutCapMs);
+    const outcome = await this.sandbox.run({
+      runId,
+      workspace,
+      code: fn.code,
+      executionParams,
+      triggerParams,
+      limits: { ...this.settings.limits, memoryMb: fn.memoryMb, timeoutMs, cpuTimeMs: timeoutMs },
+      fetch: this.settings.fetch,
+    });
+    return { outcome, functionVersion: fn.version };
+  }
+
+  /** Secret params are opened here, in the execution plane, for this run only. */
+  private async openParams(workspace: string, triggerId: string, params: unknown): Promise<Record<string, unknown>> {
+    if (typeof params !== 'object' || params === null) return {};
+    const opened: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
+      opened[name] = isSealedSecret(value)
+        ? await this.opener.open(value, { workspace, ownerId: triggerId, param: `params.${name}` })
+        : value;
+    }
+    return opened;
+  }
+}
