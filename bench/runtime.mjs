@@ -1,0 +1,269 @@
+// `npm run bench:runtime`: the execution path. (a) sandbox cost per trivial run, warm, next to node:vm and
+// vm2 in the same run; (b) execute API -> completed, runs/s with one and two runtime replicas; (c) synchronous
+// invoke p50/p99. Prints tables; writes bench/results/runtime-<time>.json.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const pg = require('pg');
+const jwt = require('jsonwebtoken');
+const { connect } = require('@nats-io/transport-node');
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
+const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SECRET = 'bench-secret-0123456789abcdef0123456789';
+const CODE = 'async function run() { return { ok: true, n: executionParams.n }; }';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+const percentile = (values, p) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+
+async function pool(items, concurrency, work) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items) await work(next++);
+    }),
+  );
+}
+
+console.log('building...');
+if (
+  spawnSync(
+    'npx',
+    ['nx', 'run-many', '-t', 'build', '--projects=data-service,compute-runtime,testing', '--outputStyle=static'],
+    { cwd: root, stdio: 'ignore', env: { ...process.env, NX_DAEMON: 'false' } },
+  ).status !== 0
+)
+  throw new Error('build failed');
+
+// (a) sandbox cost per run
+const { SandboxPool } = require(join(root, 'apps/compute-runtime/dist/sandbox/sandbox.pool.js'));
+const limits = {
+  memoryMb: 64,
+  timeoutMs: 5000,
+  cpuTimeMs: 5000,
+  maxResultBytes: 1 << 20,
+  maxLogLines: 100,
+  maxLogBytes: 65536,
+  maxFetches: 0,
+};
+const fetchPolicy = {
+  allowPrivateNetworks: false,
+  allowedHosts: [],
+  timeoutMs: 1000,
+  maxResponseBytes: 1024,
+  maxRedirects: 0,
+};
+const sandbox = new SandboxPool({ workers: 2, graceMs: 2000 });
+const job = (n) => ({
+  runId: String(n),
+  workspace: 'bench',
+  code: CODE,
+  executionParams: { n },
+  triggerParams: {},
+  limits,
+  fetch: fetchPolicy,
+});
+for (let i = 0; i < 100; i++) await sandbox.run(job(i)); // warm
+let t = performance.now();
+await pool(RUNS, 4, (i) => sandbox.run(job(i)));
+const ours = performance.now() - t;
+await sandbox.close();
+
+t = performance.now();
+for (let i = 0; i < RUNS; i++) {
+  const context = vm.createContext({ executionParams: { n: i } });
+  await vm.runInContext(`${CODE}; run()`, context, { timeout: 5000 });
+}
+const nodeVm = performance.now() - t;
+
+const { VM } = require('vm2');
+t = performance.now();
+for (let i = 0; i < RUNS; i++)
+  await new VM({ timeout: 5000, sandbox: { executionParams: { n: i } } }).run(`${CODE}; run()`);
+const vm2 = performance.now() - t;
+
+const sandboxTable = [
+  {
+    sandbox: 'ours: isolated-vm, fresh isolate per run, 2 worker processes',
+    'runs/s': Math.round(RUNS / (ours / 1000)),
+    'ms per run (wall / parallelism)': +(ours / RUNS).toFixed(3),
+  },
+  {
+    sandbox: 'node:vm, fresh context per run, in-process (NOT a security boundary)',
+    'runs/s': Math.round(RUNS / (nodeVm / 1000)),
+    'ms per run (wall / parallelism)': +(nodeVm / RUNS).toFixed(3),
+  },
+  {
+    sandbox: 'vm2, new VM per run, in-process (escapable)',
+    'runs/s': Math.round(RUNS / (vm2 / 1000)),
+    'ms per run (wall / parallelism)': +(vm2 / RUNS).toFixed(3),
+  },
+];
+console.log(`\n(a) sandbox cost, ${RUNS} trivial runs, warm`);
+console.table(sandboxTable);
+
+// (b) and (c): the whole path, with real processes
+const { NatsServerProcess } = require('@signalbox/testing');
+async function platform(runtimes) {
+  const nats = await NatsServerProcess.create();
+  await nats.start();
+  const database = `bench_rt_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${database}"`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    DATABASE_URL: url.toString(),
+    NATS_URL: nats.url,
+    JWT_SECRET: SECRET,
+    SANDBOX_WORKERS: '2',
+  };
+  const children = [];
+  const start = async (app) => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(root, `apps/${app}/dist/main.js`)], {
+      cwd: root,
+      stdio: 'ignore',
+      env: { ...env, PORT: String(port) },
+    });
+    children.push(child);
+    for (
+      let i = 0;
+      !(await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    ) {
+      if (i > 150) throw new Error(`${app} did not become ready`);
+      await sleep(200);
+    }
+    return port;
+  };
+  const dsPort = await start('data-service');
+  for (let i = 0; i < runtimes; i++) await start('compute-runtime');
+  return {
+    base: `http://127.0.0.1:${dsPort}/workspace/bench/api/v1`,
+    db: url.toString(),
+    nats,
+    async stop() {
+      for (const child of children) child.kill('SIGTERM');
+      await sleep(1500);
+      const a = new pg.Client({ connectionString: ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      await a.end();
+      await nats.dispose();
+    },
+  };
+}
+
+const token = jwt.sign({ workspaces: ['bench'], permissions: ['*'] }, SECRET, { subject: 'bench', expiresIn: 3600 });
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+const e2e = [];
+let invokeLatency = null;
+for (const runtimes of [1, 2]) {
+  const p = await platform(runtimes);
+  try {
+    const fn = await (
+      await fetch(`${p.base}/compute-functions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'bench', code: CODE }),
+      })
+    ).json();
+    const db = new pg.Client({ connectionString: p.db });
+    await db.connect();
+    const started = performance.now();
+    await pool(RUNS, 50, async (n) => {
+      const response = await fetch(`${p.base}/function-triggers/${fn.defaultTriggerId}/execute`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ n }),
+      });
+      if (response.status !== 200) throw new Error(`execute answered ${response.status}`);
+      await response.arrayBuffer();
+    });
+    const accepted = performance.now();
+    for (;;) {
+      const { rows } = await db.query(
+        "SELECT count(*)::int AS done FROM runtime.runs WHERE status IN ('completed', 'failed', 'timed_out')",
+      );
+      if (rows[0].done >= RUNS) break;
+      await sleep(20);
+    }
+    const finished = performance.now();
+    const {
+      rows: [twice],
+    } = await db.query('SELECT count(*)::int AS n FROM runtime.runs WHERE attempt > 1');
+    await db.end();
+    e2e.push({
+      replicas: runtimes,
+      runs: RUNS,
+      'accepted/s (execute API)': Math.round(RUNS / ((accepted - started) / 1000)),
+      'completed/s (API -> completed)': Math.round(RUNS / ((finished - started) / 1000)),
+      'runs with attempt > 1': twice.n,
+    });
+    if (runtimes === 1) {
+      const nc = await connect({ servers: p.nats.url });
+      const latencies = [];
+      for (let i = 0; i < 500; i++) {
+        const request = {
+          runId: randomUUID(),
+          workspace: 'bench',
+          triggerId: fn.defaultTriggerId,
+          functionId: fn.id,
+          executionParams: { n: i },
+          requestedBy: 'bench',
+        };
+        const t0 = performance.now();
+        await nc.request(
+          'runtime.v1.invoke',
+          JSON.stringify({ pattern: 'runtime.v1.invoke', data: request, id: request.runId }),
+          { timeout: 10000 },
+        );
+        latencies.push(performance.now() - t0);
+      }
+      await nc.close();
+      invokeLatency = {
+        invokes: 500,
+        'p50 ms': +percentile(latencies, 50).toFixed(2),
+        'p99 ms': +percentile(latencies, 99).toFixed(2),
+      };
+    }
+  } finally {
+    await p.stop();
+  }
+}
+console.log(
+  `\n(b) execute API -> completed, ${RUNS} trivial runs, 50 concurrent callers (2 sandbox workers per replica)`,
+);
+console.table(e2e);
+console.log('\n(c) synchronous invoke (runtime.v1.invoke over NATS, recorded runs), sequential');
+console.table([invokeLatency]);
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+const file = join(root, `bench/results/runtime-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({ sandbox: sandboxTable, e2e, invoke: invokeLatency }, null, 2));
+console.log(`written to ${file}`);
