@@ -10,6 +10,7 @@ import type {
   FunctionRunLogs,
   FunctionTrigger,
 } from '@signalbox/contracts';
+import { Streams, Subjects } from '@signalbox/contracts';
 import { testToken, waitFor } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
@@ -116,7 +117,9 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
       const js = jetstream(nc);
       const events: FunctionRunEvent[] = [];
       // One filter subject (nats-server 2.9 has no multi-subject filters).
-      const consumer = await js.consumers.get('PLATFORM_EVENTS', { filter_subjects: 'events.acme.>' });
+      const consumer = await js.consumers.get(Streams.platformEvents.name, {
+        filter_subjects: Subjects.platformEvent('acme', '>'),
+      });
       for (;;) {
         const message = await consumer.next({ expires: 1000 });
         if (!message) break;
@@ -180,8 +183,8 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
       };
       // Nest's NATS transport wire format: {pattern, data, id} in, {response, isDisposed, id} out.
       const reply = await nc.request(
-        'runtime.v1.invoke',
-        JSON.stringify({ pattern: 'runtime.v1.invoke', data: request, id: request.runId }),
+        Subjects.runtimeInvoke,
+        JSON.stringify({ pattern: Subjects.runtimeInvoke, data: request, id: request.runId }),
         {
           timeout: 10_000,
         },

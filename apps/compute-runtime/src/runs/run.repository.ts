@@ -59,50 +59,39 @@ export type ClaimOutcome =
 export class RunRepository {
   constructor(private readonly database: Database) {}
 
-  /** Records a queued run; a second insert of the same id (a retried request) changes nothing. */
-  async insertQueued(run: {
-    id: string;
-    workspace: string;
-    triggerId: string;
-    functionId: string;
-    executionParams: unknown;
-    requestedBy: string;
-  }): Promise<void> {
-    await this.database.source.query(
-      `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by)
-       VALUES ($1, $2, $3, $4, 'queued', $5, $6) ON CONFLICT (id) DO NOTHING`,
-      [
-        run.id,
-        run.workspace,
-        run.triggerId,
-        run.functionId,
-        JSON.stringify(run.executionParams ?? {}),
-        run.requestedBy,
-      ],
-    );
-  }
-
-  /** A synchronous run starts as running (attempt 1); its lease is the one any running run has. */
-  async insertRunning(run: {
-    id: string;
-    workspace: string;
-    triggerId: string;
-    functionId: string;
-    executionParams: unknown;
-    requestedBy: string;
-  }): Promise<void> {
-    await this.database.source.query(
+  /**
+   * Records a run: `queued` (it goes through EXECUTIONS; a second insert of the same id, a retried request,
+   * changes nothing) or `running` from the start (a synchronous invoke, attempt 1). Answers whether it
+   * inserted.
+   */
+  async insert(
+    run: {
+      id: string;
+      workspace: string;
+      triggerId: string;
+      functionId: string;
+      executionParams: unknown;
+      requestedBy: string;
+    },
+    status: 'queued' | 'running',
+  ): Promise<boolean> {
+    const running = status === 'running';
+    const rows = await this.database.source.query<Array<{ id: string }>>(
       `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by, attempt, started_at)
-       VALUES ($1, $2, $3, $4, 'running', $5, $6, 1, now())`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 = 1 THEN now() END) ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
       [
         run.id,
         run.workspace,
         run.triggerId,
         run.functionId,
+        status,
         JSON.stringify(run.executionParams ?? {}),
         run.requestedBy,
+        running ? 1 : 0,
       ],
     );
+    return rows.length === 1;
   }
 
   async delete(id: string): Promise<void> {

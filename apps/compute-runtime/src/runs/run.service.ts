@@ -32,14 +32,17 @@ export class RunService {
    * message carries `Nats-Msg-Id` = runId, so a retried request is de-duplicated by JetStream too.
    */
   async enqueue(request: EnqueueRunRequest): Promise<EnqueueRunReply> {
-    await this.runs.insertQueued({
-      id: request.runId,
-      workspace: request.workspace,
-      triggerId: request.triggerId,
-      functionId: request.functionId,
-      executionParams: request.executionParams,
-      requestedBy: request.requestedBy,
-    });
+    await this.runs.insert(
+      {
+        id: request.runId,
+        workspace: request.workspace,
+        triggerId: request.triggerId,
+        functionId: request.functionId,
+        executionParams: request.executionParams,
+        requestedBy: request.requestedBy,
+      },
+      'queued',
+    );
     const message: ExecRequest = { runId: request.runId, workspace: request.workspace };
     try {
       await this.nats.publish(Subjects.execRequest(request.workspace, request.functionId), message, {
@@ -58,14 +61,19 @@ export class RunService {
    * once, announced, and answered inline. Recorded like every other run.
    */
   async invoke(request: InvokeRequest): Promise<InvokeReply> {
-    await this.runs.insertRunning({
-      id: request.runId,
-      workspace: request.workspace,
-      triggerId: request.triggerId,
-      functionId: request.functionId,
-      executionParams: request.executionParams,
-      requestedBy: request.requestedBy,
-    });
+    const inserted = await this.runs.insert(
+      {
+        id: request.runId,
+        workspace: request.workspace,
+        triggerId: request.triggerId,
+        functionId: request.functionId,
+        executionParams: request.executionParams,
+        requestedBy: request.requestedBy,
+      },
+      'running',
+    );
+    // A reused run id must not run a second time.
+    if (!inserted) throw new Error(`run ${request.runId} exists already`);
     const { outcome, functionVersion } = await this.execution.execute(
       request.workspace,
       request.triggerId,
