@@ -52,31 +52,50 @@ async function resealMetadata(
  * not on the current key version. Row by row, each in its own transaction with the row locked, so it
  * can run while the platform serves traffic and can be re-run after a crash.
  */
+type Owner = typeof FunctionTriggerEntity | typeof FunctionTriggerDraftEntity;
+
+/**
+ * For every row of `entity`: lock it in its own transaction, re-seal its secrets, and when any changed let
+ * `save` write the row. Returns how many secrets were re-sealed.
+ */
+async function resealEach<E extends FunctionTriggerEntity | FunctionTriggerDraftEntity>(
+  source: DataSource,
+  entity: Owner,
+  keys: { opener: SecretOpener; sealer: SecretSealer },
+  save: (manager: EntityManager, current: E, metadata: Record<string, unknown>) => Promise<void>,
+): Promise<number> {
+  let secrets = 0;
+  const rows = await source.getRepository(entity).find({ select: { id: true, workspaceSlug: true } });
+  for (const { id, workspaceSlug } of rows) {
+    await source.transaction(async (manager: EntityManager) => {
+      const current = (await manager.findOne(entity, {
+        where: { id, workspaceSlug },
+        lock: { mode: 'pessimistic_write' },
+      })) as E | null;
+      if (!current) return;
+      const binding = { workspace: workspaceSlug, ownerId: id };
+      const { metadata, count } = await resealMetadata(current.triggerMetadata, binding, keys.opener, keys.sealer);
+      if (count === 0) return;
+      await save(manager, current, metadata);
+      secrets += count;
+    });
+  }
+  return secrets;
+}
+
 export async function resealSecrets(
   source: DataSource,
   opener: SecretOpener,
   sealer: SecretSealer,
 ): Promise<ResealReport> {
+  const keys = { opener, sealer };
   const triggers: FunctionTriggerEntity[] = [];
-  let secrets = 0;
   let drafts = 0;
-  const triggerIds = await source
-    .getRepository(FunctionTriggerEntity)
-    .find({ select: { id: true, workspaceSlug: true } });
-  for (const { id, workspaceSlug } of triggerIds) {
-    await source.transaction(async (manager: EntityManager) => {
-      const current = await manager.findOne(FunctionTriggerEntity, {
-        where: { id, workspaceSlug },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!current) return;
-      const { metadata, count } = await resealMetadata(
-        current.triggerMetadata,
-        { workspace: workspaceSlug, ownerId: id },
-        opener,
-        sealer,
-      );
-      if (count === 0) return;
+  const triggerSecrets = await resealEach<FunctionTriggerEntity>(
+    source,
+    FunctionTriggerEntity,
+    keys,
+    async (manager, current, metadata) => {
       const next: FunctionTriggerEntity = {
         ...current,
         triggerMetadata: metadata,
@@ -84,12 +103,13 @@ export async function resealSecrets(
         updatedBy: 'system:reseal',
         updatedAt: new Date(),
       };
-      await manager.update(FunctionTriggerEntity, { id, workspaceSlug }, asRow(next));
+      const where = { id: next.id, workspaceSlug: next.workspaceSlug };
+      await manager.update(FunctionTriggerEntity, where, asRow(next));
       await manager.insert(
         FunctionTriggerVersionEntity,
         asRow<FunctionTriggerVersionEntity>({
-          triggerId: id,
-          workspaceSlug,
+          triggerId: next.id,
+          workspaceSlug: next.workspaceSlug,
           version: next.version,
           change: 'resealed',
           snapshot: { ...toFunctionTrigger(next) },
@@ -98,34 +118,17 @@ export async function resealSecrets(
         }),
       );
       triggers.push(next);
-      secrets += count;
-    });
-  }
-  const draftIds = await source
-    .getRepository(FunctionTriggerDraftEntity)
-    .find({ select: { id: true, workspaceSlug: true } });
-  for (const { id, workspaceSlug } of draftIds) {
-    await source.transaction(async (manager: EntityManager) => {
-      const current = await manager.findOne(FunctionTriggerDraftEntity, {
-        where: { id, workspaceSlug },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!current) return;
-      const { metadata, count } = await resealMetadata(
-        current.triggerMetadata,
-        { workspace: workspaceSlug, ownerId: id },
-        opener,
-        sealer,
-      );
-      if (count === 0) return;
-      await manager.update(
-        FunctionTriggerDraftEntity,
-        { id, workspaceSlug },
-        asRow({ ...current, triggerMetadata: metadata }),
-      );
+    },
+  );
+  const draftSecrets = await resealEach<FunctionTriggerDraftEntity>(
+    source,
+    FunctionTriggerDraftEntity,
+    keys,
+    async (manager, current, metadata) => {
+      const where = { id: current.id, workspaceSlug: current.workspaceSlug };
+      await manager.update(FunctionTriggerDraftEntity, where, asRow({ ...current, triggerMetadata: metadata }));
       drafts++;
-      secrets += count;
-    });
-  }
-  return { triggers, drafts, secrets };
+    },
+  );
+  return { triggers, drafts, secrets: triggerSecrets + draftSecrets };
 }
