@@ -1,14 +1,15 @@
 // `npm run bench:runtime`: the execution path. (a) sandbox cost per trivial run, warm, next to node:vm and
 // vm2 in the same run; (b) execute API -> completed, runs/s with one and two runtime replicas; (c) synchronous
 // invoke p50/p99. Prints tables; writes bench/results/runtime-<time>.json.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+
+import { createBenchDatabase, percentile, sleep, startService } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -17,20 +18,8 @@ const jwt = require('jsonwebtoken');
 const { connect } = require('@nats-io/transport-node');
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const CODE = 'async function run() { return { ok: true, n: executionParams.n }; }';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-const percentile = (values, p) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
 
 async function pool(items, concurrency, work) {
   let next = 0;
@@ -123,58 +112,33 @@ const { NatsServerProcess } = require('@signalbox/testing');
 async function platform(runtimes) {
   const nats = await NatsServerProcess.create();
   await nats.start();
-  const database = `bench_rt_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${database}"`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
+  const database = await createBenchDatabase('bench_rt');
   const env = {
     PATH: process.env.PATH,
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: database.url,
     NATS_URL: nats.url,
     JWT_SECRET: SECRET,
     SANDBOX_WORKERS: '2',
   };
   const children = [];
   const start = async (app) => {
-    const port = await freePort();
-    const child = spawn(process.execPath, [join(root, `apps/${app}/dist/main.js`)], {
-      cwd: root,
-      stdio: 'ignore',
-      env: { ...env, PORT: String(port) },
-    });
+    const { port, child } = await startService(app, env);
     children.push(child);
-    for (
-      let i = 0;
-      !(await fetch(`http://127.0.0.1:${port}/health/ready`).then(
-        (r) => r.ok,
-        () => false,
-      ));
-      i++
-    ) {
-      if (i > 150) throw new Error(`${app} did not become ready`);
-      await sleep(200);
-    }
     return port;
   };
   const dsPort = await start('data-service');
   for (let i = 0; i < runtimes; i++) await start('compute-runtime');
   return {
     base: `http://127.0.0.1:${dsPort}/workspace/bench/api/v1`,
-    db: url.toString(),
+    db: database.url,
     nats,
     async stop() {
       for (const child of children) child.kill('SIGTERM');
       await sleep(1500);
-      const a = new pg.Client({ connectionString: ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-      await a.end();
+      await database.drop();
       await nats.dispose();
     },
   };

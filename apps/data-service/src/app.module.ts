@@ -8,6 +8,7 @@ import type { Env, ResolvedSecrets } from './config/env.schema';
 import { entities } from './database/entities';
 import { migrations } from './database/migrations';
 import { FunctionRunsModule } from './function-runs/function-runs.module';
+import { RecordEventsModule } from './record-events/record-events.module';
 import { RpcModule } from './rpc/rpc.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { SystemModule } from './system/system.module';
@@ -33,6 +34,7 @@ export class AppModule {
         RpcModule.register({ natsUrl: env.NATS_URL, clientName: `data-service:${identity.instanceId}:rpc-client` }),
         SystemModule.register({ timeoutMs: env.SYSTEM_STATUS_TIMEOUT_MS }),
         FunctionRunsModule.register({ timeoutMs: env.RUNTIME_REQUEST_TIMEOUT_MS }),
+        RecordEventsModule,
       ],
     };
   }

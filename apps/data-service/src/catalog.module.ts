@@ -10,6 +10,7 @@ import { FunctionTriggerRepository } from './function-triggers/function-trigger.
 import { FunctionTriggerService } from './function-triggers/function-trigger.service';
 import { FunctionTriggerDraftController } from './function-triggers/function-trigger-draft.controller';
 import { FunctionTriggerDraftService } from './function-triggers/function-trigger-draft.service';
+import { TriggerReplayService } from './function-triggers/trigger-replay.service';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
 
@@ -27,6 +28,7 @@ export class CatalogModule {
         FunctionTriggerRepository,
         FunctionTriggerService,
         FunctionTriggerDraftService,
+        TriggerReplayService,
         IdempotencyRepository,
         IdempotencyService,
         ConfigPublisher,

@@ -21,10 +21,23 @@ export interface EnqueueRunReply {
   readonly status: RunStatus;
 }
 
-/** The message on EXECUTIONS (`exec.<workspace>.<functionId>`), Nats-Msg-Id = runId. The run row holds the rest. */
+/** A run that has no row yet: dispatched straight onto EXECUTIONS by the router (or the scheduler). */
+export interface DispatchedRun {
+  readonly triggerId: string;
+  readonly functionId: string;
+  readonly executionParams: unknown;
+  readonly requestedBy: string;
+}
+
+/**
+ * The message on EXECUTIONS (`exec.<workspace>.<functionId>`), Nats-Msg-Id = runId. Without `run`, the run
+ * row (written by `runtime.v1.runs.enqueue`) holds the rest. With `run`, the runtime records the run when it
+ * takes the message; the run id is deterministic, so a second message for it never runs it twice.
+ */
 export interface ExecRequest {
   readonly runId: string;
   readonly workspace: string;
+  readonly run?: DispatchedRun;
 }
 
 export interface GetRunRequest {

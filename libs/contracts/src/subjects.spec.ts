@@ -17,6 +17,8 @@ describe('Subjects', () => {
       Subjects.execRequest('w', 'f'),
       Subjects.platformEvent('w', 'function.completed'),
       Subjects.delivery('w', 's'),
+      Subjects.deadLetterRecords,
+      Subjects.replayJob('w'),
     ];
     const matches = (pattern: string, subject: string) => subject.startsWith(pattern.replace(/>$/, ''));
     for (const subject of samples) {

@@ -23,6 +23,10 @@ export const Subjects = {
   execRequest: (workspace: string, functionId: string) => `exec.${workspace}.${functionId}`,
   /** Lifecycle events that feed outbound webhooks. */
   platformEvent: (workspace: string, event: string) => `events.${workspace}.${event}`,
+  /** Record events the router could not use (not JSON, schema broken), with the reason. */
+  deadLetterRecords: 'deadletter.records',
+  /** A durable replay job of an event-driven trigger over a window of RECORD_EVENTS. */
+  replayJob: (workspace: string) => `replays.${workspace}`,
   /** One outbound webhook delivery. */
   delivery: (workspace: string, subscriptionId: string) => `deliveries.${workspace}.${subscriptionId}`,
 } as const;
@@ -57,6 +61,18 @@ export const Streams = {
     retention: 'limits',
     description: 'function.completed, function.failed, trigger.fired: the feed of outbound webhooks.',
   },
+  deadLetters: {
+    name: 'DEAD_LETTERS',
+    subjects: ['deadletter.>'],
+    retention: 'limits',
+    description: 'Messages a consumer could not use, with the reason and the original subject; kept for inspection.',
+  },
+  replays: {
+    name: 'REPLAYS',
+    subjects: ['replays.>'],
+    retention: 'workqueue',
+    description: 'Replay jobs of event-driven triggers; one message per replay, Nats-Msg-Id = replayId.',
+  },
   deliveries: {
     name: 'DELIVERIES',
     subjects: ['deliveries.>'],
@@ -76,6 +92,7 @@ export interface ConsumerSpec {
 /** Durable pull consumers, one per concern, shared by all replicas of the owning service. */
 export const Consumers = {
   recordRouter: { stream: Streams.recordEvents.name, durable: 'event-router', owner: 'event-router' },
+  routerReplays: { stream: Streams.replays.name, durable: 'event-router-replays', owner: 'event-router' },
   runtimeExecutions: {
     stream: Streams.executions.name,
     durable: 'compute-runtime',
@@ -99,4 +116,6 @@ export const KvBuckets = {
   triggers: { bucket: 'triggers', history: 1 },
   /** Function code and limits for the runtime, same rules as `triggers`. */
   functions: { bucket: 'functions', history: 1 },
+  /** Replay jobs' progress (key `<workspace>.<replayId>`): created by data-service, advanced by the router. */
+  replays: { bucket: 'replays', history: 1, ttlMs: 7 * 24 * 3600 * 1000 },
 } as const;

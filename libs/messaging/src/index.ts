@@ -1,2 +1,4 @@
+export * from './kv-mirror';
 export * from './nats.client';
+export * from './pull-consumer';
 export * from './topology';

@@ -17,6 +17,17 @@ export interface MessagingLogger {
   error(message: string): void;
 }
 
+/** Adapts a logger with `log` (such as Nest's) to the messaging logger. */
+export const messagingLogger = (logger: {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}): MessagingLogger => ({
+  info: (message) => logger.log(message),
+  warn: (message) => logger.warn(message),
+  error: (message) => logger.error(message),
+});
+
 export interface PublishOptions {
   /** Sets `Nats-Msg-Id`: JetStream drops a second message with the same id within the de-dup window. */
   readonly msgID?: string;

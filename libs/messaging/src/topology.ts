@@ -29,6 +29,8 @@ export interface TopologySettings {
   readonly ackWaitMs: number;
 }
 
+const KEPT_FOR_REPLAY = new Set<string>([Streams.recordEvents.name, Streams.deadLetters.name]);
+
 const nanos = (ms: number): number => ms * 1_000_000;
 
 export function streamConfig(spec: StreamSpec, settings: TopologySettings): Partial<StreamConfig> & { name: string } {
@@ -41,7 +43,8 @@ export function streamConfig(spec: StreamSpec, settings: TopologySettings): Part
     discard: DiscardPolicy.Old,
     num_replicas: settings.replicas,
     duplicate_window: nanos(settings.duplicateWindowMs),
-    max_age: spec.name === Streams.recordEvents.name ? nanos(settings.recordEventsMaxAgeMs) : 0,
+    // Record events are kept for replay; dead letters as long, for inspection. Work queues keep until acked.
+    max_age: KEPT_FOR_REPLAY.has(spec.name) ? nanos(settings.recordEventsMaxAgeMs) : 0,
   };
 }
 
@@ -110,8 +113,13 @@ export async function declareTopology(
     await ensureConsumer(jsm, spec, settings.ackWaitMs);
   }
   const kvm = new Kvm(nc);
-  for (const { bucket, history } of Object.values(KvBuckets)) {
-    await kvm.create(bucket, { history, replicas: settings.replicas, storage: StorageType.File });
+  for (const spec of Object.values(KvBuckets)) {
+    await kvm.create(spec.bucket, {
+      history: spec.history,
+      replicas: settings.replicas,
+      storage: StorageType.File,
+      ...('ttlMs' in spec ? { ttl: spec.ttlMs } : {}),
+    });
   }
 }
 

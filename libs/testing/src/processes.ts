@@ -58,6 +58,11 @@ export class NatsServerProcess {
 
   private constructor(readonly port: number) {}
 
+  /** The server's process id while it runs (for benchmarks that account CPU per process). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   static async create(): Promise<NatsServerProcess> {
     return new NatsServerProcess(await freePort());
   }

@@ -13,6 +13,8 @@ export const EnvSchema = Type.Object({
     Type.String({ pattern: '^\\d{1,6}:[A-Za-z0-9+/]{43}=(,\\s*\\d{1,6}:[A-Za-z0-9+/]{43}=)*$' }),
   ),
   SANDBOX_WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+  /** Queued runs one replica takes at once (claimed, waiting for a worker, or running): above SANDBOX_WORKERS so that database and NATS round trips overlap sandbox time. */
+  RUN_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
   SANDBOX_MAX_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 900_000, default: 300_000 }),
   SANDBOX_GRACE_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000 }),
   RUN_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
@@ -49,6 +51,7 @@ export function resolveKeys(env: Env): ResolvedKeys {
 export function executionSettings(env: Env): ExecutionSettings {
   return {
     workers: env.SANDBOX_WORKERS,
+    concurrency: Math.max(env.RUN_CONCURRENCY, env.SANDBOX_WORKERS),
     maxTimeoutMs: env.SANDBOX_MAX_TIMEOUT_MS,
     graceMs: env.SANDBOX_GRACE_MS,
     leaseMs: env.RUN_LEASE_MS,

@@ -4,6 +4,8 @@ import type { SandboxLimits } from '../sandbox/sandbox.types';
 /** Operator settings of the execution plane (config/env.schema.ts). */
 export interface ExecutionSettings {
   readonly workers: number;
+  /** Runs taken from the queue at once (at least `workers`; the sandbox pool queues the surplus). */
+  readonly concurrency: number;
   readonly maxTimeoutMs: number;
   readonly graceMs: number;
   /** A running run's lease, renewed by its heartbeat; once it lapses (the runtime died) another replica retries the run. */

@@ -1,4 +1,4 @@
-import { type ConsumerMessages, jetstream, type JsMsg } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -7,9 +7,9 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { Consumers, type ExecRequest } from '@signalbox/contracts';
-import { NatsClient } from '@signalbox/messaging';
+import { messagingLogger, NatsClient, PullConsumer } from '@signalbox/messaging';
 
-import { RunRepository } from '../runs/run.repository';
+import { type ClaimOutcome, RunRepository } from '../runs/run.repository';
 import type { SandboxResult } from '../sandbox/sandbox.types';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
 import { ExecutionService, failure } from './execution.service';
@@ -32,45 +32,40 @@ function abandoned(runId: string, maxAttempts: number): SandboxResult {
 @Injectable()
 export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExecutionConsumer.name);
-  private messages: ConsumerMessages | null = null;
-  private readonly inFlight = new Set<Promise<void>>();
-  private stopping = false;
+  private readonly consumer: PullConsumer;
 
   constructor(
-    private readonly nats: NatsClient,
+    nats: NatsClient,
     private readonly runs: RunRepository,
     private readonly execution: ExecutionService,
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
-  ) {}
+  ) {
+    this.consumer = new PullConsumer(nats, {
+      consumer: Consumers.runtimeExecutions,
+      concurrency: settings.concurrency,
+      handle: (message) => this.handle(message),
+      logger: messagingLogger(this.logger),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.nats.onReady(() => void this.consume());
+    this.consumer.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.messages?.close().catch(() => undefined);
-    await Promise.allSettled([...this.inFlight]);
+    await this.consumer.stop();
   }
 
-  private async consume(): Promise<void> {
-    if (this.messages || this.stopping) return;
-    try {
-      const consumer = await jetstream(this.nats.connection).consumers.get(
-        Consumers.runtimeExecutions.stream,
-        Consumers.runtimeExecutions.durable,
+  /** A dispatched run is recorded and claimed at once; a known run goes through the conditional claim. */
+  private async claim(request: ExecRequest, leaseMs: number): Promise<ClaimOutcome> {
+    if (request.run) {
+      const inserted = await this.runs.insertClaimed(
+        { id: request.runId, workspace: request.workspace, ...request.run },
+        leaseMs,
       );
-      this.messages = await consumer.consume({ max_messages: this.settings.workers * 2 });
-      for await (const message of this.messages) {
-        while (this.inFlight.size >= this.settings.workers) await Promise.race(this.inFlight);
-        const work = this.handle(message).finally(() => this.inFlight.delete(work));
-        this.inFlight.add(work);
-      }
-    } catch (error) {
-      this.logger.warn(`execution consumer stopped: ${String(error)}`);
-    } finally {
-      this.messages = null;
+      if (inserted) return { kind: 'claimed', run: inserted };
     }
+    return this.runs.claim(request.runId, request.workspace, leaseMs);
   }
 
   private async handle(message: JsMsg): Promise<void> {
@@ -84,7 +79,7 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
     }
     try {
       const { leaseMs, maxAttempts } = this.settings;
-      const claim = await this.runs.claim(request.runId, request.workspace, leaseMs);
+      const claim = await this.claim(request, leaseMs);
       if (claim.kind === 'done') {
         // Finished already: never run twice. Publish its event again in case the last runtime died
         // between recording the outcome and publishing (the event id de-duplicates it).
@@ -111,6 +106,7 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
         },
         Math.max(250, Math.floor(leaseMs / 3)),
       );
+      let finished: SandboxResult | null = null;
       try {
         const { outcome, functionVersion } = await this.execution.execute(
           run.workspaceSlug,
@@ -119,11 +115,12 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
           run.jobId,
           run.executionParams,
         );
-        await this.runs.finish(run.jobId, functionVersion, outcome);
+        finished = (await this.runs.finish(run.jobId, functionVersion, outcome)) ? outcome : null;
       } finally {
         clearInterval(heartbeat);
       }
-      await this.execution.announce(run.workspaceSlug, run.jobId);
+      if (finished) await this.execution.announceOutcome(run, finished);
+      else await this.execution.announce(run.workspaceSlug, run.jobId);
       message.ack();
     } catch (error) {
       this.logger.warn(`run ${request.runId} could not be processed; retrying: ${String(error)}`);

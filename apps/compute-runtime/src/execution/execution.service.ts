@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FunctionEvents, type FunctionRunEvent, Subjects } from '@signalbox/contracts';
+import {
+  FunctionEvents,
+  type FunctionRun,
+  type FunctionRunEvent,
+  type RunStatus,
+  Subjects,
+} from '@signalbox/contracts';
 import { isSealedSecret, SecretOpener } from '@signalbox/crypto';
 import { NatsClient } from '@signalbox/messaging';
 
@@ -32,24 +38,43 @@ export class ExecutionService {
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
   ) {}
 
-  /** `function.completed` or `function.failed` for a finished run (deterministic id = Nats-Msg-Id). */
+  /** `function.completed` or `function.failed` for a finished run, read back from its record. */
   async announce(workspace: string, runId: string): Promise<void> {
     const found = await this.runs.find(workspace, runId);
     const run = found?.run;
     if (!run || run.status === 'queued' || run.status === 'running') return;
+    await this.publishEvent(run, run.status, run.durationMs, run.error, run.finishedAt);
+  }
+
+  /** The same event, built from the outcome just recorded (no read): the hot path. */
+  async announceOutcome(
+    run: Pick<FunctionRun, 'jobId' | 'workspaceSlug' | 'triggerId' | 'functionId' | 'attempt'>,
+    outcome: SandboxResult,
+  ): Promise<void> {
+    await this.publishEvent(run, outcome.status, outcome.durationMs, outcome.error ?? null, null);
+  }
+
+  private async publishEvent(
+    run: Pick<FunctionRun, 'jobId' | 'workspaceSlug' | 'triggerId' | 'functionId' | 'attempt'>,
+    status: RunStatus,
+    durationMs: number | null,
+    error: { name: string; message: string } | null,
+    finishedAt: string | null,
+  ): Promise<void> {
+    const workspace = run.workspaceSlug;
     const event: FunctionRunEvent = {
-      id: `run.${run.jobId}.${run.status}`,
-      event: run.status === 'completed' ? FunctionEvents.completed : FunctionEvents.failed,
+      id: `run.${run.jobId}.${status}`,
+      event: status === 'completed' ? FunctionEvents.completed : FunctionEvents.failed,
       workspace,
-      timestamp: run.finishedAt ?? new Date().toISOString(),
+      timestamp: finishedAt ?? new Date().toISOString(),
       data: {
         runId: run.jobId,
         triggerId: run.triggerId,
         functionId: run.functionId,
-        status: run.status,
+        status,
         attempt: run.attempt,
-        durationMs: run.durationMs,
-        error: run.error ? { name: run.error.name, message: run.error.message } : null,
+        durationMs,
+        error: error ? { name: error.name, message: error.message } : null,
       },
     };
     await this.nats.publish(Subjects.platformEvent(workspace, event.event), event, { msgID: event.id });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FunctionRun, FunctionRunListQuery, FunctionRunLogs, RunStatus } from '@signalbox/contracts';
-import { Database } from '@signalbox/persistence';
+import { Database, MicroBatcher } from '@signalbox/persistence';
 
 import type { SandboxResult } from '../sandbox/sandbox.types';
 
@@ -46,6 +46,15 @@ function toRun(row: RunRow): FunctionRun {
     finishedAt: iso(row.finished_at),
     durationMs: row.duration_ms,
   };
+}
+
+interface DispatchedRunRow {
+  readonly id: string;
+  readonly workspace: string;
+  readonly triggerId: string;
+  readonly functionId: string;
+  readonly executionParams: unknown;
+  readonly requestedBy: string;
 }
 
 /** `claimed`: run it. `busy`: another live runtime has it, look again later. `done`: nothing to do. */
@@ -94,6 +103,50 @@ export class RunRepository {
     return rows.length === 1;
   }
 
+  /**
+   * Records and claims a run dispatched without a row (router, scheduler): inserted as running, attempt 1,
+   * with a lease. Answers null when the run exists already (a redelivered message); `claim` then decides.
+   * Runs arriving together share one statement.
+   */
+  insertClaimed(run: DispatchedRunRow, leaseMs: number): Promise<FunctionRun | null> {
+    return this.inserts.submit({ run, leaseMs });
+  }
+
+  private readonly inserts = new MicroBatcher<{ run: DispatchedRunRow; leaseMs: number }, FunctionRun | null>(
+    async (items) => {
+      const rows = await this.database.source.query<RunRow[]>(
+        `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by,
+                                   attempt, started_at, lease_until)
+         SELECT x.id, x.workspace_slug, x.trigger_id, x.function_id, 'running', x.execution_params, x.requested_by,
+                1, now(), now() + make_interval(secs => $2::double precision / 1000)
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workspace_slug text, trigger_id uuid, function_id uuid,
+                                                   execution_params jsonb, requested_by text)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING *`,
+        [
+          JSON.stringify(
+            items.map(({ run }) => ({
+              id: run.id,
+              workspace_slug: run.workspace,
+              trigger_id: run.triggerId,
+              function_id: run.functionId,
+              execution_params: run.executionParams ?? {},
+              requested_by: run.requestedBy,
+            })),
+          ),
+          items[0].leaseMs,
+        ],
+      );
+      // An id twice in one batch (a redelivery racing its original) is claimed by the first caller only.
+      const inserted = new Map(rows.map((row) => [row.id, row]));
+      return items.map(({ run }) => {
+        const row = inserted.get(run.id);
+        inserted.delete(run.id);
+        return row ? toRun(row) : null;
+      });
+    },
+  );
+
   async delete(id: string): Promise<void> {
     await this.database.source.query(`DELETE FROM runtime.runs WHERE id = $1 AND status = 'queued'`, [id]);
   }
@@ -131,26 +184,48 @@ export class RunRepository {
     );
   }
 
-  async finish(id: string, functionVersion: number | null, outcome: SandboxResult): Promise<void> {
-    await this.database.source.query(
-      `UPDATE runtime.runs
-          SET status = $2, result = $3, error = $4, logs = $5, logs_truncated = $6, steps = $7,
-              function_version = $8, finished_at = now(), duration_ms = $9, cpu_time_ms = $10, lease_until = NULL
-        WHERE id = $1 AND status = 'running'`,
+  /**
+   * Records the outcome of a running run; answers false when it was not running (another runtime finished
+   * it). Outcomes recorded together share one statement.
+   */
+  finish(id: string, functionVersion: number | null, outcome: SandboxResult): Promise<boolean> {
+    return this.finishes.submit({ id, functionVersion, outcome });
+  }
+
+  private readonly finishes = new MicroBatcher<
+    { id: string; functionVersion: number | null; outcome: SandboxResult },
+    boolean
+  >(async (items) => {
+    const [rows] = await this.database.source.query<[Array<{ id: string }>, number]>(
+      `UPDATE runtime.runs r
+          SET status = x.status, result = x.result, error = x.error, logs = x.logs, logs_truncated = x.logs_truncated,
+              steps = x.steps, function_version = x.function_version, finished_at = now(), duration_ms = x.duration_ms,
+              cpu_time_ms = x.cpu_time_ms, lease_until = NULL
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, result jsonb, error jsonb, logs jsonb,
+                                                 logs_truncated boolean, steps jsonb, function_version integer,
+                                                 duration_ms integer, cpu_time_ms integer)
+        WHERE r.id = x.id AND r.status = 'running'
+      RETURNING r.id`,
       [
-        id,
-        outcome.status,
-        outcome.result === undefined ? null : JSON.stringify(outcome.result),
-        outcome.error ? JSON.stringify(outcome.error) : null,
-        JSON.stringify(outcome.logs),
-        outcome.logsTruncated,
-        JSON.stringify(outcome.steps),
-        functionVersion,
-        outcome.durationMs,
-        outcome.cpuTimeMs,
+        JSON.stringify(
+          items.map(({ id, functionVersion, outcome }) => ({
+            id,
+            status: outcome.status,
+            result: outcome.result === undefined ? null : outcome.result,
+            error: outcome.error ?? null,
+            logs: outcome.logs,
+            logs_truncated: outcome.logsTruncated,
+            steps: outcome.steps,
+            function_version: functionVersion,
+            duration_ms: outcome.durationMs,
+            cpu_time_ms: outcome.cpuTimeMs,
+          })),
+        ),
       ],
     );
-  }
+    const updated = new Set(rows.map((row) => row.id));
+    return items.map(({ id }) => updated.has(id));
+  });
 
   async find(workspace: string, id: string): Promise<{ run: FunctionRun; logs: FunctionRunLogs } | null> {
     const rows = await this.database.source.query<RunRow[]>(

@@ -83,7 +83,16 @@ export class RunService {
       request.timeoutMs,
     );
     await this.runs.finish(request.runId, functionVersion, outcome);
-    await this.execution.announce(request.workspace, request.runId);
+    await this.execution.announceOutcome(
+      {
+        jobId: request.runId,
+        workspaceSlug: request.workspace,
+        triggerId: request.triggerId,
+        functionId: request.functionId,
+        attempt: 1,
+      },
+      outcome,
+    );
     return {
       jobId: request.runId,
       status: outcome.status,

@@ -49,14 +49,68 @@ const BOOTSTRAP = `
 
 const USER_FILENAME = 'function.js';
 
+/**
+ * Isolates are reused, contexts never: every run gets a fresh context (its own globals and built-ins) in
+ * an idle isolate of the same workspace and memory limit, because creating an isolate costs more than the
+ * rest of a trivial run. Workspaces never share an isolate. An isolate is dropped after a timeout or a
+ * memory failure (it is disposed then anyway), after MAX_RUNS_PER_ISOLATE runs, when its heap is more
+ * than half full after a run, and least-recently-used beyond MAX_IDLE_ISOLATES. A worker runs one job at
+ * a time, so an isolate never has two runs at once.
+ */
+const MAX_IDLE_ISOLATES = 16;
+const MAX_RUNS_PER_ISOLATE = 500;
+
+interface CachedIsolate {
+  readonly key: string;
+  readonly isolate: ivm.Isolate;
+  readonly memoryMb: number;
+  runs: number;
+}
+
+const idle = new Map<string, CachedIsolate>();
+
+function acquireIsolate(workspace: string, memoryMb: number): CachedIsolate {
+  const key = `${workspace}\u0000${memoryMb}`;
+  const cached = idle.get(key);
+  if (cached) {
+    idle.delete(key);
+    if (!cached.isolate.isDisposed) return cached;
+  }
+  return { key, isolate: new ivm.Isolate({ memoryLimit: memoryMb }), memoryMb, runs: 0 };
+}
+
+function releaseIsolate(entry: CachedIsolate, reusable: boolean): void {
+  entry.runs++;
+  const { isolate } = entry;
+  if (isolate.isDisposed) return;
+  const heapFull = () => {
+    const heap = isolate.getHeapStatisticsSync();
+    return heap.used_heap_size > (entry.memoryMb * 1024 * 1024) / 2;
+  };
+  if (!reusable || entry.runs >= MAX_RUNS_PER_ISOLATE || heapFull()) {
+    isolate.dispose();
+    return;
+  }
+  idle.set(entry.key, entry);
+  for (const [key, oldest] of idle) {
+    if (idle.size <= MAX_IDLE_ISOLATES) break;
+    idle.delete(key);
+    if (!oldest.isolate.isDisposed) oldest.isolate.dispose();
+  }
+}
+
 export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
   const started = Date.now();
   const logs: SandboxLogEntry[] = [];
   const steps: SandboxStep[] = [];
   let logBytes = 0;
   let logsTruncated = false;
-  const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, job.limits.memoryMb) });
+  const entry = acquireIsolate(job.workspace, Math.max(8, job.limits.memoryMb));
+  const isolate = entry.isolate;
+  const cpuAtStart = isolate.cpuTime;
+  const cpuMs = () => Number((isolate.cpuTime - cpuAtStart) / 1_000_000n);
   let deadlineHit: 'wall' | 'cpu' | null = null;
+  let context: ivm.Context | null = null;
   const finish = (partial: Pick<SandboxResult, 'status' | 'result' | 'error'>): SandboxResult => ({
     runId: job.runId,
     ...partial,
@@ -64,7 +118,7 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
     logsTruncated,
     steps,
     durationMs: Date.now() - started,
-    cpuTimeMs: isolate.isDisposed ? 0 : Number(isolate.cpuTime / 1_000_000n),
+    cpuTimeMs: isolate.isDisposed ? 0 : cpuMs(),
   });
 
   const wallClock = setTimeout(() => {
@@ -72,18 +126,20 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
     if (!isolate.isDisposed) isolate.dispose();
   }, job.limits.timeoutMs);
   const cpuWatch = setInterval(() => {
-    if (!isolate.isDisposed && isolate.cpuTime / 1_000_000n > BigInt(job.limits.cpuTimeMs)) {
+    if (!isolate.isDisposed && cpuMs() > job.limits.cpuTimeMs) {
       deadlineHit = 'cpu';
       isolate.dispose();
     }
   }, 20);
 
   try {
-    const context = await isolate.createContext();
+    // Setup uses the synchronous calls: each asynchronous one is a round trip through the thread pool,
+    // and together they cost more than the isolate itself. Only the user's code runs asynchronously.
+    context = isolate.createContextSync();
     const jail = context.global;
-    await jail.set('executionParams', new ivm.ExternalCopy(job.executionParams ?? {}).copyInto());
-    await jail.set('triggerParams', new ivm.ExternalCopy(job.triggerParams ?? {}).copyInto());
-    await jail.set(
+    jail.setSync('executionParams', new ivm.ExternalCopy(job.executionParams ?? {}).copyInto());
+    jail.setSync('triggerParams', new ivm.ExternalCopy(job.triggerParams ?? {}).copyInto());
+    jail.setSync(
       '__hostLog',
       new ivm.Reference((json: string) => {
         if (logsTruncated) return;
@@ -95,14 +151,14 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
         logs.push({ at: new Date().toISOString(), level: 'info', args: JSON.parse(json) as unknown[] });
       }),
     );
-    await jail.set(
+    jail.setSync(
       '__hostStep',
       new ivm.Reference((json: string) => {
         if (steps.length < 1000) steps.push(JSON.parse(json) as SandboxStep);
       }),
     );
     let fetches = 0;
-    await jail.set(
+    jail.setSync(
       '__hostFetch',
       // Never rejects: a rejected host promise that the isolate stops waiting for (it was disposed)
       // would be an unhandled rejection and kill the worker. Failures travel as {ok: false, message}.
@@ -120,9 +176,9 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
         }
       }),
     );
-    await context.eval(BOOTSTRAP, { timeout: 1000 });
+    context.evalSync(BOOTSTRAP, { timeout: 1000 });
 
-    const script = await isolate.compileScript(
+    const script = isolate.compileScriptSync(
       `${job.code}\n;(async () => { if (typeof run !== 'function') throw new TypeError('the code must define async function run()'); const value = await run(); return value === undefined ? 'null' : JSON.stringify(value); })()`,
       { filename: USER_FILENAME },
     );
@@ -147,7 +203,9 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
   } finally {
     clearTimeout(wallClock);
     clearInterval(cpuWatch);
-    if (!isolate.isDisposed) isolate.dispose();
+    if (context && !isolate.isDisposed) context.release();
+    // A deadline or memory failure disposed the isolate already; anything else leaves it reusable.
+    releaseIsolate(entry, deadlineHit === null);
   }
 }
 

@@ -117,6 +117,26 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 
+  it('reuses isolates, never contexts: twenty polluters in a row leave nothing for the next run', async () => {
+    // Sequential runs of one workspace land in the same warm isolates (two workers); each gets a new context.
+    for (let i = 0; i < 20; i++) {
+      const polluter = await run(
+        `if (globalThis.leak !== undefined || ({}).polluted !== undefined) return 'saw state';
+         globalThis.leak = ${i}; Object.prototype.polluted = 'yes'; JSON.parse = () => 'hijacked'; return 'clean';`,
+      );
+      expect(polluter.result).toBe('clean');
+    }
+    const victim = await run('return [typeof globalThis.leak, typeof ({}).polluted, JSON.parse("1")].join();');
+    expect(victim.result).toBe('undefined,undefined,1');
+  });
+
+  it('counts only its own CPU time in a reused isolate', async () => {
+    const busy = await run('const end = Date.now() + 300; while (Date.now() < end) {} return 1;');
+    expect(busy.cpuTimeMs).toBeGreaterThanOrEqual(200);
+    const quick = await Promise.all([run('return 1;'), run('return 2;')]);
+    for (const result of quick) expect(result.cpuTimeMs).toBeLessThan(100);
+  });
+
   it('contains Error.prepareStackTrace tricks to the isolate', async () => {
     const result = await run(`
       Error.prepareStackTrace = (error, frames) => frames.map((frame) => {
@@ -151,7 +171,10 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
   });
 
   it('stops a memory bomb at the memory limit', async () => {
-    const result = await run("const keep = []; while (true) keep.push('x'.repeat(1024) + keep.length);");
+    // A generous deadline, so that on a loaded machine the memory limit is what stops it.
+    const result = await run("const keep = []; while (true) keep.push('x'.repeat(1024) + keep.length);", {
+      limits: { ...LIMITS, timeoutMs: 20_000, cpuTimeMs: 20_000 },
+    });
     expect(result.status).toBe('failed');
     expect(result.error?.name).toBe('MemoryLimitError');
     await expectStillHealthy();

@@ -14,6 +14,10 @@ import {
   FunctionTriggerListQuerySchema,
   FunctionTriggerListSchema,
   FunctionTriggerSchema,
+  type Replay,
+  type ReplayRequest,
+  ReplayRequestSchema,
+  ReplaySchema,
   type UpdateFunctionTrigger,
   UpdateFunctionTriggerSchema,
   type VersionList,
@@ -28,6 +32,7 @@ import { CurrentActor } from '../common/actor.decorator';
 import { ApiErrors, ApiJsonBody, ApiJsonResponse, ApiListQuery } from '../common/openapi';
 import { FunctionTriggerService } from './function-trigger.service';
 import { FunctionTriggerDraftService } from './function-trigger-draft.service';
+import { TriggerReplayService } from './trigger-replay.service';
 
 @ApiTags('function-triggers')
 @ApiBearerAuth()
@@ -37,6 +42,7 @@ export class FunctionTriggerController {
   constructor(
     private readonly triggers: FunctionTriggerService,
     private readonly drafts: FunctionTriggerDraftService,
+    private readonly replays: TriggerReplayService,
   ) {}
 
   @Post()
@@ -153,6 +159,37 @@ export class FunctionTriggerController {
     const { response, replayed } = await this.triggers.execute(actor, id, body, idempotencyKey);
     if (replayed) reply.header('idempotent-replayed', 'true');
     return response;
+  }
+
+  @Post(':id/replay')
+  @HttpCode(202)
+  @RequirePermission('function-triggers', 'execute')
+  @ApiOperation({
+    summary:
+      'Re-run an event-driven trigger over the record events of [since, until) (new run ids, executionParams.isReplay: true)',
+  })
+  @ApiJsonBody(ReplayRequestSchema)
+  @ApiJsonResponse(202, ReplaySchema, 'Accepted: follow it at .../replays/{replayId}')
+  @ApiErrors('VALIDATION_ERROR', 'NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
+  replay(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body(new SchemaPipe(ReplayRequestSchema)) body: ReplayRequest,
+  ): Promise<Replay> {
+    return this.replays.start(actor, id, body);
+  }
+
+  @Get(':id/replays/:replayId')
+  @RequirePermission('function-triggers', 'read')
+  @ApiOperation({ summary: 'A replay: status (accepted, running, completed, failed), events scanned, runs started' })
+  @ApiJsonResponse(200, ReplaySchema)
+  @ApiErrors('NOT_FOUND', 'SERVICE_UNAVAILABLE')
+  getReplay(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Param('replayId') replayId: string,
+  ): Promise<Replay> {
+    return this.replays.get(actor, id, replayId);
   }
 
   @Post(':draftId/publish')

@@ -9,6 +9,7 @@ import {
   WebhookProviders,
 } from '@signalbox/contracts';
 import { isSealedSecret } from '@signalbox/crypto';
+import { checkRecordFilter } from '@signalbox/filters';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { Cron } from 'croner';
@@ -22,29 +23,6 @@ export const MAX_INTERVAL_SECONDS = 31_536_000;
 export const MIN_POLLING_INTERVAL_SECONDS = 10;
 export const MAX_ENDPOINT_TIMEOUT_MS = 30_000;
 export const SUPPORTED_EVENTS_MESSAGE = `Supported events: ${RecordEventNames.join(', ')}`;
-
-/** Operators a record filter may use: comparisons and logic only, nothing that evaluates code. */
-export const FILTER_OPERATORS = [
-  '$eq',
-  '$ne',
-  '$gt',
-  '$gte',
-  '$lt',
-  '$lte',
-  '$in',
-  '$nin',
-  '$exists',
-  '$type',
-  '$size',
-  '$all',
-  '$elemMatch',
-  '$regex',
-  '$options',
-  '$not',
-  '$and',
-  '$or',
-  '$nor',
-] as const;
 
 const ALLOWED_KEYS: Readonly<Record<ExecutionType, readonly string[]>> = {
   'on-demand': ['params', 'inputSchema'],
@@ -170,30 +148,10 @@ function checkEventDriven(metadata: Metadata, problems: Problems): void {
       'triggerMetadata.recordSlug must be 1-128 letters, digits, "-" or "_"',
     );
   }
-  if ('filter' in metadata) checkFilter(metadata['filter'], ['triggerMetadata', 'filter'], problems);
-}
-
-export function checkFilter(filter: unknown, path: Array<string | number>, problems: Problems): void {
-  if (Array.isArray(filter)) {
-    filter.forEach((item, index) => checkFilter(item, [...path, index], problems));
-    return;
-  }
-  if (!isObject(filter)) return;
-  for (const [key, value] of Object.entries(filter)) {
-    if (key.startsWith('$') && !FILTER_OPERATORS.includes(key as never)) {
-      problems.add(
-        [...path, key],
-        `${path.join('.')} uses ${key}, which is not allowed (allowed operators: ${FILTER_OPERATORS.join(', ')})`,
-      );
+  if ('filter' in metadata) {
+    for (const problem of checkRecordFilter(metadata['filter'], ['triggerMetadata', 'filter'])) {
+      problems.add(problem.path, problem.message);
     }
-    if (key === '$regex' && typeof value === 'string') {
-      try {
-        new RegExp(value);
-      } catch {
-        problems.add([...path, key], `${path.join('.')}.$regex is not a valid regular expression`);
-      }
-    }
-    checkFilter(value, [...path, key], problems);
   }
 }
 

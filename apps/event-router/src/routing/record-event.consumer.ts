@@ -1,0 +1,158 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { Consumers, type DeadLetter, type RecordEvent, type RecordEventParams, Subjects } from '@signalbox/contracts';
+import { messagingLogger, NatsClient, PullConsumer } from '@signalbox/messaging';
+import { MetricsService } from '@signalbox/observability';
+import type { Counter, Histogram } from 'prom-client';
+
+import { Dispatcher } from './dispatcher';
+import { parseRecordEvent } from './record-event.parser';
+import { ROUTING_SETTINGS, type RoutingSettings } from './routing.settings';
+import { eventRunId } from './run-ids';
+import { TriggerIndex } from './trigger-index';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The event id a run is derived from: the body's `eventId`, else the publisher's `Nats-Msg-Id`, else the
+ * message's place in the stream (unique, but a publisher's blind retry is then a new event).
+ */
+export function eventIdOf(event: RecordEvent, message: Pick<JsMsg, 'headers' | 'seq' | 'info'>): string {
+  return event.eventId ?? message.headers?.get('Nats-Msg-Id') ?? `seq-${message.seq}-${message.info.timestampNanos}`;
+}
+
+/**
+ * Routes record events: pulls from the durable consumer shared by every router replica, finds the
+ * enabled event-driven triggers whose filter matches, publishes one run per trigger (deterministic run
+ * id) and the `record.*` webhook event, then acks. A message that breaks the contract is dead-lettered
+ * and acked. Events of one record are handled one after another, in stream order; others in parallel.
+ */
+@Injectable()
+export class RecordEventConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RecordEventConsumer.name);
+  private readonly consumer: PullConsumer;
+  private readonly recordChains = new Map<string, Promise<void>>();
+  private readonly events: Counter<'outcome'>;
+  private readonly runsDispatched: Counter<'workspace'>;
+  private readonly routingLatency: Histogram<never>;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly index: TriggerIndex,
+    private readonly dispatcher: Dispatcher,
+    metrics: MetricsService,
+    @Inject(ROUTING_SETTINGS) settings: RoutingSettings,
+  ) {
+    this.events = metrics.counter('signalbox_record_events_total', 'Record events by outcome.', ['outcome']);
+    this.runsDispatched = metrics.counter(
+      'signalbox_event_runs_dispatched_total',
+      'Runs started by record events (one per event and matching trigger).',
+      ['workspace'],
+    );
+    this.routingLatency = metrics.histogram(
+      'signalbox_record_event_routing_seconds',
+      'From the event entering the stream to its runs being durably queued.',
+      [],
+    );
+    this.consumer = new PullConsumer(nats, {
+      consumer: Consumers.recordRouter,
+      concurrency: settings.concurrency,
+      // An event routed before the index is loaded would find no trigger and be acked: wait for it.
+      before: () => this.index.whenLoaded(),
+      handle: (message) => this.accept(message),
+      logger: messagingLogger(this.logger),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer.stop();
+  }
+
+  /** Parses at once; routes after the previous event of the same record (stream order per record). */
+  private accept(message: JsMsg): Promise<void> {
+    const parsed = parseRecordEvent(message.subject, message.data);
+    if (!parsed.ok) return this.deadLetter(message, parsed.reason);
+    const event = parsed.event;
+    const key = `${event.workspaceSlug}/${event.recordSlug}/${event.recordId}`;
+    const previous = this.recordChains.get(key);
+    const work = (previous ?? Promise.resolve()).then(() => this.route(message, event));
+    this.recordChains.set(key, work);
+    void work.finally(() => {
+      if (this.recordChains.get(key) === work) this.recordChains.delete(key);
+    });
+    return work;
+  }
+
+  private async route(message: JsMsg, event: RecordEvent): Promise<void> {
+    try {
+      const params: RecordEventParams = {
+        ...event,
+        eventId: eventIdOf(event, message),
+        timestamp: event.timestamp ?? message.timestamp,
+        sequence: message.seq,
+        isReplay: false,
+      };
+      const publishes: Array<Promise<void>> = [this.dispatcher.recordWebhookEvent(params)];
+      let runs = 0;
+      for (const { config, matches } of this.index.candidates(event.workspaceSlug, event.recordSlug, event.event)) {
+        if (!matches(event.data)) continue;
+        const runId = eventRunId(event.workspaceSlug, params.eventId, config.id);
+        publishes.push(this.dispatcher.run(config, runId, params, 'event-router'));
+        runs++;
+      }
+      await Promise.all(publishes);
+      message.ack();
+      this.events.inc({ outcome: runs > 0 ? 'routed' : 'no_trigger' });
+      if (runs > 0) this.runsDispatched.inc({ workspace: event.workspaceSlug }, runs);
+      this.routingLatency.observe(Math.max(0, Date.now() - Number(message.info.timestampNanos / 1_000_000)) / 1000);
+    } catch (error) {
+      // Nothing is lost: the message comes back, and its runs keep their ids.
+      this.events.inc({ outcome: 'retried' });
+      this.logger.warn(`routing event seq ${message.seq} failed, retrying: ${String(error)}`);
+      message.nak(1_000);
+    }
+  }
+
+  private async deadLetter(message: JsMsg, reason: string): Promise<void> {
+    let body: string;
+    let bodyEncoding: DeadLetter['bodyEncoding'] = 'utf8';
+    try {
+      body = utf8.decode(message.data);
+    } catch {
+      body = Buffer.from(message.data).toString('base64');
+      bodyEncoding = 'base64';
+    }
+    const headers: Record<string, string> = {};
+    for (const [key, values] of message.headers ?? []) headers[key] = values.join(', ');
+    const letter: DeadLetter = {
+      reason,
+      subject: message.subject,
+      sequence: message.seq,
+      receivedAt: new Date().toISOString(),
+      body,
+      bodyEncoding,
+      headers,
+    };
+    try {
+      await this.nats.publish(Subjects.deadLetterRecords, letter, {
+        msgID: `records.${message.seq}.${message.info.timestampNanos}`,
+      });
+      message.ack();
+      this.events.inc({ outcome: 'dead_lettered' });
+      this.logger.warn(`dead-lettered record event seq ${message.seq} (${message.subject}): ${reason}`);
+    } catch (error) {
+      this.logger.warn(`dead-lettering seq ${message.seq} failed, retrying: ${String(error)}`);
+      message.nak(1_000);
+    }
+  }
+}

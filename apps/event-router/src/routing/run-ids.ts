@@ -1,0 +1,18 @@
+import { v5 as uuidv5 } from 'uuid';
+
+/** The namespace of Signalbox's name-based (v5) run ids. Never change it: run ids would change with it. */
+const RUN_ID_NAMESPACE = '6f0b8c1e-3d2a-5b7c-9e4f-1a2b3c4d5e6f';
+
+/**
+ * The run id of one (record event, trigger) pair: the same inputs give the same id, so a redelivered
+ * message, a publisher's retry or a router that died before its ack can never start a second run.
+ * The workspace is part of the name because event ids are chosen by publishers.
+ */
+export function eventRunId(workspace: string, eventId: string, triggerId: string): string {
+  return uuidv5(`event/${workspace}/${eventId}/${triggerId}`, RUN_ID_NAMESPACE);
+}
+
+/** A replay's run of one event: new (the original run is kept), and still stable if the replay restarts. */
+export function replayRunId(workspace: string, eventId: string, triggerId: string, replayId: string): string {
+  return uuidv5(`replay/${workspace}/${replayId}/${eventId}/${triggerId}`, RUN_ID_NAMESPACE);
+}

@@ -1,0 +1,309 @@
+// `npm run bench:events`: the record-event path (issue 5). In one run, on this machine:
+//   (a) baseline: raw JetStream publish + consume + ack through the same Node client (msgs/s);
+//   (b) baseline: the bare sandbox, a fresh isolated-vm isolate per trivial run, as many workers as the runtime;
+//   (c) ours: BENCH_EVENTS record events (default 50,000), each matching 2 event-driven triggers, published by a
+//       separate process with plain nats.js: runs/s from the first publish to the last run `completed`;
+//   (d) ours: p50/p99 from publish to run start (and to routed) at fixed rates (default 1,000 and 200 events/s).
+// Prints tables; writes bench/results/events-<time>.json.
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { createBenchDatabase, percentile, require, root, sleep, startService } from './lib.mjs';
+
+const pg = require('pg');
+const jwt = require('jsonwebtoken');
+const { connect } = require('@nats-io/transport-node');
+const { jetstream, jetstreamManager, AckPolicy } = require('@nats-io/jetstream');
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
+const RAW = Number(process.env.BENCH_RAW_MESSAGES ?? 50_000);
+const SANDBOX_RUNS = Number(process.env.BENCH_SANDBOX_RUNS ?? 5_000);
+const RATES = (process.env.BENCH_RATES ?? '1000,100').split(',').map(Number);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const WORKERS = Number(process.env.SANDBOX_WORKERS ?? 2);
+const SECRET = 'bench-secret-0123456789abcdef0123456789';
+const CODE = 'async function run() { return { ok: true, id: executionParams.recordId }; }';
+const exec = promisify(execFile);
+
+console.log('building...');
+if (
+  spawnSync('npx', ['nx', 'run-many', '-t', 'build', '--projects=data-service,compute-runtime,event-router,testing'], {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, NX_DAEMON: 'false' },
+  }).status !== 0
+)
+  throw new Error('build failed');
+
+const { NatsServerProcess } = require('@signalbox/testing');
+const nats = await NatsServerProcess.create();
+await nats.start();
+
+// (a) raw JetStream: publish RAW messages (pipelined) while a pull consumer consumes and acks them.
+async function rawJetStream() {
+  const nc = await connect({ servers: nats.url });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: 'BENCH_RAW', subjects: ['bench.raw.>'] });
+  await jsm.consumers.add('BENCH_RAW', { durable_name: 'raw', ack_policy: AckPolicy.Explicit });
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get('BENCH_RAW', 'raw');
+  const started = performance.now();
+  let consumed = 0;
+  const done = (async () => {
+    const messages = await consumer.consume({ max_messages: 512 });
+    for await (const m of messages) {
+      m.ack();
+      if (++consumed >= RAW) break;
+    }
+  })();
+  const body = JSON.stringify({
+    event: 'record_created',
+    workspaceSlug: 'bench',
+    recordSlug: 'raw',
+    recordId: 'r',
+    data: { n: 1 },
+  });
+  const pending = new Set();
+  for (let i = 0; i < RAW; i++) {
+    while (pending.size >= 512) await Promise.race(pending);
+    const p = js.publish(`bench.raw.${i % 10}`, body, { msgID: `raw-${i}` }).finally(() => pending.delete(p));
+    pending.add(p);
+  }
+  await Promise.all(pending);
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await jsm.streams.delete('BENCH_RAW');
+  await nc.close();
+  return Math.round(RAW / seconds);
+}
+
+// (b) bare sandbox: the runtime's own pool, fresh isolate per run.
+async function bareSandbox() {
+  const { SandboxPool } = require(join(root, 'apps/compute-runtime/dist/sandbox/sandbox.pool.js'));
+  const sandbox = new SandboxPool({ workers: WORKERS, graceMs: 2000 });
+  const job = (n) => ({
+    runId: String(n),
+    workspace: 'bench',
+    code: CODE,
+    executionParams: { recordId: String(n) },
+    triggerParams: {},
+    limits: {
+      memoryMb: 64,
+      timeoutMs: 5000,
+      cpuTimeMs: 5000,
+      maxResultBytes: 1 << 20,
+      maxLogLines: 100,
+      maxLogBytes: 65536,
+      maxFetches: 0,
+    },
+    fetch: { allowPrivateNetworks: false, allowedHosts: [], timeoutMs: 1000, maxResponseBytes: 1024, maxRedirects: 0 },
+  });
+  for (let i = 0; i < 200; i++) await sandbox.run(job(i));
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: WORKERS * 2 }, async () => {
+      while (next < SANDBOX_RUNS) await sandbox.run(job(next++));
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await sandbox.close();
+  return Math.round(SANDBOX_RUNS / seconds);
+}
+
+async function platform() {
+  const database = await createBenchDatabase('bench_ev');
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    NATS_URL: nats.url,
+    JWT_SECRET: SECRET,
+    SANDBOX_WORKERS: String(WORKERS),
+  };
+  const children = [];
+  const ports = {};
+  const pids = {};
+  for (const app of ['data-service', 'event-router', 'compute-runtime']) {
+    const profile = process.env.BENCH_PROFILE === app;
+    const { port, child } = await startService(
+      app,
+      env,
+      profile ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results/profiles')}`] : [],
+    );
+    children.push(child);
+    ports[app] = port;
+    pids[app] = child.pid;
+  }
+  return {
+    pids,
+    base: `http://127.0.0.1:${ports['data-service']}/workspace/bench/api/v1`,
+    db: database.url,
+    async stop() {
+      for (const child of children) child.kill('SIGTERM');
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.once('exit', r)))));
+      await database.drop();
+    },
+  };
+}
+
+// CPU seconds (user + system) of a process and, with `tree`, its live children (the sandbox workers).
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
+const cpuOf = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return 0;
+  }
+};
+const childrenOf = (pid) =>
+  spawnSync('pgrep', ['-P', String(pid)])
+    .stdout.toString()
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
+const postgresPids = () =>
+  spawnSync('pgrep', ['-x', 'postgres']).stdout.toString().split('\n').filter(Boolean).map(Number);
+const cpuSnapshot = (p) => ({
+  'event-router': cpuOf(p.pids['event-router']),
+  'compute-runtime (main process)': cpuOf(p.pids['compute-runtime']),
+  'sandbox workers': childrenOf(p.pids['compute-runtime']).reduce((sum, pid) => sum + cpuOf(pid), 0),
+  'data-service': cpuOf(p.pids['data-service']),
+  'nats-server': cpuOf(nats.pid),
+  'postgres (all backends)': postgresPids().reduce((sum, pid) => sum + cpuOf(pid), 0),
+});
+
+const publish = async (burst) => {
+  const { stdout } = await exec(
+    process.execPath,
+    [join(root, 'e2e/publisher/publish-record-events.mjs'), JSON.stringify({ url: nats.url, burst })],
+    { maxBuffer: 256 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout);
+};
+
+const raw = await rawJetStream();
+console.log(`(a) raw JetStream publish + consume + ack: ${raw} msgs/s`);
+const bare = await bareSandbox();
+console.log(`(b) bare sandbox, fresh isolate per run, ${WORKERS} workers: ${bare} runs/s`);
+
+const p = await platform();
+const token = jwt.sign({ workspaces: ['bench'], permissions: ['*'] }, SECRET, { subject: 'bench', expiresIn: 3600 });
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+const post = async (path, body) => {
+  const response = await fetch(`${p.base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+  return response.json();
+};
+const db = new pg.Client({ connectionString: p.db });
+const results = {};
+try {
+  await db.connect();
+  const fn = await post('/compute-functions', { name: 'bench', code: CODE });
+  for (const name of ['a', 'b']) {
+    for (const slug of ['load', 'paced']) {
+      await post('/function-triggers', {
+        name: `${slug}-${name}`,
+        functionId: fn.id,
+        executionType: 'event-driven',
+        triggerMetadata: { event: 'record_created', recordSlug: slug },
+      });
+    }
+  }
+  await sleep(500);
+  const countDone = async () =>
+    (await db.query("SELECT count(*)::int AS n FROM runtime.runs WHERE status = 'completed'")).rows[0].n;
+
+  // (c) throughput
+  const cpuBefore = cpuSnapshot(p);
+  const started = Date.now();
+  const published = await publish({
+    workspace: 'bench',
+    recordSlug: 'load',
+    event: 'record_created',
+    count: EVENTS,
+    prefix: 'load',
+  });
+  const publishedAt = Date.now();
+  let done = 0;
+  while ((done = await countDone()) < EVENTS * 2) await sleep(100);
+  const finished = Date.now();
+  const cpuAfter = cpuSnapshot(p);
+  results.cpu = Object.keys(cpuAfter).map((process) => ({
+    process,
+    'CPU s': +(cpuAfter[process] - cpuBefore[process]).toFixed(1),
+    'CPU ms per run': +(((cpuAfter[process] - cpuBefore[process]) * 1000) / (EVENTS * 2)).toFixed(3),
+  }));
+  results.cpu.push({
+    process: `wall clock (x2 cores = ${(((finished - started) / 1000) * 2).toFixed(1)} CPU s available)`,
+    'CPU s': +((finished - started) / 1000).toFixed(1),
+  });
+  const twice = (await db.query('SELECT count(*)::int AS n FROM runtime.runs WHERE attempt > 1')).rows[0].n;
+  results.throughput = {
+    events: published.published,
+    runs: done,
+    'publish events/s': Math.round(EVENTS / ((publishedAt - started) / 1000)),
+    'runs/s (publish -> all completed)': Math.round(done / ((finished - started) / 1000)),
+    'runs with attempt > 1': twice,
+  };
+  await db.query('TRUNCATE runtime.runs');
+
+  // (d) latency at fixed rates: publish time is in the event (data.publishedAt), run start in the run row.
+  results.latency = [];
+  for (const rate of RATES) {
+    const prefix = `paced-${rate}`;
+    const count = rate * RATE_SECONDS;
+    await publish({
+      workspace: 'bench',
+      recordSlug: 'paced',
+      event: 'record_created',
+      count,
+      prefix,
+      ratePerSecond: rate,
+    });
+    while ((await countDone()) < count * 2) await sleep(100);
+    const { rows } = await db.query(
+      `SELECT (extract(epoch FROM started_at) * 1000 - (execution_params->'data'->>'publishedAt')::bigint) AS start_ms,
+              (extract(epoch FROM queued_at) * 1000 - (execution_params->'data'->>'publishedAt')::bigint) AS queued_ms
+         FROM runtime.runs WHERE execution_params->>'eventId' LIKE $1`,
+      [`${prefix}-%`],
+    );
+    const start = rows.map((r) => Number(r.start_ms));
+    results.latency.push({
+      'events/s': rate,
+      'runs/s offered': rate * 2,
+      runs: rows.length,
+      'publish -> run start p50 ms': +percentile(start, 50).toFixed(1),
+      'p99 ms': +percentile(start, 99).toFixed(1),
+      max: +Math.max(...start).toFixed(1),
+    });
+    await db.query('TRUNCATE runtime.runs');
+  }
+} finally {
+  await db.end().catch(() => undefined);
+  await p.stop();
+  await nats.dispose();
+}
+
+const ceiling = Math.min(raw, bare);
+const ours = results.throughput['runs/s (publish -> all completed)'];
+console.log(`\n(a), (b) baselines measured in this run`);
+console.table([
+  { baseline: 'raw JetStream publish + consume + ack (Node client)', 'per second': raw },
+  { baseline: `bare sandbox: fresh isolate per trivial run, ${WORKERS} workers`, 'per second': bare },
+]);
+console.log(`\n(c) ${EVENTS} record events x 2 matching triggers (1 router, 1 runtime with ${WORKERS} workers)`);
+console.table([{ ...results.throughput, 'ratio to the lower baseline': +(ours / ceiling).toFixed(2) }]);
+console.log('\nwhere the CPU went during (c) (the publisher process is not counted)');
+console.table(results.cpu);
+console.log(`\n(d) publish -> run start, ${RATE_SECONDS} s at each fixed rate, 2 triggers per event`);
+console.table(results.latency);
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+const file = join(root, `bench/results/events-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({ raw, bare, ...results }, null, 2));
+console.log(`written to ${file}`);

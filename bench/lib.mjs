@@ -1,0 +1,65 @@
+// Helpers shared by the benchmarks: ports, waiting, percentiles, a throw-away database, a service process.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const require = createRequire(join(root, 'package.json'));
+export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+export const percentile = (values, p) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+
+/** A fresh database for one benchmark: `{ url, drop() }`. */
+export async function createBenchDatabase(prefix) {
+  const pg = require('pg');
+  const name = `${prefix}_${Date.now()}`;
+  const admin = async (sql) => {
+    const client = new pg.Client({ connectionString: ADMIN_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/** Starts `apps/<app>/dist/main.js` on a free port and resolves once it is ready: `{ port, child }`. */
+export async function startService(app, env, nodeArgs = []) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, join(root, `apps/${app}/dist/main.js`)], {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...env, PORT: String(port) },
+  });
+  for (
+    let i = 0;
+    !(await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i++
+  ) {
+    if (i > 150) throw new Error(`${app} did not become ready`);
+    await sleep(200);
+  }
+  return { port, child };
+}

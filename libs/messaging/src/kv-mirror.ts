@@ -1,0 +1,98 @@
+import type { KvWatchEntry } from '@nats-io/kv';
+import { Kvm } from '@nats-io/kv';
+import type { QueuedIterator } from '@nats-io/nats-core';
+
+import type { MessagingLogger, NatsClient } from './nats.client';
+
+export interface KvMirrorListener<T> {
+  /** A key was written (`value`) or deleted (`null`) after the mirror was loaded. */
+  changed?(key: string, value: T | null, previous: T | undefined): void;
+  /** The mirror was (re)loaded from the bucket: rebuild anything derived from it. */
+  loaded?(entries: ReadonlyMap<string, T>): void;
+}
+
+/**
+ * An in-memory copy of a KV bucket, kept current by a watch: the way the execution plane reads the config
+ * that data-service publishes, without a request per message. The watch is started again after every
+ * (re)connect; the new copy replaces the old one only once it holds every key, so readers never see a
+ * half-loaded bucket.
+ */
+export class KvMirror<T> {
+  private entries = new Map<string, T>();
+  private isLoadedFlag = false;
+  private watcher: QueuedIterator<KvWatchEntry> | null = null;
+  private generation = 0;
+  private markLoaded: () => void = () => undefined;
+  /** Resolves once the bucket has been read to its end the first time. Consumers that route by it wait for this. */
+  readonly loaded: Promise<void> = new Promise((resolve) => (this.markLoaded = resolve));
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly bucket: string,
+    private readonly logger: MessagingLogger,
+    private readonly listener: KvMirrorListener<T> = {},
+  ) {}
+
+  start(): void {
+    this.nats.onReady(() => void this.watch());
+  }
+
+  stop(): void {
+    this.generation++;
+    this.watcher?.stop();
+  }
+
+  /** Readiness: the bucket has been read to its end at least once. */
+  get isLoaded(): boolean {
+    return this.isLoadedFlag;
+  }
+
+  get(key: string): T | undefined {
+    return this.entries.get(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private async watch(): Promise<void> {
+    const generation = ++this.generation;
+    this.watcher?.stop();
+    try {
+      const kv = await new Kvm(this.nats.connection).open(this.bucket);
+      const { values } = await kv.status();
+      const watcher = await kv.watch();
+      this.watcher = watcher;
+      const fresh = new Map<string, T>();
+      let current = values === 0 ? this.swap(fresh) : null;
+      for await (const entry of watcher) {
+        if (generation !== this.generation) break;
+        const value = entry.operation === 'PUT' ? entry.json<T>() : null;
+        if (current) {
+          const previous = current.get(entry.key);
+          if (value === null) current.delete(entry.key);
+          else current.set(entry.key, value);
+          this.listener.changed?.(entry.key, value, previous);
+          continue;
+        }
+        if (value === null) fresh.delete(entry.key);
+        else fresh.set(entry.key, value);
+        if (!entry.delta) current = this.swap(fresh);
+      }
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.logger.warn(`watching KV bucket ${this.bucket} failed, retrying: ${String(error)}`);
+      setTimeout(() => {
+        if (generation === this.generation) void this.watch();
+      }, 1000).unref();
+    }
+  }
+
+  private swap(fresh: Map<string, T>): Map<string, T> {
+    this.entries = fresh;
+    this.isLoadedFlag = true;
+    this.markLoaded();
+    this.listener.loaded?.(fresh);
+    return fresh;
+  }
+}

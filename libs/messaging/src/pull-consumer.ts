@@ -1,0 +1,64 @@
+import { type ConsumerMessages, jetstream, type JsMsg } from '@nats-io/jetstream';
+import type { ConsumerSpec } from '@signalbox/contracts';
+
+import type { MessagingLogger, NatsClient } from './nats.client';
+
+export interface PullConsumerOptions {
+  /** The durable consumer (declared by its owning service's topology). */
+  readonly consumer: Pick<ConsumerSpec, 'stream' | 'durable'>;
+  /** Messages handled at once; the consumer pulls twice as many ahead. */
+  readonly concurrency: number;
+  /** Handles one message and acks, naks or terms it. Must not throw. */
+  readonly handle: (message: JsMsg) => Promise<void>;
+  /** Awaited before pulling, e.g. until an in-memory index is loaded. */
+  readonly before?: () => Promise<void>;
+  readonly logger: MessagingLogger;
+}
+
+/**
+ * The loop every durable pull consumer of the platform runs: start pulling once NATS is ready (again after
+ * every reconnect), keep at most `concurrency` messages in hand, and on `stop()` pull no more and wait for
+ * the messages in hand. What was not acked is redelivered to another replica after the ack wait.
+ */
+export class PullConsumer {
+  private messages: ConsumerMessages | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private consuming = false;
+  private stopping = false;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly options: PullConsumerOptions,
+  ) {}
+
+  start(): void {
+    this.nats.onReady(() => void this.consume());
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.messages?.close().catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async consume(): Promise<void> {
+    if (this.consuming || this.stopping) return;
+    this.consuming = true;
+    const { consumer, concurrency, handle, before, logger } = this.options;
+    try {
+      await before?.();
+      const source = await jetstream(this.nats.connection).consumers.get(consumer.stream, consumer.durable);
+      this.messages = await source.consume({ max_messages: concurrency * 2 });
+      for await (const message of this.messages) {
+        while (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
+        const work = handle(message).finally(() => this.inFlight.delete(work));
+        this.inFlight.add(work);
+      }
+    } catch (error) {
+      logger.warn(`consumer ${consumer.durable} stopped: ${String(error)}`);
+    } finally {
+      this.messages = null;
+      this.consuming = false;
+    }
+  }
+}

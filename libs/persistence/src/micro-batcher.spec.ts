@@ -1,0 +1,38 @@
+import { MicroBatcher } from './micro-batcher';
+
+describe('MicroBatcher', () => {
+  it('flushes the calls of one turn together and answers each caller its own result', async () => {
+    const batches: number[][] = [];
+    const sut = new MicroBatcher<number, number>((items) => {
+      batches.push(items);
+      return Promise.resolve(items.map((item) => item * 10));
+    });
+    const results = await Promise.all([1, 2, 3].map((n) => sut.submit(n)));
+    expect(results).toEqual([10, 20, 30]);
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(await sut.submit(4)).toBe(40);
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('splits at the batch limit', async () => {
+    const sizes: number[] = [];
+    const sut = new MicroBatcher<number, number>((items) => {
+      sizes.push(items.length);
+      return Promise.resolve(items);
+    }, 2);
+    expect(await Promise.all([1, 2, 3, 4, 5].map((n) => sut.submit(n)))).toEqual([1, 2, 3, 4, 5]);
+    expect(sizes).toEqual([2, 2, 1]);
+  });
+
+  it('rejects every caller of a failed batch, and the next batch still runs', async () => {
+    let fail = true;
+    const sut = new MicroBatcher<number, number>((items) => {
+      if (fail) throw new Error('database down');
+      return Promise.resolve(items);
+    });
+    const failed = await Promise.allSettled([sut.submit(1), sut.submit(2)]);
+    expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    expect(await sut.submit(3)).toBe(3);
+  });
+});
