@@ -1,6 +1,6 @@
 // `npm run bench:events`: the record-event path (issue 5). In one run, on this machine:
 //   (a) baseline: raw JetStream publish + consume + ack through the same Node client (msgs/s);
-//   (b) baseline: the bare sandbox, a fresh isolated-vm isolate per trivial run, as many workers as the runtime;
+//   (b) baseline: the bare sandbox, a fresh isolated-vm context in a warm isolate per trivial run (as the runtime does), as many workers as the runtime;
 //   (c) ours: BENCH_EVENTS record events (default 50,000), each matching 2 event-driven triggers, published by a
 //       separate process with plain nats.js: runs/s from the first publish to the last run `completed`;
 //   (d) ours: p50/p99 from publish to run start (and to routed) at fixed rates (default 1,000 and 200 events/s).
@@ -79,7 +79,7 @@ async function rawJetStream() {
   return Math.round(RAW / seconds);
 }
 
-// (b) bare sandbox: the runtime's own pool, fresh isolate per run.
+// (b) bare sandbox: the runtime's own pool, fresh context in a warm isolate per run.
 async function bareSandbox() {
   const { SandboxPool } = require(join(root, 'apps/compute-runtime/dist/sandbox/sandbox.pool.js'));
   const sandbox = new SandboxPool({ workers: WORKERS, graceMs: 2000 });
@@ -190,7 +190,7 @@ const publish = async (burst) => {
 const raw = await rawJetStream();
 console.log(`(a) raw JetStream publish + consume + ack: ${raw} msgs/s`);
 const bare = await bareSandbox();
-console.log(`(b) bare sandbox, fresh isolate per run, ${WORKERS} workers: ${bare} runs/s`);
+console.log(`(b) bare sandbox, fresh context per run, ${WORKERS} workers: ${bare} runs/s`);
 
 const p = await platform();
 const token = jwt.sign({ workspaces: ['bench'], permissions: ['*'] }, SECRET, { subject: 'bench', expiresIn: 3600 });
@@ -295,7 +295,7 @@ const ours = results.throughput['runs/s (publish -> all completed)'];
 console.log(`\n(a), (b) baselines measured in this run`);
 console.table([
   { baseline: 'raw JetStream publish + consume + ack (Node client)', 'per second': raw },
-  { baseline: `bare sandbox: fresh isolate per trivial run, ${WORKERS} workers`, 'per second': bare },
+  { baseline: `bare sandbox: fresh context per trivial run, ${WORKERS} workers`, 'per second': bare },
 ]);
 console.log(`\n(c) ${EVENTS} record events x 2 matching triggers (1 router, 1 runtime with ${WORKERS} workers)`);
 console.table([{ ...results.throughput, 'ratio to the lower baseline': +(ours / ceiling).toFixed(2) }]);

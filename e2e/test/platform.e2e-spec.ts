@@ -41,9 +41,11 @@ describe('the platform, started as five processes', () => {
     const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(200);
     const checks = ((await ready.json()) as { checks: Record<string, unknown> }).checks;
-    expect(Object.keys(checks).sort()).toEqual(
-      name === 'event-router' ? ['nats', 'trigger-index'] : ['nats', 'postgres'],
-    );
+    const checksOf: Partial<Record<string, string[]>> = {
+      'event-router': ['nats', 'trigger-index'],
+      'scheduler-service': ['nats', 'postgres', 'schedules'],
+    };
+    expect(Object.keys(checks).sort()).toEqual(checksOf[name] ?? ['nats', 'postgres']);
     const metrics = await fetch(`${url}/metrics`);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     const text = await metrics.text();

@@ -11,6 +11,7 @@ import { FunctionTriggerService } from './function-triggers/function-trigger.ser
 import { FunctionTriggerDraftController } from './function-triggers/function-trigger-draft.controller';
 import { FunctionTriggerDraftService } from './function-triggers/function-trigger-draft.service';
 import { TriggerReplayService } from './function-triggers/trigger-replay.service';
+import { TriggerScheduleService } from './function-triggers/trigger-schedule.service';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
 
@@ -29,6 +30,7 @@ export class CatalogModule {
         FunctionTriggerService,
         FunctionTriggerDraftService,
         TriggerReplayService,
+        TriggerScheduleService,
         IdempotencyRepository,
         IdempotencyService,
         ConfigPublisher,

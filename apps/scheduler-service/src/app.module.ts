@@ -2,8 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceSchemas } from '@signalbox/contracts';
 import { type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
 
-import type { Env } from './config/env.schema';
+import { type Env, schedulerSettings } from './config/env.schema';
 import { migrations } from './database/migrations';
+import { SchedulesModule } from './schedules/schedules.module';
 
 @Module({})
 export class AppModule {
@@ -16,6 +17,7 @@ export class AppModule {
           env,
           database: { schema: ServiceSchemas['scheduler-service'], entities: [], migrations, env },
         }),
+        SchedulesModule.register(schedulerSettings(env)),
       ],
     };
   }

@@ -31,4 +31,17 @@ describe('Subjects', () => {
     const streamNames = Object.values(Streams).map((stream) => stream.name as string);
     for (const consumer of Object.values(Consumers)) expect(streamNames).toContain(consumer.stream);
   });
+
+  it("filters the scheduler's outcome consumer to run outcomes only", () => {
+    // NATS wildcard semantics: `*` is exactly one token.
+    const matches = (filter: string, subject: string) => {
+      const [f, s] = [filter.split('.'), subject.split('.')];
+      return f.length === s.length && f.every((token, i) => token === '*' || token === s[i]);
+    };
+    const filter = Consumers.schedulerRunOutcomes.filterSubject;
+    expect(matches(filter, Subjects.platformEvent('acme', 'function.completed'))).toBe(true);
+    expect(matches(filter, Subjects.platformEvent('acme', 'function.failed'))).toBe(true);
+    expect(matches(filter, Subjects.platformEvent('acme', 'trigger.fired'))).toBe(false);
+    expect(matches(filter, Subjects.platformEvent('acme', 'record.created'))).toBe(false);
+  });
 });

@@ -19,6 +19,8 @@ export const Subjects = {
   runtimeListRuns: 'runtime.v1.runs.list',
   /** Request-reply to compute-runtime: run now and answer the result inline (endpoint triggers). */
   runtimeInvoke: 'runtime.v1.invoke',
+  /** Request-reply to scheduler-service: a trigger's schedule (next fire times, last fire, missed fires). */
+  schedulerGetSchedule: 'scheduler.v1.schedules.get',
   /** Durable execution request for one run. */
   execRequest: (workspace: string, functionId: string) => `exec.${workspace}.${functionId}`,
   /** Lifecycle events that feed outbound webhooks. */
@@ -97,6 +99,13 @@ export const Consumers = {
     stream: Streams.executions.name,
     durable: 'compute-runtime',
     owner: 'compute-runtime',
+  },
+  /** Run outcomes, for the overlap policies of scheduled triggers (`events.<workspace>.function.<outcome>`). */
+  schedulerRunOutcomes: {
+    stream: Streams.platformEvents.name,
+    durable: 'scheduler-run-outcomes',
+    owner: 'scheduler-service',
+    filterSubject: 'events.*.function.*',
   },
   gatewayPlatformEvents: {
     stream: Streams.platformEvents.name,

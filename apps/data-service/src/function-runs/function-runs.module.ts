@@ -18,7 +18,7 @@ export class FunctionRunsModule {
         RuntimeClient,
         FunctionRunService,
       ],
-      exports: [RuntimeClient],
+      exports: [RuntimeClient, RUNTIME_REQUEST_TIMEOUT_MS],
     };
   }
 }

@@ -18,6 +18,8 @@ import {
   type ReplayRequest,
   ReplayRequestSchema,
   ReplaySchema,
+  type TriggerSchedule,
+  TriggerScheduleSchema,
   type UpdateFunctionTrigger,
   UpdateFunctionTriggerSchema,
   type VersionList,
@@ -33,6 +35,7 @@ import { ApiErrors, ApiJsonBody, ApiJsonResponse, ApiListQuery } from '../common
 import { FunctionTriggerService } from './function-trigger.service';
 import { FunctionTriggerDraftService } from './function-trigger-draft.service';
 import { TriggerReplayService } from './trigger-replay.service';
+import { TriggerScheduleService } from './trigger-schedule.service';
 
 @ApiTags('function-triggers')
 @ApiBearerAuth()
@@ -43,6 +46,7 @@ export class FunctionTriggerController {
     private readonly triggers: FunctionTriggerService,
     private readonly drafts: FunctionTriggerDraftService,
     private readonly replays: TriggerReplayService,
+    private readonly schedules: TriggerScheduleService,
   ) {}
 
   @Post()
@@ -190,6 +194,18 @@ export class FunctionTriggerController {
     @Param('replayId') replayId: string,
   ): Promise<Replay> {
     return this.replays.get(actor, id, replayId);
+  }
+
+  @Get(':id/schedule')
+  @RequirePermission('function-triggers', 'read')
+  @ApiOperation({
+    summary:
+      'A scheduled trigger: the next 10 fire times, the last fire, and missed or skipped fires with their reason',
+  })
+  @ApiJsonResponse(200, TriggerScheduleSchema)
+  @ApiErrors('NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
+  schedule(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<TriggerSchedule> {
+    return this.schedules.get(actor, id);
   }
 
   @Post(':draftId/publish')

@@ -122,6 +122,18 @@ describe('validateTriggerMetadata', () => {
         'triggerMetadata.catchUp must be one of none, one, all',
       );
     });
+
+    it('takes a DST gap policy for cron only', () => {
+      expect(() =>
+        validateTriggerMetadata('scheduled', { cron: '30 2 * * *', timezone: 'Europe/Berlin', dstGap: 'skip' }),
+      ).not.toThrow();
+      expect(problem(() => validateTriggerMetadata('scheduled', { cron: '0 * * * *', dstGap: 'later' })).message).toBe(
+        'triggerMetadata.dstGap must be one of shift, skip',
+      );
+      expect(problem(() => validateTriggerMetadata('scheduled', { interval: 60, dstGap: 'skip' })).message).toBe(
+        'triggerMetadata.dstGap applies to cron schedules only',
+      );
+    });
   });
 
   describe('webhook and endpoint', () => {

@@ -1,5 +1,6 @@
 import {
   CatchUpPolicies,
+  DstGapPolicies,
   EndpointMethods,
   type ErrorDetail,
   type ExecutionType,
@@ -27,7 +28,7 @@ export const SUPPORTED_EVENTS_MESSAGE = `Supported events: ${RecordEventNames.jo
 const ALLOWED_KEYS: Readonly<Record<ExecutionType, readonly string[]>> = {
   'on-demand': ['params', 'inputSchema'],
   'event-driven': ['event', 'recordSlug', 'params', 'filter'],
-  scheduled: ['interval', 'cron', 'timezone', 'catchUp', 'overlap', 'params'],
+  scheduled: ['interval', 'cron', 'timezone', 'catchUp', 'overlap', 'dstGap', 'params'],
   webhook: ['path', 'params', 'inputSchema'],
   endpoint: ['path', 'method', 'timeoutMs', 'params', 'inputSchema'],
   polling: ['url', 'interval', 'itemsPath', 'idField', 'headers', 'params'],
@@ -194,6 +195,10 @@ function checkScheduled(metadata: Metadata, problems: Problems): void {
   }
   checkOneOf(metadata, 'catchUp', CatchUpPolicies, problems);
   checkOneOf(metadata, 'overlap', OverlapPolicies, problems);
+  checkOneOf(metadata, 'dstGap', DstGapPolicies, problems);
+  if (hasInterval && metadata['dstGap'] !== undefined) {
+    problems.add(['triggerMetadata', 'dstGap'], 'triggerMetadata.dstGap applies to cron schedules only');
+  }
 }
 
 function checkCron(cron: unknown, timezone: string | undefined, problems: Problems): void {

@@ -14,6 +14,7 @@ import {
   type RecordEventParams,
   type Replay,
   type ReplayJob,
+  replayRunId,
   Streams,
   Subjects,
   type TriggerConfig,
@@ -25,7 +26,6 @@ import { Dispatcher } from '../routing/dispatcher';
 import { eventIdOf } from '../routing/record-event.consumer';
 import { parseRecordEvent } from '../routing/record-event.parser';
 import { ROUTING_SETTINGS, type RoutingSettings } from '../routing/routing.settings';
-import { replayRunId } from '../routing/run-ids';
 import { TriggerIndex } from '../routing/trigger-index';
 
 const PROGRESS_EVERY = 500;

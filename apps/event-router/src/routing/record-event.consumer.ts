@@ -6,7 +6,14 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { Consumers, type DeadLetter, type RecordEvent, type RecordEventParams, Subjects } from '@signalbox/contracts';
+import {
+  Consumers,
+  type DeadLetter,
+  eventRunId,
+  type RecordEvent,
+  type RecordEventParams,
+  Subjects,
+} from '@signalbox/contracts';
 import { messagingLogger, NatsClient, PullConsumer } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
@@ -14,7 +21,6 @@ import type { Counter, Histogram } from 'prom-client';
 import { Dispatcher } from './dispatcher';
 import { parseRecordEvent } from './record-event.parser';
 import { ROUTING_SETTINGS, type RoutingSettings } from './routing.settings';
-import { eventRunId } from './run-ids';
 import { TriggerIndex } from './trigger-index';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

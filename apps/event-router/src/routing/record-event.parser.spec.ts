@@ -1,5 +1,6 @@
+import { eventRunId, replayRunId } from '@signalbox/contracts';
+
 import { parseRecordEvent } from './record-event.parser';
-import { eventRunId, replayRunId } from './run-ids';
 
 const encode = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 const body = {

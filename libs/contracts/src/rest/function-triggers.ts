@@ -23,6 +23,8 @@ export const WebhookProviders = ['stripe', 'github', 'slack', 'shopify', 'standa
 export const EndpointMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const CatchUpPolicies = ['none', 'one', 'all'] as const;
 export const OverlapPolicies = ['allow', 'skip', 'buffer-one'] as const;
+/** A cron fire whose local time does not exist (clocks spring forward): `shift` to the next valid minute, or `skip`. */
+export const DstGapPolicies = ['shift', 'skip'] as const;
 
 const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' });
 const Description = Type.String({ maxLength: 2000 });

@@ -16,3 +16,12 @@ export function eventRunId(workspace: string, eventId: string, triggerId: string
 export function replayRunId(workspace: string, eventId: string, triggerId: string, replayId: string): string {
   return uuidv5(`replay/${workspace}/${replayId}/${eventId}/${triggerId}`, RUN_ID_NAMESPACE);
 }
+
+/**
+ * The run id of one due time of a scheduled trigger (the fire id: trigger id + due time). Every scheduler
+ * replica that might fire it derives the same id, so JetStream's de-duplication and the runtime's insert
+ * of the run by id stop a second run even if two fires of it were ever published.
+ */
+export function scheduleRunId(triggerId: string, scheduledAt: Date): string {
+  return uuidv5(`schedule/${triggerId}/${scheduledAt.toISOString()}`, RUN_ID_NAMESPACE);
+}

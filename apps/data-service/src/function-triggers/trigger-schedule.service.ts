@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ClientProxy } from '@nestjs/microservices';
+import { type GetScheduleRequest, SignalboxError, Subjects, type TriggerSchedule } from '@signalbox/contracts';
+import { firstValueFrom, timeout } from 'rxjs';
+
+import type { Actor } from '../common/actor';
+import { RUNTIME_REQUEST_TIMEOUT_MS } from '../function-runs/function-runs.constants';
+import { NATS_RPC } from '../rpc/rpc.constants';
+import { FunctionTriggerRepository } from './function-trigger.repository';
+import { triggerNotFound } from './function-trigger.service';
+
+/**
+ * `GET .../function-triggers/{id}/schedule`: the schedule state belongs to scheduler-service; this service
+ * checks the trigger (workspace, type) and asks it over NATS request-reply.
+ */
+@Injectable()
+export class TriggerScheduleService {
+  constructor(
+    private readonly triggers: FunctionTriggerRepository,
+    @Inject(NATS_RPC) private readonly rpc: ClientProxy,
+    @Inject(RUNTIME_REQUEST_TIMEOUT_MS) private readonly timeoutMs: number,
+  ) {}
+
+  async get(actor: Actor, triggerId: string): Promise<TriggerSchedule> {
+    const trigger = await this.triggers.find(actor.workspace, triggerId);
+    if (!trigger) throw triggerNotFound(triggerId);
+    if (trigger.executionType !== 'scheduled') {
+      throw new SignalboxError(
+        'INVALID_STATUS',
+        `only scheduled triggers have a schedule; ${trigger.name} is ${trigger.executionType}`,
+      );
+    }
+    const request: GetScheduleRequest = { workspace: actor.workspace, triggerId };
+    let schedule: TriggerSchedule | null;
+    try {
+      schedule = await firstValueFrom(
+        this.rpc.send<TriggerSchedule | null>(Subjects.schedulerGetSchedule, request).pipe(timeout(this.timeoutMs)),
+      );
+    } catch {
+      throw new SignalboxError('SERVICE_UNAVAILABLE', 'the scheduler did not answer; retry shortly');
+    }
+    if (!schedule) {
+      throw new SignalboxError(
+        'SERVICE_UNAVAILABLE',
+        'the scheduler has not picked up this trigger yet; retry shortly',
+      );
+    }
+    return schedule;
+  }
+}

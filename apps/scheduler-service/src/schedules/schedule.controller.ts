@@ -1,0 +1,55 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { type GetScheduleRequest, Subjects, type TriggerSchedule } from '@signalbox/contracts';
+
+import { ScheduleRepository } from './schedule.repository';
+import { specOf } from './schedule-config';
+import { upcoming } from './schedule-math';
+
+const NEXT_FIRE_TIMES = 10;
+const LOG_ENTRIES = 20;
+
+/** NATS request-reply (queue group scheduler-service): what data-service's `GET .../schedule` answers. */
+@Controller()
+export class ScheduleController {
+  constructor(private readonly repository: ScheduleRepository) {}
+
+  @MessagePattern(Subjects.schedulerGetSchedule)
+  async get(@Payload() request: GetScheduleRequest): Promise<TriggerSchedule | null> {
+    const found = await this.repository.get(request.workspace, request.triggerId, LOG_ENTRIES);
+    if (!found) return null;
+    const { schedule, log } = found;
+    // A due time that has passed but not fired yet is still listed: it fires at the next pass.
+    const next =
+      schedule.enabled && schedule.nextDueAt ? upcoming(specOf(schedule), schedule.nextDueAt, NEXT_FIRE_TIMES) : [];
+    return {
+      triggerId: schedule.triggerId,
+      enabled: schedule.enabled,
+      interval: schedule.interval,
+      cron: schedule.cron,
+      timezone: schedule.timezone,
+      catchUp: schedule.catchUp,
+      overlap: schedule.overlap,
+      dstGap: schedule.dstGap,
+      nextFireTimes: next.map((time) => time.toISOString()),
+      lastFire:
+        schedule.lastScheduledAt && schedule.lastFiredAt && schedule.lastRunId
+          ? {
+              scheduledAt: schedule.lastScheduledAt.toISOString(),
+              firedAt: schedule.lastFiredAt.toISOString(),
+              runId: schedule.lastRunId,
+            }
+          : null,
+      running: schedule.runningRunId ? { runId: schedule.runningRunId } : null,
+      buffered: schedule.bufferedDueAt ? { scheduledAt: schedule.bufferedDueAt.toISOString() } : null,
+      missed: log.map((entry) => ({
+        outcome: entry.outcome,
+        reason: entry.reason,
+        count: entry.count,
+        firstScheduledAt: entry.first_scheduled_at.toISOString(),
+        lastScheduledAt: entry.last_scheduled_at.toISOString(),
+        recordedAt: entry.recorded_at.toISOString(),
+      })),
+    };
+  }
+}
