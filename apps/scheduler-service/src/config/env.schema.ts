@@ -14,6 +14,12 @@ export const EnvSchema = Type.Object({
     default: 500,
     description: 'Due schedules one replica claims and fires in one transaction.',
   }),
+  SCHEDULER_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 32,
+    default: 4,
+    description: 'Claim-and-fire loops per replica (each holds one database connection while it fires a batch).',
+  }),
   SCHEDULER_MAX_SLEEP_MS: Type.Integer({
     minimum: 10,
     maximum: 60_000,
@@ -48,6 +54,7 @@ export const loadEnv = (): Env => loadEnvOrExit(EnvSchema, process.env);
 
 export const schedulerSettings = (env: Env): SchedulerSettings => ({
   batchSize: env.SCHEDULER_BATCH_SIZE,
+  concurrency: env.SCHEDULER_CONCURRENCY,
   maxSleepMs: env.SCHEDULER_MAX_SLEEP_MS,
   claimTimeoutMs: env.SCHEDULER_CLAIM_TIMEOUT_MS,
   plan: {

@@ -32,7 +32,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger(SchedulerLoop.name);
   private stopping = false;
   private running: Promise<void> | null = null;
-  private wakeUp: () => void = () => undefined;
+  private readonly sleepers = new Set<() => void>();
   private markStopped: () => void = () => undefined;
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
   private lastPrune = 0;
@@ -57,7 +57,10 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   onApplicationBootstrap(): void {
-    this.running = this.loop();
+    // Parallel loops of one replica split due rows between them as replicas do (SKIP LOCKED), so one
+    // replica's publishes overlap when many schedules are due at once.
+    const loops = Array.from({ length: this.settings.concurrency }, () => this.loop());
+    this.running = Promise.all(loops).then(() => undefined);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -142,15 +145,20 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     };
   }
 
+  private wakeUp(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
   private sleep(ms: number): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.sleepers.delete(done);
         resolve();
-      }
-      this.wakeUp = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
   }
 }
