@@ -263,7 +263,7 @@ describe('scheduler-service: scheduled triggers fire exactly once per due time',
     const changedAt = Date.now();
     await sleep(7_000);
     const afterChange = (await runsOf([trigger.id])).filter(
-      (run) => at(run.execution_params.firedAt) > changedAt + 500,
+      (run) => at(run.execution_params.firedAt) > changedAt + 1_000,
     );
     expect(afterChange.length).toBeGreaterThanOrEqual(2);
     expect(new Set(gapsOf(afterChange))).toEqual(new Set([2000]));
@@ -272,7 +272,7 @@ describe('scheduler-service: scheduled triggers fire exactly once per due time',
     expect((await schedule(trigger.id)).nextFireTimes).toEqual([]);
     await sleep(5_000);
     const runsWhileDisabled = (await runsOf([trigger.id])).filter(
-      (run) => at(run.execution_params.firedAt) > disabledAt + 500,
+      (run) => at(run.execution_params.firedAt) > disabledAt + 1_000,
     );
     expect(runsWhileDisabled).toEqual([]);
 
@@ -293,7 +293,7 @@ describe('scheduler-service: scheduled triggers fire exactly once per due time',
     const deletedAt = Date.now();
     await sleep(4_000);
     const runsAfterDelete = (await runsOf([trigger.id])).filter(
-      (run) => at(run.execution_params.firedAt) > deletedAt + 500,
+      (run) => at(run.execution_params.firedAt) > deletedAt + 1_000,
     );
     expect(runsAfterDelete).toEqual([]);
     const rows = await queryDatabase(platform.database.url, 'SELECT 1 FROM scheduler.schedules WHERE trigger_id = $1', [

@@ -69,4 +69,9 @@ export type TriggerSchedule = Static<typeof TriggerScheduleSchema>;
 export interface GetScheduleRequest {
   readonly workspace: string;
   readonly triggerId: string;
+  /**
+   * The trigger version the caller has seen: the scheduler waits briefly until it has applied it, so a read
+   * right after a change shows the change.
+   */
+  readonly minVersion: number;
 }

@@ -30,7 +30,7 @@ export class TriggerScheduleService {
         `only scheduled triggers have a schedule; ${trigger.name} is ${trigger.executionType}`,
       );
     }
-    const request: GetScheduleRequest = { workspace: actor.workspace, triggerId };
+    const request: GetScheduleRequest = { workspace: actor.workspace, triggerId, minVersion: trigger.version };
     let schedule: TriggerSchedule | null;
     try {
       schedule = await firstValueFrom(

@@ -8,6 +8,7 @@ import { upcoming } from './schedule-math';
 
 const NEXT_FIRE_TIMES = 10;
 const LOG_ENTRIES = 20;
+const APPLY_WAIT_MS = 2000;
 
 /** NATS request-reply (queue group scheduler-service): what data-service's `GET .../schedule` answers. */
 @Controller()
@@ -16,7 +17,14 @@ export class ScheduleController {
 
   @MessagePattern(Subjects.schedulerGetSchedule)
   async get(@Payload() request: GetScheduleRequest): Promise<TriggerSchedule | null> {
-    const found = await this.repository.get(request.workspace, request.triggerId, LOG_ENTRIES);
+    // Read-your-writes: a change reaches this service through the KV bucket milliseconds after the API
+    // answered it; wait (briefly) until it is applied rather than answer with the state before it.
+    const deadline = Date.now() + APPLY_WAIT_MS;
+    let found = await this.repository.get(request.workspace, request.triggerId, LOG_ENTRIES);
+    while ((!found || found.schedule.triggerVersion < request.minVersion) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      found = await this.repository.get(request.workspace, request.triggerId, LOG_ENTRIES);
+    }
     if (!found) return null;
     const { schedule, log } = found;
     // A due time that has passed but not fired yet is still listed: it fires at the next pass.
