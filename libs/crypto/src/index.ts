@@ -1,2 +1,3 @@
 export * from './hmac';
 export * from './sealed-secrets';
+export * from './webhook-signatures';
