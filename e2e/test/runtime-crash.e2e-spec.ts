@@ -80,7 +80,8 @@ describe('compute-runtime replicas and crashes', () => {
 
   it('retries a run whose runtime was killed with SIGKILL on another replica (attempt 2)', async () => {
     const first = await runtime();
-    const fn = await busyFunction(2500);
+    // Long enough that the second replica is up (slow on a loaded machine) before the first could finish it.
+    const fn = await busyFunction(10_000);
     const jobId = await execute(fn, 7);
     await until(jobId, ['running']);
 

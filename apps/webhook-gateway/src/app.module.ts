@@ -1,13 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceSchemas } from '@signalbox/contracts';
-import { type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
+import { type ResolvedKeys, type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
 
 import type { Env } from './config/env.schema';
 import { migrations } from './database/migrations';
+import { InboundModule } from './inbound/inbound.module';
 
 @Module({})
 export class AppModule {
-  static register(env: Env, identity: ServiceIdentity): DynamicModule {
+  static register(env: Env, keys: ResolvedKeys, identity: ServiceIdentity): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -16,6 +17,7 @@ export class AppModule {
           env,
           database: { schema: ServiceSchemas['webhook-gateway'], entities: [], migrations, env },
         }),
+        InboundModule.register(keys.privateKeys),
       ],
     };
   }

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { defaultInstanceId, runService } from '@signalbox/service-kit';
 
 import { AppModule } from './app.module';
-import { loadEnv } from './config/env.schema';
+import { inboundHttpSettings, loadEnv } from './config/env.schema';
+import { registerInboundRoutes } from './inbound/inbound.routes';
 
-const env = loadEnv();
+const { env, keys } = loadEnv();
 const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
 const identity = {
   name: 'webhook-gateway',
@@ -17,4 +18,6 @@ const identity = {
   startedAt: Date.now(),
 } as const;
 
-void runService(AppModule.register(env, identity), identity, env);
+void runService(AppModule.register(env, keys, identity), identity, env, {
+  beforeListen: (app) => registerInboundRoutes(app, inboundHttpSettings(env)),
+});

@@ -11,3 +11,4 @@ export * from './schedules';
 export * from './services';
 export * from './subjects';
 export * from './system-status';
+export * from './webhooks-inbound';

@@ -25,3 +25,11 @@ export function replayRunId(workspace: string, eventId: string, triggerId: strin
 export function scheduleRunId(triggerId: string, scheduledAt: Date): string {
   return uuidv5(`schedule/${triggerId}/${scheduledAt.toISOString()}`, RUN_ID_NAMESPACE);
 }
+
+/**
+ * The run id of an inbound webhook delivery that carries a delivery id (Stripe event id, X-GitHub-Delivery,
+ * webhook-id, Idempotency-Key): a provider's retry of the same delivery is the same run.
+ */
+export function webhookRunId(workspace: string, triggerId: string, deliveryId: string): string {
+  return uuidv5(`webhook/${workspace}/${triggerId}/${deliveryId}`, RUN_ID_NAMESPACE);
+}

@@ -125,6 +125,11 @@ export const KvBuckets = {
   triggers: { bucket: 'triggers', history: 1 },
   /** Function code and limits for the runtime, same rules as `triggers`. */
   functions: { bucket: 'functions', history: 1 },
+  /**
+   * Inbound webhook deliveries seen (key `<workspace>.<triggerId>.<sha256 of the delivery id>`, value the jobId):
+   * a provider's redelivery within 24 h answers with the first jobId. Written and read by webhook-gateway.
+   */
+  webhookDeliveries: { bucket: 'webhook-deliveries', history: 1, ttlMs: 24 * 3600 * 1000 },
   /** Replay jobs' progress (key `<workspace>.<replayId>`): created by data-service, advanced by the router. */
   replays: { bucket: 'replays', history: 1, ttlMs: 7 * 24 * 3600 * 1000 },
 } as const;

@@ -1,5 +1,6 @@
 export * from './bootstrap';
 export * from './config/env';
+export * from './config/secret-keys';
 export * from './health/service-identity';
 export * from './health/service-status.service';
 export * from './http/error.filter';

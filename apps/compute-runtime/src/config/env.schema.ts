@@ -1,6 +1,11 @@
 import { DefaultPorts } from '@signalbox/contracts';
-import { DEVELOPMENT_SECRET_KEYS, parseVersionedKeys, type VersionedKey } from '@signalbox/crypto';
-import { commonEnvProperties, ConfigError, databaseEnvProperties, loadEnvOrExit } from '@signalbox/service-kit';
+import {
+  commonEnvProperties,
+  databaseEnvProperties,
+  loadEnvWithKeysOrExit,
+  type ResolvedKeys,
+  secretKeysEnvProperties,
+} from '@signalbox/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 
 import type { ExecutionSettings } from '../execution/execution.constants';
@@ -9,9 +14,7 @@ import type { ExecutionSettings } from '../execution/execution.constants';
 export const EnvSchema = Type.Object({
   ...databaseEnvProperties(),
   ...commonEnvProperties(DefaultPorts['compute-runtime']),
-  SECRETS_PRIVATE_KEYS: Type.Optional(
-    Type.String({ pattern: '^\\d{1,6}:[A-Za-z0-9+/]{43}=(,\\s*\\d{1,6}:[A-Za-z0-9+/]{43}=)*$' }),
-  ),
+  ...secretKeysEnvProperties(),
   SANDBOX_WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   /** Queued runs one replica takes at once (claimed, waiting for a worker, or running): above SANDBOX_WORKERS so that database and NATS round trips overlap sandbox time. */
   RUN_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
@@ -30,23 +33,7 @@ export const EnvSchema = Type.Object({
 });
 export type Env = Static<typeof EnvSchema>;
 
-export interface ResolvedKeys {
-  readonly privateKeys: VersionedKey[];
-  readonly usingDevelopmentKey: boolean;
-}
-
-/** The private keys that open secret params; production refuses to start without real ones. */
-export function resolveKeys(env: Env): ResolvedKeys {
-  if (env.SECRETS_PRIVATE_KEYS)
-    return { privateKeys: parseVersionedKeys(env.SECRETS_PRIVATE_KEYS), usingDevelopmentKey: false };
-  if (env.NODE_ENV === 'production') {
-    throw new ConfigError(['SECRETS_PRIVATE_KEYS is required when NODE_ENV=production (npm run keygen makes one)']);
-  }
-  return {
-    privateKeys: [{ version: DEVELOPMENT_SECRET_KEYS.version, key: DEVELOPMENT_SECRET_KEYS.privateKey }],
-    usingDevelopmentKey: true,
-  };
-}
+export type { ResolvedKeys };
 
 export function executionSettings(env: Env): ExecutionSettings {
   return {
@@ -74,15 +61,4 @@ export function executionSettings(env: Env): ExecutionSettings {
   };
 }
 
-export function loadEnv(): { env: Env; keys: ResolvedKeys } {
-  const env = loadEnvOrExit(EnvSchema, process.env);
-  try {
-    return { env, keys: resolveKeys(env) };
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
+export const loadEnv = (): { env: Env; keys: ResolvedKeys } => loadEnvWithKeysOrExit(EnvSchema, process.env);

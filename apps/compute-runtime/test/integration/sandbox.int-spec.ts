@@ -189,7 +189,10 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
   });
 
   it('refuses a 100 MB result', async () => {
-    const result = await run("return 'x'.repeat(100 * 1024 * 1024);", { limits: { ...LIMITS, memoryMb: 128 } });
+    // A generous deadline: on a loaded machine building 100 MB can outlast the usual 1.5 s, which is not under test here.
+    const result = await run("return 'x'.repeat(100 * 1024 * 1024);", {
+      limits: { ...LIMITS, memoryMb: 128, timeoutMs: 20_000, cpuTimeMs: 20_000 },
+    });
     expect(result.status).toBe('failed');
     expect(['ResultTooLarge', 'MemoryLimitError']).toContain(result.error?.name);
     const modest = await run("return 'x'.repeat(2 * 1024 * 1024);");

@@ -1,0 +1,283 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+import { type KV, Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  CREDENTIAL_HEADERS,
+  type ExecRequest,
+  KvBuckets,
+  SignalboxError,
+  Subjects,
+  TRIGGER_FIRED_EVENT,
+  type TriggerConfig,
+  type TriggerFiredEvent,
+  type WebhookAccepted,
+  webhookRunId,
+  type WebhookRunParams,
+} from '@signalbox/contracts';
+import {
+  isSealedSecret,
+  SecretOpener,
+  verifyWebhookSignature,
+  webhookDeliveryId,
+  type WebhookSignatureProvider,
+} from '@signalbox/crypto';
+import { NatsClient } from '@signalbox/messaging';
+import { MetricsService } from '@signalbox/observability';
+import type { Counter } from 'prom-client';
+
+import { WebhookTriggerIndex } from './webhook-trigger.index';
+
+/** One inbound request as the HTTP layer hands it over. Exactly one of `path` and `triggerId` is set. */
+export interface InboundRequest {
+  readonly workspace: string;
+  readonly path?: string;
+  readonly triggerId?: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly rawBody: Buffer;
+  readonly receivedAt: Date;
+}
+
+const PROVIDERS: readonly WebhookSignatureProvider[] = [
+  'stripe',
+  'github',
+  'slack',
+  'shopify',
+  'standard-webhooks',
+  'hmac-sha256',
+];
+const WEBHOOK_ACTOR = 'webhook';
+
+/**
+ * Inbound webhook triggers: finds the trigger, checks the provider's signature (the signing secret is opened
+ * here, in the execution plane), answers a redelivery with its first job, and otherwise makes a durable run
+ * (EXECUTIONS, Nats-Msg-Id = run id) and its `trigger.fired` before answering 202.
+ */
+@Injectable()
+export class InboundWebhookService {
+  private readonly logger = new Logger(InboundWebhookService.name);
+  private readonly outcomes: Counter<'outcome'>;
+  private readonly signatureFailures: Counter<'provider' | 'reason'>;
+  private deliveries: { connection: NatsConnection; kv: Promise<KV> } | null = null;
+
+  constructor(
+    private readonly index: WebhookTriggerIndex,
+    private readonly nats: NatsClient,
+    private readonly opener: SecretOpener,
+    metrics: MetricsService,
+  ) {
+    this.outcomes = metrics.counter('signalbox_inbound_webhooks_total', 'Inbound webhook requests by outcome.', [
+      'outcome',
+    ]);
+    this.signatureFailures = metrics.counter(
+      'signalbox_webhook_signature_failures_total',
+      'Inbound webhooks refused because their signature did not verify.',
+      ['provider', 'reason'],
+    );
+  }
+
+  async accept(request: InboundRequest): Promise<WebhookAccepted> {
+    if (!this.index.isLoaded) {
+      throw new SignalboxError('SERVICE_UNAVAILABLE', 'the gateway is starting; retry shortly');
+    }
+    const trigger = request.triggerId
+      ? this.index.byIdOf(request.workspace, request.triggerId)
+      : this.index.byPathOf(request.workspace, request.path ?? '');
+    if (!trigger) {
+      this.outcomes.inc({ outcome: 'not_found' });
+      throw new SignalboxError(
+        'NOT_FOUND',
+        request.triggerId
+          ? `webhook trigger ${request.triggerId} not found`
+          : `no webhook trigger at ${request.path ?? ''}`,
+      );
+    }
+    if (!trigger.enabled) {
+      this.outcomes.inc({ outcome: 'disabled' });
+      throw new SignalboxError('INVALID_STATUS', `webhook trigger ${trigger.name} is disabled`);
+    }
+
+    const headers = normalizeHeaders(request.headers);
+    const params = (trigger.triggerMetadata['params'] ?? {}) as Record<string, unknown>;
+    const provider = PROVIDERS.includes(params['provider'] as WebhookSignatureProvider)
+      ? (params['provider'] as WebhookSignatureProvider)
+      : undefined;
+    if (params['validateSignature'] === true) await this.verify(trigger, provider, params, headers, request);
+
+    const body = parseBody(request.rawBody, headers['content-type']);
+    const deliveryId = webhookDeliveryId(provider, headers, body);
+    const deliveryKey = deliveryId
+      ? `${trigger.workspaceSlug}.${trigger.id}.${createHash('sha256').update(deliveryId).digest('hex')}`
+      : null;
+    if (deliveryKey) {
+      const seen = await this.seen(deliveryKey);
+      if (seen) {
+        this.outcomes.inc({ outcome: 'duplicate' });
+        return { jobId: seen, duplicate: true };
+      }
+    }
+
+    const runId = deliveryId ? webhookRunId(trigger.workspaceSlug, trigger.id, deliveryId) : randomUUID();
+    const executionParams: WebhookRunParams = {
+      method: request.method,
+      path: (trigger.triggerMetadata['path'] as string | undefined) ?? request.path ?? '',
+      headers: withoutCredentials(headers),
+      query: normalizeQuery(request.query),
+      body,
+      rawBody: request.rawBody.toString('base64'),
+      receivedAt: request.receivedAt.toISOString(),
+      ...(deliveryId ? { deliveryId } : {}),
+    };
+    await this.dispatch(trigger, runId, executionParams);
+    if (deliveryKey) {
+      // After the run is durable: a crash before this line makes the retry publish the same run id again,
+      // which JetStream and the runtime de-duplicate.
+      await this.remember(deliveryKey, runId).catch((error: unknown) =>
+        this.logger.warn(`remembering delivery ${deliveryId} failed: ${String(error)}`),
+      );
+    }
+    this.outcomes.inc({ outcome: 'accepted' });
+    return { jobId: runId };
+  }
+
+  private async verify(
+    trigger: TriggerConfig,
+    provider: WebhookSignatureProvider | undefined,
+    params: Record<string, unknown>,
+    headers: Record<string, string>,
+    request: InboundRequest,
+  ): Promise<void> {
+    const refuse = (reason: string) => {
+      this.signatureFailures.inc({ provider: provider ?? 'none', reason });
+      this.outcomes.inc({ outcome: 'signature_failed' });
+      this.logger.warn(`webhook trigger ${trigger.id}: signature refused (${reason})`);
+      return new SignalboxError('UNAUTHORIZED', 'webhook signature verification failed');
+    };
+    if (!provider) throw refuse('no provider configured');
+    const sealed = params['signingSecret'];
+    let secret: unknown = sealed;
+    if (isSealedSecret(sealed)) {
+      try {
+        secret = await this.opener.open(sealed, {
+          workspace: trigger.workspaceSlug,
+          ownerId: trigger.id,
+          param: 'params.signingSecret',
+        });
+      } catch (error) {
+        this.logger.error(`webhook trigger ${trigger.id}: signing secret cannot be opened: ${String(error)}`);
+        throw refuse('secret cannot be opened');
+      }
+    }
+    if (typeof secret !== 'string' || secret.length === 0) throw refuse('no signing secret configured');
+    const result = verifyWebhookSignature(provider, {
+      rawBody: request.rawBody,
+      headers,
+      secret,
+      now: request.receivedAt.getTime(),
+      hmac: {
+        header: typeof params['signatureHeader'] === 'string' ? params['signatureHeader'] : undefined,
+        encoding: params['signatureEncoding'] === 'base64' ? 'base64' : 'hex',
+        prefix: typeof params['signaturePrefix'] === 'string' ? params['signaturePrefix'] : undefined,
+      },
+    });
+    if (!result.ok) throw refuse(result.reason);
+  }
+
+  private async dispatch(trigger: TriggerConfig, runId: string, params: WebhookRunParams): Promise<void> {
+    const workspace = trigger.workspaceSlug;
+    const request: ExecRequest = {
+      runId,
+      workspace,
+      run: {
+        triggerId: trigger.id,
+        functionId: trigger.functionId,
+        executionParams: params,
+        requestedBy: WEBHOOK_ACTOR,
+      },
+    };
+    const fired: TriggerFiredEvent = {
+      id: `fired.${runId}`,
+      event: TRIGGER_FIRED_EVENT,
+      workspace,
+      timestamp: params.receivedAt,
+      data: {
+        triggerId: trigger.id,
+        functionId: trigger.functionId,
+        runId,
+        executionType: 'webhook',
+        source: { method: params.method, path: params.path, deliveryId: params.deliveryId },
+      },
+    };
+    try {
+      await Promise.all([
+        this.nats.publish(Subjects.execRequest(workspace, trigger.functionId), request, { msgID: runId }),
+        this.nats.publish(Subjects.platformEvent(workspace, TRIGGER_FIRED_EVENT), fired, { msgID: fired.id }),
+      ]);
+    } catch (error) {
+      this.logger.warn(`webhook run ${runId} could not be queued: ${String(error)}`);
+      throw new SignalboxError('SERVICE_UNAVAILABLE', 'the webhook could not be queued; nothing was started, retry');
+    }
+  }
+
+  private kv(): Promise<KV> {
+    const connection = this.nats.connection;
+    if (this.deliveries?.connection !== connection) {
+      this.deliveries = { connection, kv: new Kvm(connection).open(KvBuckets.webhookDeliveries.bucket) };
+    }
+    return this.deliveries.kv;
+  }
+
+  private async seen(key: string): Promise<string | null> {
+    try {
+      const entry = await (await this.kv()).get(key);
+      return entry && entry.operation === 'PUT' ? (entry.json<{ jobId: string }>().jobId ?? null) : null;
+    } catch (error) {
+      this.deliveries = null;
+      // Without the look-up the run id still de-duplicates; answer as a first delivery.
+      this.logger.warn(`delivery look-up failed: ${String(error)}`);
+      return null;
+    }
+  }
+
+  private async remember(key: string, jobId: string): Promise<void> {
+    await (await this.kv()).put(key, JSON.stringify({ jobId }));
+  }
+}
+
+function normalizeHeaders(headers: InboundRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name)));
+}
+
+function normalizeQuery(query: InboundRequest['query']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value === 'string') out[name] = value;
+    else if (Array.isArray(value)) out[name] = value.map(String);
+  }
+  return out;
+}
+
+/** JSON when the request says so and parses; otherwise the text. */
+export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  const text = raw.toString('utf8');
+  if (contentType && /\bjson\b/i.test(contentType) && text.length > 0) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}

@@ -1,0 +1,71 @@
+import rateLimit from '@fastify/rate-limit';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SignalboxError } from '@signalbox/contracts';
+import { mapError } from '@signalbox/service-kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { type InboundRequest, InboundWebhookService } from './inbound-webhook.service';
+
+export interface InboundHttpSettings {
+  /** Largest inbound webhook body (413 above). */
+  readonly bodyLimitBytes: number;
+  /** Requests per minute to one (workspace, path) per replica (429 with Retry-After above). */
+  readonly rateLimitPerMinute: number;
+}
+
+const PREFIX = '/workspace/:slug/api/v1/webhook';
+
+/**
+ * The inbound webhook routes, registered on Fastify directly (not as a Nest controller) because they need the
+ * exact raw bytes of any content type: signatures are computed over them. Their own scope has one parser that
+ * keeps every body as a Buffer, the body limit, a per-path rate limit, and the contract's error envelope.
+ */
+export async function registerInboundRoutes(app: NestFastifyApplication, settings: InboundHttpSettings): Promise<void> {
+  const service = app.get(InboundWebhookService);
+  // @nestjs/platform-fastify brings its own copy of fastify; its types lack the plugin's augmentation.
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  await fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: settings.bodyLimitBytes }, (_request, body, done) =>
+      done(null, body),
+    );
+    scope.setErrorHandler((error, _request, reply) => {
+      const mapped = mapError(error);
+      void reply.status(mapped.status).send(mapped.envelope);
+    });
+    await scope.register(rateLimit, {
+      max: settings.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => {
+        const { slug } = request.params as { slug?: string };
+        return `${slug ?? ''}:${request.url.split('?')[0]}`;
+      },
+      errorResponseBuilder: (_request, context) =>
+        new SignalboxError('RATE_LIMITED', `more than ${context.max} requests per minute to this webhook; retry later`),
+    });
+
+    const handle = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      target: Pick<InboundRequest, 'path' | 'triggerId'>,
+    ) => {
+      const { slug } = request.params as { slug: string };
+      const accepted = await service.accept({
+        workspace: slug,
+        ...target,
+        method: request.method,
+        headers: request.headers,
+        query: request.query as Record<string, unknown>,
+        rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+        receivedAt: new Date(),
+      });
+      return reply.status(202).send(accepted);
+    };
+    scope.all(`${PREFIX}/by-id/:triggerId`, (request, reply) =>
+      handle(request, reply, { triggerId: (request.params as { triggerId: string }).triggerId }),
+    );
+    scope.all(`${PREFIX}/*`, (request, reply) =>
+      handle(request, reply, { path: `/${(request.params as { '*': string })['*']}` }),
+    );
+  });
+}

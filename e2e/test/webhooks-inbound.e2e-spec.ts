@@ -1,0 +1,333 @@
+import { execFileSync } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+
+import type { ComputeFunction, FunctionTrigger, WebhookRunParams } from '@signalbox/contracts';
+import { queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
+import { Webhook } from 'standardwebhooks';
+import Stripe from 'stripe';
+
+import { ApiClient } from './support/http';
+import { Platform } from './support/platform';
+
+interface RunRow extends Record<string, unknown> {
+  id: string;
+  status: string;
+  execution_params: WebhookRunParams;
+}
+
+/** @octokit/webhooks-methods is ESM-only; Jest runs CommonJS, so GitHub's signature is made in a child process. */
+function githubSign(secret: string, data: string): string {
+  const script =
+    "import { sign } from '@octokit/webhooks-methods';" +
+    'process.stdout.write(await sign(process.env.SECRET, process.env.PAYLOAD));';
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, SECRET: secret, PAYLOAD: data },
+    encoding: 'utf8',
+  });
+}
+
+/**
+ * Inbound webhook triggers through the real webhook-gateway: any method on the seed's URL becomes a durable
+ * run; provider signatures (made by the providers' own libraries) are checked over the raw bytes before
+ * anything runs; redeliveries answer with the first job; limits answer 413 and 429.
+ */
+describe('webhook-gateway: inbound webhook triggers', () => {
+  let platform: Platform;
+  let api: ApiClient;
+  let gateway: string;
+  let functionId: string;
+
+  const runsOf = (triggerId: string) =>
+    queryDatabase<RunRow>(platform.database.url, 'SELECT * FROM runtime.runs WHERE trigger_id = $1', [triggerId]);
+
+  const completedRun = (jobId: string) =>
+    waitFor(
+      async () => {
+        const [run] = await queryDatabase<RunRow>(platform.database.url, 'SELECT * FROM runtime.runs WHERE id = $1', [
+          jobId,
+        ]);
+        return run?.status === 'completed' ? run : undefined;
+      },
+      20_000,
+      `run ${jobId} completed`,
+    );
+
+  const createWebhook = async (path: string, params: Record<string, unknown> = {}) => {
+    const response = await api.post<FunctionTrigger>('/function-triggers', {
+      name: `w-${randomUUID().slice(0, 8)}`,
+      functionId,
+      executionType: 'webhook',
+      triggerMetadata: { path, params },
+    });
+    expect(response.status).toBe(201);
+    await sleep(200); // the gateway's index follows the KV bucket
+    return response.body;
+  };
+
+  const send = (path: string, init: { method?: string; body?: string | Buffer; headers?: Record<string, string> }) =>
+    fetch(`${gateway}/workspace/acme/api/v1/webhook${path}`, {
+      method: init.method ?? 'POST',
+      headers: init.headers,
+      body: init.body,
+    });
+
+  const signatureFailures = async (provider: string) => {
+    const text = await (await fetch(`${gateway}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter(
+        (line) =>
+          line.startsWith('signalbox_webhook_signature_failures_total{') && line.includes(`provider="${provider}"`),
+      )
+      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  };
+
+  beforeAll(async () => {
+    platform = await Platform.start({
+      only: ['data-service', 'compute-runtime', 'webhook-gateway'],
+      env: { WEBHOOK_BODY_LIMIT_BYTES: '65536', WEBHOOK_RATE_LIMIT_PER_MINUTE: '30' },
+    });
+    gateway = platform.service('webhook-gateway').url;
+    api = new ApiClient(
+      `${platform.service('data-service').url}/workspace/acme/api/v1`,
+      testToken({ workspaces: ['acme'], permissions: ['*'], subject: 'alice' }),
+    );
+    const fn = await api.post<ComputeFunction>('/compute-functions', {
+      name: 'echo-webhook',
+      code: 'async function run() { return { got: executionParams.body }; }',
+    });
+    expect(fn.status).toBe(201);
+    functionId = fn.body.id;
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('turns any method on the path into a durable run with the request as executionParams', async () => {
+    const trigger = await createWebhook('/orders/created');
+    const body = JSON.stringify({ order: 42 });
+    const response = await send('/orders/created?source=shop&tag=a&tag=b', {
+      body,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer secret-token', 'x-custom': 'yes' },
+    });
+    expect(response.status).toBe(202);
+    const { jobId } = (await response.json()) as { jobId: string };
+    const run = await completedRun(jobId);
+    expect(run.execution_params).toMatchObject({
+      method: 'POST',
+      path: '/orders/created',
+      query: { source: 'shop', tag: ['a', 'b'] },
+      body: { order: 42 },
+      rawBody: Buffer.from(body).toString('base64'),
+      headers: { 'x-custom': 'yes', 'content-type': 'application/json' },
+    });
+    expect(run.execution_params.headers).not.toHaveProperty('authorization');
+    expect(Date.parse(run.execution_params.receivedAt)).toBeGreaterThan(Date.now() - 60_000);
+
+    const text = await send('/orders/created', {
+      method: 'PUT',
+      body: 'plain words',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(text.status).toBe(202);
+    const textRun = await completedRun(((await text.json()) as { jobId: string }).jobId);
+    expect(textRun.execution_params).toMatchObject({ method: 'PUT', body: 'plain words' });
+
+    const byId = await fetch(`${gateway}/workspace/acme/api/v1/webhook/by-id/${trigger.id}`, { method: 'GET' });
+    expect(byId.status).toBe(202);
+    await completedRun(((await byId.json()) as { jobId: string }).jobId);
+    expect(await runsOf(trigger.id)).toHaveLength(3);
+  });
+
+  it('answers 404 for an unknown path or another workspace, and 409 for a disabled trigger', async () => {
+    const unknown = await send('/nothing/here', { body: '{}' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+    const trigger = await createWebhook('/paused');
+    const other = await fetch(`${gateway}/workspace/globex/api/v1/webhook/paused`, { method: 'POST', body: '{}' });
+    expect(other.status).toBe(404);
+    expect((await api.post(`/function-triggers/${trigger.id}/disable`)).status).toBe(200);
+    await sleep(200);
+    const disabled = await send('/paused', { body: '{}' });
+    expect(disabled.status).toBe(409);
+    expect(await disabled.json()).toMatchObject({ error: { code: 'INVALID_STATUS' } });
+    expect(await runsOf(trigger.id)).toHaveLength(0);
+  });
+
+  describe('provider signatures (sealed signing secrets, checked over the raw bytes)', () => {
+    const payload = JSON.stringify({ id: `evt_${randomUUID()}`, type: 'invoice.paid', data: { amount: 4200 } });
+    const tampered = payload.replace('4200', '4201');
+
+    /** valid -> 202 and a run; tampered, wrong secret, stale -> 401, nothing runs, counted. */
+    const checkProvider = async (
+      provider: string,
+      secret: string,
+      sign: (body: string, options: { secret: string; ageSeconds: number }) => Record<string, string>,
+      options: { stale?: boolean } = {},
+    ) => {
+      const path = `/signed/${provider}`;
+      const trigger = await createWebhook(path, {
+        provider,
+        validateSignature: true,
+        signingSecret: { value: secret, encrypt: true },
+      });
+      const before = await signatureFailures(provider);
+      const post = (body: string, headers: Record<string, string>) =>
+        send(path, { body, headers: { 'content-type': 'application/json', ...headers } });
+
+      const valid = await post(payload, sign(payload, { secret, ageSeconds: 0 }));
+      expect(valid.status).toBe(202);
+      await completedRun(((await valid.json()) as { jobId: string }).jobId);
+
+      const refused = [
+        await post(tampered, sign(payload, { secret, ageSeconds: 0 })),
+        await post(payload, sign(payload, { secret: `${secret}x`, ageSeconds: 0 })),
+        ...(options.stale ? [await post(payload, sign(payload, { secret, ageSeconds: 600 }))] : []),
+      ];
+      for (const response of refused) {
+        expect(response.status).toBe(401);
+        expect(await response.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+      }
+      expect(await signatureFailures(provider)).toBe(before + refused.length);
+      await sleep(300);
+      expect(await runsOf(trigger.id)).toHaveLength(1);
+    };
+
+    it('stripe (stripe.webhooks.generateTestHeaderString)', async () => {
+      const stripe = new Stripe('sk_test_123');
+      await checkProvider(
+        'stripe',
+        'whsec_test_secret_abc',
+        (body, { secret, ageSeconds }) => ({
+          'stripe-signature': stripe.webhooks.generateTestHeaderString({
+            payload: body,
+            secret,
+            timestamp: Math.floor(Date.now() / 1000) - ageSeconds,
+          }),
+        }),
+        { stale: true },
+      );
+    });
+
+    it('github (@octokit/webhooks-methods sign)', async () => {
+      await checkProvider('github', 'gh-secret', (body, { secret }) => ({
+        'x-hub-signature-256': githubSign(secret, body),
+        'x-github-delivery': randomUUID(),
+      }));
+    });
+
+    it('standard-webhooks (the standardwebhooks package)', async () => {
+      const secret = `whsec_${Buffer.from('a standard webhooks secret 32b!!').toString('base64')}`;
+      await checkProvider(
+        'standard-webhooks',
+        secret,
+        (body, options) => {
+          const id = `msg_${randomUUID()}`;
+          const at = new Date(Date.now() - options.ageSeconds * 1000);
+          // A wrong secret must still be valid base64 for the library to sign with it.
+          const signing =
+            options.secret === secret
+              ? secret
+              : `whsec_${Buffer.from('another secret of 32 bytes!!!!!!').toString('base64')}`;
+          return {
+            'webhook-id': id,
+            'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+            'webhook-signature': new Webhook(signing).sign(id, at, body),
+          };
+        },
+        { stale: true },
+      );
+    });
+
+    it("slack (Slack's documented v0 recipe)", async () => {
+      await checkProvider(
+        'slack',
+        'slack-signing-secret',
+        (body, { secret, ageSeconds }) => {
+          const timestamp = Math.floor(Date.now() / 1000) - ageSeconds;
+          return {
+            'x-slack-request-timestamp': String(timestamp),
+            'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`,
+          };
+        },
+        { stale: true },
+      );
+    });
+
+    it("shopify (Shopify's documented base64 recipe)", async () => {
+      await checkProvider('shopify', 'shpss_secret', (body, { secret }) => ({
+        'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
+      }));
+    });
+
+    it('generic hmac-sha256', async () => {
+      await checkProvider('hmac-sha256', 'generic-secret', (body, { secret }) => ({
+        'x-signature': createHmac('sha256', secret).update(body).digest('hex'),
+      }));
+    });
+  });
+
+  it('answers a redelivery (same provider delivery id or Idempotency-Key) with the first jobId and starts nothing', async () => {
+    const stripe = new Stripe('sk_test_123');
+    const secret = 'whsec_dupes';
+    const trigger = await createWebhook('/dupes/stripe', {
+      provider: 'stripe',
+      validateSignature: true,
+      signingSecret: { value: secret, encrypt: true },
+    });
+    const body = JSON.stringify({ id: `evt_${randomUUID()}`, type: 'customer.created' });
+    const deliver = () =>
+      send('/dupes/stripe', {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: body, secret }),
+        },
+      });
+    const first = (await (await deliver()).json()) as { jobId: string };
+    const second = await deliver();
+    expect(second.status).toBe(202);
+    expect(await second.json()).toEqual({ jobId: first.jobId, duplicate: true });
+    await completedRun(first.jobId);
+
+    const plain = await createWebhook('/dupes/plain');
+    const key = randomUUID();
+    const a = (await (await send('/dupes/plain', { body: 'x', headers: { 'idempotency-key': key } })).json()) as {
+      jobId: string;
+    };
+    const b = (await (await send('/dupes/plain', { body: 'x', headers: { 'idempotency-key': key } })).json()) as {
+      jobId: string;
+    };
+    expect(b.jobId).toBe(a.jobId);
+    await completedRun(a.jobId);
+    await sleep(500);
+    expect(await runsOf(trigger.id)).toHaveLength(1);
+    expect(await runsOf(plain.id)).toHaveLength(1);
+  });
+
+  it('refuses a body over the limit (413) and a burst over the per-path rate limit (429 with Retry-After)', async () => {
+    const trigger = await createWebhook('/limits');
+    const big = await send('/limits', { body: Buffer.alloc(70_000, 'a'), headers: { 'content-type': 'text/plain' } });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 35; i++) {
+      const response = await send('/limits', { body: `n=${i}` });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        retryAfter = response.headers.get('retry-after');
+        expect(await response.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+      }
+    }
+    expect(statuses.filter((status) => status === 202).length).toBeLessThanOrEqual(30);
+    expect(statuses).toContain(429);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    // Another path has its own budget.
+    await createWebhook('/limits-other');
+    expect((await send('/limits-other', { body: 'x' })).status).toBe(202);
+    expect(trigger.id).toBeDefined();
+  });
+});
