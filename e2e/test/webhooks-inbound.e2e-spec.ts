@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 
 import type { ComputeFunction, FunctionTrigger, WebhookRunParams } from '@signalbox/contracts';
 import { queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
@@ -85,7 +87,12 @@ describe('webhook-gateway: inbound webhook triggers', () => {
   beforeAll(async () => {
     platform = await Platform.start({
       only: ['data-service', 'compute-runtime', 'webhook-gateway'],
-      env: { WEBHOOK_BODY_LIMIT_BYTES: '65536', WEBHOOK_RATE_LIMIT_PER_MINUTE: '30' },
+      env: {
+        WEBHOOK_BODY_LIMIT_BYTES: '65536',
+        WEBHOOK_RATE_LIMIT_PER_MINUTE: '30',
+        HTTP_REQUEST_TIMEOUT_MS: '2000',
+        HTTP_HEADERS_TIMEOUT_MS: '1000',
+      },
     });
     gateway = platform.service('webhook-gateway').url;
     api = new ApiClient(
@@ -329,5 +336,25 @@ describe('webhook-gateway: inbound webhook triggers', () => {
     await createWebhook('/limits-other');
     expect((await send('/limits-other', { body: 'x' })).status).toBe(202);
     expect(trigger.id).toBeDefined();
+  });
+
+  it('answers 408 and closes the connection of a client that sends its headers or body too slowly', async () => {
+    const trigger = await createWebhook('/slow');
+    const { hostname, port } = new URL(gateway);
+    const slowly = async (firstBytes: string) => {
+      const socket = connect(Number(port), hostname);
+      await once(socket, 'connect');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.write(firstBytes); // ... and never the rest
+      await once(socket, 'close');
+      return answer;
+    };
+    const path = '/workspace/acme/api/v1/webhook/slow';
+    expect(await slowly(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part`)).toMatch(
+      /^HTTP\/1\.1 408/,
+    );
+    expect(await slowly(`POST ${path} HTTP/1.1\r\nHost: x\r\nX-Partial`)).toMatch(/^HTTP\/1\.1 408/);
+    expect(await runsOf(trigger.id)).toHaveLength(0);
   });
 });

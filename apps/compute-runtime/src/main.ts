@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { defaultInstanceId, runService } from '@signalbox/service-kit';
+import { defaultInstanceId, DEVELOPMENT_KEY_WARNING, runService } from '@signalbox/service-kit';
 import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
@@ -20,10 +20,6 @@ const identity = {
 
 void runService(AppModule.register(env, keys, identity), identity, env).then((app) => {
   if (keys.usingDevelopmentKey) {
-    app
-      .get(Logger)
-      .warn(
-        'SECRETS_PRIVATE_KEYS is not set: secret params are opened with the built-in DEVELOPMENT key, which is public. Set SECRETS_PRIVATE_KEYS (npm run keygen) before storing real secrets.',
-      );
+    app.get(Logger).warn(DEVELOPMENT_KEY_WARNING);
   }
 });

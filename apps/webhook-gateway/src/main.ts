@@ -3,7 +3,8 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { defaultInstanceId, runService } from '@signalbox/service-kit';
+import { defaultInstanceId, DEVELOPMENT_KEY_WARNING, runService } from '@signalbox/service-kit';
+import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
 import { inboundHttpSettings, loadEnv } from './config/env.schema';
@@ -20,4 +21,6 @@ const identity = {
 
 void runService(AppModule.register(env, keys, identity), identity, env, {
   beforeListen: (app) => registerInboundRoutes(app, inboundHttpSettings(env)),
+}).then((app) => {
+  if (keys.usingDevelopmentKey) app.get(Logger).warn(DEVELOPMENT_KEY_WARNING);
 });

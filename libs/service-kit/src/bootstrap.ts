@@ -26,6 +26,8 @@ export async function runService(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: env.HTTP_BODY_LIMIT_BYTES,
+    // Slow-client protection: Node answers 408 and closes a request that does not arrive in time.
+    requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestIdHeader: false,
@@ -38,6 +40,9 @@ export async function runService(
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.server.headersTimeout = Math.min(env.HTTP_HEADERS_TIMEOUT_MS, env.HTTP_REQUEST_TIMEOUT_MS);
+  // Node checks those timeouts every 30 s by default, which would let a slow client hold a socket that long.
+  (fastify.server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = 1000;
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     done();

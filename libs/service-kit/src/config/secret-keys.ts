@@ -48,3 +48,7 @@ export function loadEnvWithKeysOrExit<T extends TObject>(
     throw error;
   }
 }
+
+/** The line every execution-plane service logs at start when it opens secrets with the public development key. */
+export const DEVELOPMENT_KEY_WARNING =
+  'SECRETS_PRIVATE_KEYS is not set: secret params are opened with the built-in DEVELOPMENT key, which is public. Set SECRETS_PRIVATE_KEYS (npm run keygen) before storing real secrets.';
