@@ -1,6 +1,9 @@
 // The baseline: a plain Fastify 5 server with a GET returning a trigger-sized object and a POST validated
-// by a compiled JSON Schema (Fastify's built-in ajv). Run as its own process by api.mjs.
+// by a compiled JSON Schema (Fastify's built-in ajv), and the inbound-webhook floors (POST /hook, and
+// /hook-durable with one JetStream publish when NATS_URL is set). Run as its own process by the benchmarks.
 import { createRequire } from 'node:module';
+
+import { randomUUID } from 'node:crypto';
 
 import Fastify from 'fastify';
 
@@ -27,6 +30,14 @@ const item = {
 };
 
 const app = Fastify({ logger: false });
+// The floors for an inbound webhook: accept and answer 202; and accept, store one JetStream message, answer 202.
+app.post('/hook', async (_request, reply) => reply.code(202).send({ jobId: randomUUID() }));
+const js = process.env.NATS_URL ? await durableHooks(process.env.NATS_URL) : null;
+app.post('/hook-durable', async (request, reply) => {
+  const jobId = randomUUID();
+  await js.publish('bench.hooks.in', JSON.stringify({ jobId, body: request.body }), { msgID: jobId });
+  return reply.code(202).send({ jobId });
+});
 app.get('/item', async () => item);
 // The floor for a read through Postgres: the same single-row query data-service makes, without
 // Nest, auth, TypeORM or request logging.
@@ -58,6 +69,15 @@ app.post(
   },
   async (request, reply) => reply.code(201).send({ ...item, ...request.body }),
 );
+async function durableHooks(url) {
+  const { connect } = require('@nats-io/transport-node');
+  const { jetstream, jetstreamManager } = require('@nats-io/jetstream');
+  const nc = await connect({ servers: url });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: 'BENCH_HOOKS', subjects: ['bench.hooks.>'] }).catch(() => undefined);
+  return jetstream(nc);
+}
+
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 process.send?.('ready');
 process.on('SIGTERM', () =>
