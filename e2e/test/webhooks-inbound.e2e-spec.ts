@@ -3,7 +3,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 
-import type { ComputeFunction, FunctionTrigger, WebhookRunParams } from '@signalbox/contracts';
+import type { ComputeFunction, FunctionTrigger, WebhookRunParams, WebhookTestSampleList } from '@signalbox/contracts';
 import { queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
@@ -356,5 +356,62 @@ describe('webhook-gateway: inbound webhook triggers', () => {
     );
     expect(await slowly(`POST ${path} HTTP/1.1\r\nHost: x\r\nX-Partial`)).toMatch(/^HTTP\/1\.1 408/);
     expect(await runsOf(trigger.id)).toHaveLength(0);
+  });
+
+  it('keeps the latest 20 requests of a webhook trigger as test samples, credentials removed, refusals included', async () => {
+    const secret = 'samples-secret';
+    const trigger = await createWebhook('/samples', {
+      provider: 'hmac-sha256',
+      validateSignature: true,
+      signingSecret: { value: secret, encrypt: true },
+    });
+    const sign = (data: string) => createHmac('sha256', secret).update(data).digest('hex');
+    for (let i = 0; i < 22; i++) {
+      const data = JSON.stringify({ n: i });
+      const response = await send(`/samples?i=${i}`, {
+        body: data,
+        headers: {
+          'content-type': 'application/json',
+          'x-signature': sign(data),
+          authorization: 'Bearer do-not-keep',
+          'x-api-token': 'do-not-show',
+        },
+      });
+      expect(response.status).toBe(202);
+    }
+    const forged = await send('/samples', { body: '{"n":"forged"}', headers: { 'x-signature': sign('{}') } });
+    expect(forged.status).toBe(401);
+
+    const samples = await waitFor(
+      async () => {
+        const response = await api.get<WebhookTestSampleList>(`/function-triggers/${trigger.id}/test-samples`);
+        expect(response.status).toBe(200);
+        return response.body.samples[0]?.outcome === 'signature_failed' ? response.body.samples : undefined;
+      },
+      10_000,
+      'the samples to be kept',
+    );
+    expect(samples).toHaveLength(20);
+    expect(samples[0]).toMatchObject({ method: 'POST', path: '/samples', body: '{"n":"forged"}', jobId: null });
+    expect(samples[1]).toMatchObject({
+      outcome: 'accepted',
+      body: '{"n":21}',
+      bodyEncoding: 'utf8',
+      bodyTruncated: false,
+      query: { i: '21' },
+      jobId: expect.any(String),
+    });
+    expect(samples[1].headers).not.toHaveProperty('authorization');
+    expect(samples[1].headers['x-api-token']).toBe('[redacted]');
+    expect(samples.at(-1)!.body).toBe('{"n":3}');
+    expect(JSON.stringify(samples)).not.toContain('do-not-');
+
+    const onDemand = await api.post<FunctionTrigger>('/function-triggers', {
+      name: `od-${randomUUID().slice(0, 8)}`,
+      functionId,
+      executionType: 'on-demand',
+    });
+    expect((await api.get(`/function-triggers/${onDemand.body.id}/test-samples`)).status).toBe(409);
+    expect((await api.get(`/function-triggers/${randomUUID()}/test-samples`)).status).toBe(404);
   });
 });

@@ -12,8 +12,10 @@ import { FunctionTriggerDraftController } from './function-triggers/function-tri
 import { FunctionTriggerDraftService } from './function-triggers/function-trigger-draft.service';
 import { TriggerReplayService } from './function-triggers/trigger-replay.service';
 import { TriggerScheduleService } from './function-triggers/trigger-schedule.service';
+import { TriggerTestSamplesService } from './function-triggers/trigger-test-samples.service';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
+import { RpcClient } from './rpc/rpc.client';
 
 /** Compute functions and function triggers (with drafts): the configuration the platform runs on. */
 @Module({})
@@ -31,6 +33,8 @@ export class CatalogModule {
         FunctionTriggerDraftService,
         TriggerReplayService,
         TriggerScheduleService,
+        TriggerTestSamplesService,
+        RpcClient,
         IdempotencyRepository,
         IdempotencyService,
         ConfigPublisher,

@@ -21,6 +21,8 @@ export const Subjects = {
   runtimeInvoke: 'runtime.v1.invoke',
   /** Request-reply to scheduler-service: a trigger's schedule (next fire times, last fire, missed fires). */
   schedulerGetSchedule: 'scheduler.v1.schedules.get',
+  /** Request-reply to webhook-gateway: the latest requests a webhook trigger received. */
+  gatewayTestSamples: 'webhooks.v1.test-samples.list',
   /** Durable execution request for one run. */
   execRequest: (workspace: string, functionId: string) => `exec.${workspace}.${functionId}`,
   /** Lifecycle events that feed outbound webhooks. */

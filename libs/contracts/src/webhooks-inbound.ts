@@ -1,3 +1,7 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+import { Timestamp, Uuid } from './rest/common';
+
 /**
  * `executionParams` of a run started by an inbound webhook (api-contract.md, webhook triggers): the request as
  * received. `headers` are lower-cased with credentials removed; `body` is parsed JSON when the request was
@@ -29,3 +33,29 @@ export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
   'set-cookie',
   'x-api-key',
 ]);
+
+/** One request a webhook trigger received, kept so users can build functions against real payloads. */
+export const WebhookTestSampleSchema = Type.Object({
+  receivedAt: Timestamp,
+  method: Type.String(),
+  path: Type.String(),
+  headers: Type.Record(Type.String(), Type.String(), { description: 'lower-cased; credentials removed' }),
+  query: Type.Record(Type.String(), Type.Unknown()),
+  body: Type.String({ description: 'the body as text (base64 when it was not UTF-8), at most 64 KB' }),
+  bodyEncoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
+  bodyTruncated: Type.Boolean(),
+  outcome: Type.String({ description: 'accepted | duplicate | signature_failed' }),
+  jobId: Type.Union([Uuid, Type.Null()]),
+});
+export type WebhookTestSample = Static<typeof WebhookTestSampleSchema>;
+export const WebhookTestSampleListSchema = Type.Object({ samples: Type.Array(WebhookTestSampleSchema) });
+export type WebhookTestSampleList = Static<typeof WebhookTestSampleListSchema>;
+
+/** `webhooks.v1.test-samples.list` request (answered by webhook-gateway). */
+export interface ListTestSamplesRequest {
+  readonly workspace: string;
+  readonly triggerId: string;
+}
+
+/** How many requests are kept per webhook trigger. */
+export const TEST_SAMPLES_KEPT = 20;

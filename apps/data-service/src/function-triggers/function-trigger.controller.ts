@@ -24,6 +24,8 @@ import {
   UpdateFunctionTriggerSchema,
   type VersionList,
   VersionListSchema,
+  type WebhookTestSampleList,
+  WebhookTestSampleListSchema,
 } from '@signalbox/contracts';
 import { SchemaPipe } from '@signalbox/service-kit';
 import { Type } from '@sinclair/typebox';
@@ -36,6 +38,7 @@ import { FunctionTriggerService } from './function-trigger.service';
 import { FunctionTriggerDraftService } from './function-trigger-draft.service';
 import { TriggerReplayService } from './trigger-replay.service';
 import { TriggerScheduleService } from './trigger-schedule.service';
+import { TriggerTestSamplesService } from './trigger-test-samples.service';
 
 @ApiTags('function-triggers')
 @ApiBearerAuth()
@@ -47,6 +50,7 @@ export class FunctionTriggerController {
     private readonly drafts: FunctionTriggerDraftService,
     private readonly replays: TriggerReplayService,
     private readonly schedules: TriggerScheduleService,
+    private readonly testSamples: TriggerTestSamplesService,
   ) {}
 
   @Post()
@@ -206,6 +210,17 @@ export class FunctionTriggerController {
   @ApiErrors('NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
   schedule(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<TriggerSchedule> {
     return this.schedules.get(actor, id);
+  }
+
+  @Get(':id/test-samples')
+  @RequirePermission('function-triggers', 'read')
+  @ApiOperation({
+    summary: 'A webhook trigger: the latest 20 requests it received (credentials removed), to build functions against',
+  })
+  @ApiJsonResponse(200, WebhookTestSampleListSchema)
+  @ApiErrors('NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
+  listTestSamples(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<WebhookTestSampleList> {
+    return this.testSamples.list(actor, id);
   }
 
   @Post(':draftId/publish')

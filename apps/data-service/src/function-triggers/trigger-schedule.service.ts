@@ -1,14 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ClientProxy } from '@nestjs/microservices';
+import { Injectable } from '@nestjs/common';
 import { type GetScheduleRequest, SignalboxError, Subjects, type TriggerSchedule } from '@signalbox/contracts';
-import { firstValueFrom, timeout } from 'rxjs';
 
 import type { Actor } from '../common/actor';
-import { RUNTIME_REQUEST_TIMEOUT_MS } from '../function-runs/function-runs.constants';
-import { NATS_RPC } from '../rpc/rpc.constants';
+import { RpcClient } from '../rpc/rpc.client';
 import { FunctionTriggerRepository } from './function-trigger.repository';
 import { triggerNotFound } from './function-trigger.service';
-
 /**
  * `GET .../function-triggers/{id}/schedule`: the schedule state belongs to scheduler-service; this service
  * checks the trigger (workspace, type) and asks it over NATS request-reply.
@@ -17,8 +13,7 @@ import { triggerNotFound } from './function-trigger.service';
 export class TriggerScheduleService {
   constructor(
     private readonly triggers: FunctionTriggerRepository,
-    @Inject(NATS_RPC) private readonly rpc: ClientProxy,
-    @Inject(RUNTIME_REQUEST_TIMEOUT_MS) private readonly timeoutMs: number,
+    private readonly rpc: RpcClient,
   ) {}
 
   async get(actor: Actor, triggerId: string): Promise<TriggerSchedule> {
@@ -31,14 +26,11 @@ export class TriggerScheduleService {
       );
     }
     const request: GetScheduleRequest = { workspace: actor.workspace, triggerId, minVersion: trigger.version };
-    let schedule: TriggerSchedule | null;
-    try {
-      schedule = await firstValueFrom(
-        this.rpc.send<TriggerSchedule | null>(Subjects.schedulerGetSchedule, request).pipe(timeout(this.timeoutMs)),
-      );
-    } catch {
-      throw new SignalboxError('SERVICE_UNAVAILABLE', 'the scheduler did not answer; retry shortly');
-    }
+    const schedule = await this.rpc.ask<TriggerSchedule | null>(
+      Subjects.schedulerGetSchedule,
+      request,
+      'the scheduler did not answer; retry shortly',
+    );
     if (!schedule) {
       throw new SignalboxError(
         'SERVICE_UNAVAILABLE',

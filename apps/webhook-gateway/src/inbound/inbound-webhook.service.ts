@@ -15,6 +15,7 @@ import {
   type WebhookAccepted,
   webhookRunId,
   type WebhookRunParams,
+  type WebhookTestSample,
 } from '@signalbox/contracts';
 import {
   isSealedSecret,
@@ -27,6 +28,7 @@ import { NatsClient } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
+import { TestSampleRepository } from './test-samples.repository';
 import { WebhookTriggerIndex } from './webhook-trigger.index';
 
 /** One inbound request as the HTTP layer hands it over. Exactly one of `path` and `triggerId` is set. */
@@ -50,6 +52,9 @@ const PROVIDERS: readonly WebhookSignatureProvider[] = [
   'hmac-sha256',
 ];
 const WEBHOOK_ACTOR = 'webhook';
+const SAMPLE_BODY_MAX_BYTES = 64 * 1024;
+const SECRET_LOOKING_HEADER = /secret|token|password|api[-_]?key/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Inbound webhook triggers: finds the trigger, checks the provider's signature (the signing secret is opened
@@ -67,6 +72,7 @@ export class InboundWebhookService {
     private readonly index: WebhookTriggerIndex,
     private readonly nats: NatsClient,
     private readonly opener: SecretOpener,
+    private readonly samples: TestSampleRepository,
     metrics: MetricsService,
   ) {
     this.outcomes = metrics.counter('signalbox_inbound_webhooks_total', 'Inbound webhook requests by outcome.', [
@@ -105,7 +111,14 @@ export class InboundWebhookService {
     const provider = PROVIDERS.includes(params['provider'] as WebhookSignatureProvider)
       ? (params['provider'] as WebhookSignatureProvider)
       : undefined;
-    if (params['validateSignature'] === true) await this.verify(trigger, provider, params, headers, request);
+    if (params['validateSignature'] === true) {
+      try {
+        await this.verify(trigger, provider, params, headers, request);
+      } catch (error) {
+        this.keepSample(trigger, request, headers, 'signature_failed', null);
+        throw error;
+      }
+    }
 
     const body = parseBody(request.rawBody, headers['content-type']);
     const deliveryId = webhookDeliveryId(provider, headers, body);
@@ -116,6 +129,7 @@ export class InboundWebhookService {
       const seen = await this.seen(deliveryKey);
       if (seen) {
         this.outcomes.inc({ outcome: 'duplicate' });
+        this.keepSample(trigger, request, headers, 'duplicate', seen);
         return { jobId: seen, duplicate: true };
       }
     }
@@ -140,7 +154,37 @@ export class InboundWebhookService {
       );
     }
     this.outcomes.inc({ outcome: 'accepted' });
+    this.keepSample(trigger, request, headers, 'accepted', runId);
     return { jobId: runId };
+  }
+
+  /**
+   * Keeps the request as a test sample, after the answer and off its path: a sample lost to a crash or a
+   * database hiccup costs nothing but the sample.
+   */
+  private keepSample(
+    trigger: TriggerConfig,
+    request: InboundRequest,
+    headers: Record<string, string>,
+    outcome: string,
+    jobId: string | null,
+  ): void {
+    const text = utf8OrNull(request.rawBody.subarray(0, SAMPLE_BODY_MAX_BYTES));
+    const sample: WebhookTestSample = {
+      receivedAt: request.receivedAt.toISOString(),
+      method: request.method,
+      path: (trigger.triggerMetadata['path'] as string | undefined) ?? request.path ?? '',
+      headers: redactSecrets(withoutCredentials(headers)),
+      query: normalizeQuery(request.query),
+      body: text ?? request.rawBody.subarray(0, SAMPLE_BODY_MAX_BYTES).toString('base64'),
+      bodyEncoding: text === null ? 'base64' : 'utf8',
+      bodyTruncated: request.rawBody.length > SAMPLE_BODY_MAX_BYTES,
+      outcome,
+      jobId,
+    };
+    void this.samples
+      .record(trigger.workspaceSlug, trigger.id, sample)
+      .catch((error: unknown) => this.logger.warn(`keeping a test sample failed: ${String(error)}`));
   }
 
   private async verify(
@@ -258,6 +302,21 @@ function normalizeHeaders(headers: InboundRequest['headers']): Record<string, st
 
 function withoutCredentials(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name)));
+}
+
+/** Test samples are shown to users: values of headers that look like they carry a secret are masked. */
+function redactSecrets(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, SECRET_LOOKING_HEADER.test(name) ? '[redacted]' : value]),
+  );
+}
+
+function utf8OrNull(bytes: Buffer): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 function normalizeQuery(query: InboundRequest['query']): Record<string, string | string[]> {

@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 
 import { InboundWebhookService } from './inbound-webhook.service';
+import { TestSamplesController } from './test-samples.controller';
+import { TestSampleRepository } from './test-samples.repository';
 import { WebhookTriggerIndex } from './webhook-trigger.index';
 
 /** Inbound webhook triggers: the trigger index, the signing-secret opener and the accept logic. */
@@ -10,7 +12,9 @@ export class InboundModule {
   static register(privateKeys: readonly VersionedKey[]): DynamicModule {
     return {
       module: InboundModule,
+      controllers: [TestSamplesController],
       providers: [
+        TestSampleRepository,
         WebhookTriggerIndex,
         { provide: SecretOpener, useFactory: () => SecretOpener.create(privateKeys) },
         InboundWebhookService,

@@ -29,8 +29,11 @@ export async function registerInboundRoutes(app: NestFastifyApplication, setting
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: settings.bodyLimitBytes }, (_request, body, done) =>
       done(null, body),
     );
-    scope.setErrorHandler((error, _request, reply) => {
+    scope.setErrorHandler((error, request, reply) => {
       const mapped = mapError(error);
+      // The caller sees only the error id of an unexpected failure; the log keeps the cause.
+      if (mapped.cause)
+        request.log.error({ err: mapped.cause, errorId: mapped.envelope.error.errorId }, 'webhook failed');
       void reply.status(mapped.status).send(mapped.envelope);
     });
     await scope.register(rateLimit, {

@@ -1,5 +1,7 @@
+import { CreateTestSamples1764150000000 } from './1764150000000-create-test-samples';
+
 /**
  * Checked-in migrations of this service's schema, in order. Add new ones as
  * `<epochMs>-<name>.ts` beside this file and list them here (docs/development.md).
  */
-export const migrations = [];
+export const migrations = [CreateTestSamples1764150000000];

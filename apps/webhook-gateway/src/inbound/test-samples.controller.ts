@@ -1,0 +1,16 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { type ListTestSamplesRequest, Subjects, type WebhookTestSampleList } from '@signalbox/contracts';
+
+import { TestSampleRepository } from './test-samples.repository';
+
+/** NATS request-reply (queue group webhook-gateway): what data-service's `GET .../test-samples` answers. */
+@Controller()
+export class TestSamplesController {
+  constructor(private readonly samples: TestSampleRepository) {}
+
+  @MessagePattern(Subjects.gatewayTestSamples)
+  async list(@Payload() request: ListTestSamplesRequest): Promise<WebhookTestSampleList> {
+    return { samples: await this.samples.list(request.workspace, request.triggerId) };
+  }
+}
