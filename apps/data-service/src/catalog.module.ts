@@ -15,7 +15,6 @@ import { TriggerScheduleService } from './function-triggers/trigger-schedule.ser
 import { TriggerTestSamplesService } from './function-triggers/trigger-test-samples.service';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
-import { RpcClient } from './rpc/rpc.client';
 
 /** Compute functions and function triggers (with drafts): the configuration the platform runs on. */
 @Module({})
@@ -34,7 +33,6 @@ export class CatalogModule {
         TriggerReplayService,
         TriggerScheduleService,
         TriggerTestSamplesService,
-        RpcClient,
         IdempotencyRepository,
         IdempotencyService,
         ConfigPublisher,

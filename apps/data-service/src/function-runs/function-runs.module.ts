@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
+import { RpcClient } from '../rpc/rpc.client';
 import { FunctionRunController } from './function-run.controller';
 import { FunctionRunService } from './function-run.service';
 import { RUNTIME_REQUEST_TIMEOUT_MS } from './function-runs.constants';
@@ -15,10 +16,11 @@ export class FunctionRunsModule {
       controllers: [FunctionRunController],
       providers: [
         { provide: RUNTIME_REQUEST_TIMEOUT_MS, useValue: options.timeoutMs },
+        RpcClient,
         RuntimeClient,
         FunctionRunService,
       ],
-      exports: [RuntimeClient, RUNTIME_REQUEST_TIMEOUT_MS],
+      exports: [RuntimeClient, RpcClient],
     };
   }
 }

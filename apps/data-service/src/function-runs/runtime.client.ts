@@ -1,5 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ClientProxy } from '@nestjs/microservices';
+import { Injectable } from '@nestjs/common';
 import {
   type EnqueueRunReply,
   type EnqueueRunRequest,
@@ -7,13 +6,12 @@ import {
   type GetRunRequest,
   type ListRunsRequest,
   type RunWithLogs,
-  SignalboxError,
   Subjects,
 } from '@signalbox/contracts';
-import { firstValueFrom, timeout } from 'rxjs';
 
-import { NATS_RPC } from '../rpc/rpc.constants';
-import { RUNTIME_REQUEST_TIMEOUT_MS } from './function-runs.constants';
+import { RpcClient } from '../rpc/rpc.client';
+
+const UNAVAILABLE = 'the execution plane did not answer; nothing was started, retry shortly';
 
 /**
  * compute-runtime owns the run record; data-service asks it over NATS request-reply. When it does not
@@ -21,31 +19,17 @@ import { RUNTIME_REQUEST_TIMEOUT_MS } from './function-runs.constants';
  */
 @Injectable()
 export class RuntimeClient {
-  constructor(
-    @Inject(NATS_RPC) private readonly rpc: ClientProxy,
-    @Inject(RUNTIME_REQUEST_TIMEOUT_MS) private readonly timeoutMs: number,
-  ) {}
+  constructor(private readonly rpc: RpcClient) {}
 
   enqueue(request: EnqueueRunRequest): Promise<EnqueueRunReply> {
-    return this.ask<EnqueueRunReply>(Subjects.runtimeEnqueueRun, request);
+    return this.rpc.ask<EnqueueRunReply>(Subjects.runtimeEnqueueRun, request, UNAVAILABLE);
   }
 
   get(request: GetRunRequest): Promise<RunWithLogs | null> {
-    return this.ask<RunWithLogs | null>(Subjects.runtimeGetRun, request);
+    return this.rpc.ask<RunWithLogs | null>(Subjects.runtimeGetRun, request, UNAVAILABLE);
   }
 
   list(request: ListRunsRequest): Promise<FunctionRunList> {
-    return this.ask<FunctionRunList>(Subjects.runtimeListRuns, request);
-  }
-
-  private async ask<T>(subject: string, payload: unknown): Promise<T> {
-    try {
-      return await firstValueFrom(this.rpc.send<T>(subject, payload).pipe(timeout(this.timeoutMs)));
-    } catch {
-      throw new SignalboxError(
-        'SERVICE_UNAVAILABLE',
-        'the execution plane did not answer; nothing was started, retry shortly',
-      );
-    }
+    return this.rpc.ask<FunctionRunList>(Subjects.runtimeListRuns, request, UNAVAILABLE);
   }
 }
