@@ -92,21 +92,40 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** One claim-and-fire transaction; answers how many schedules it claimed. */
-  private pass(): Promise<number> {
+  private async pass(): Promise<number> {
     const now = new Date();
-    return this.repository.claimDue(now, this.settings.batchSize, this.settings.claimTimeoutMs, async (rows) => {
-      const updates: FiredUpdate[] = [];
-      const log: FireLogEntry[] = [];
-      const publishes: Promise<void>[] = [];
-      for (const row of rows) {
-        updates.push(this.plan(row, now, log, publishes));
-      }
-      await Promise.all(publishes);
-      return { updates, log };
-    });
+    const lateness: number[] = [];
+    const claimed = await this.repository.claimDue(
+      now,
+      this.settings.batchSize,
+      this.settings.claimTimeoutMs,
+      async (rows) => {
+        const updates: FiredUpdate[] = [];
+        const log: FireLogEntry[] = [];
+        const publishes: Promise<void>[] = [];
+        lateness.length = 0;
+        for (const row of rows) {
+          updates.push(this.plan(row, now, log, publishes, lateness));
+        }
+        await Promise.all(publishes);
+        return { updates, log };
+      },
+    );
+    // Counted once committed: a pass that rolls back is redone, and would otherwise count its fires twice.
+    for (const seconds of lateness) {
+      this.fires.inc();
+      this.lateness.observe(seconds);
+    }
+    return claimed;
   }
 
-  private plan(row: ScheduleRow, now: Date, log: FireLogEntry[], publishes: Promise<void>[]): FiredUpdate {
+  private plan(
+    row: ScheduleRow,
+    now: Date,
+    log: FireLogEntry[],
+    publishes: Promise<void>[],
+    lateness: number[],
+  ): FiredUpdate {
     if (!row.enabled || !row.nextDueAt) {
       return { ...row, wakeAt: null };
     }
@@ -126,8 +145,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     for (const fire of plan.fires) {
       const runId = scheduleRunId(row.triggerId, fire.scheduledAt);
       publishes.push(this.dispatcher.fire(row, fire, runId, now));
-      this.fires.inc();
-      this.lateness.observe(Math.max(0, now.getTime() - fire.scheduledAt.getTime()) / 1000);
+      lateness.push(Math.max(0, now.getTime() - fire.scheduledAt.getTime()) / 1000);
       last = { scheduledAt: fire.scheduledAt, runId };
     }
     for (const record of plan.records) {
