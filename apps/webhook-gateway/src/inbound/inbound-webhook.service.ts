@@ -28,7 +28,7 @@ import { NatsClient } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
-import { TestSampleRepository } from './test-samples.repository';
+import { TestSampleBuffer } from './test-samples.buffer';
 import { WebhookTriggerIndex } from './webhook-trigger.index';
 
 /** One inbound request as the HTTP layer hands it over. Exactly one of `path` and `triggerId` is set. */
@@ -72,7 +72,7 @@ export class InboundWebhookService {
     private readonly index: WebhookTriggerIndex,
     private readonly nats: NatsClient,
     private readonly opener: SecretOpener,
-    private readonly samples: TestSampleRepository,
+    private readonly samples: TestSampleBuffer,
     metrics: MetricsService,
   ) {
     this.outcomes = metrics.counter('signalbox_inbound_webhooks_total', 'Inbound webhook requests by outcome.', [
@@ -158,10 +158,7 @@ export class InboundWebhookService {
     return { jobId: runId };
   }
 
-  /**
-   * Keeps the request as a test sample, after the answer and off its path: a sample lost to a crash or a
-   * database hiccup costs nothing but the sample.
-   */
+  /** Keeps the request as a test sample (buffered, written off the request's path). */
   private keepSample(
     trigger: TriggerConfig,
     request: InboundRequest,
@@ -182,9 +179,7 @@ export class InboundWebhookService {
       outcome,
       jobId,
     };
-    void this.samples
-      .record(trigger.workspaceSlug, trigger.id, sample)
-      .catch((error: unknown) => this.logger.warn(`keeping a test sample failed: ${String(error)}`));
+    this.samples.add(trigger.workspaceSlug, trigger.id, sample);
   }
 
   private async verify(

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 
 import { InboundWebhookService } from './inbound-webhook.service';
+import { TestSampleBuffer } from './test-samples.buffer';
 import { TestSamplesController } from './test-samples.controller';
 import { TestSampleRepository } from './test-samples.repository';
 import { WebhookTriggerIndex } from './webhook-trigger.index';
@@ -15,6 +16,7 @@ export class InboundModule {
       controllers: [TestSamplesController],
       providers: [
         TestSampleRepository,
+        TestSampleBuffer,
         WebhookTriggerIndex,
         { provide: SecretOpener, useFactory: () => SecretOpener.create(privateKeys) },
         InboundWebhookService,

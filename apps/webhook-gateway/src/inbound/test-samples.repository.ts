@@ -20,31 +20,25 @@ interface SampleRow {
 export class TestSampleRepository {
   constructor(private readonly database: Database) {}
 
-  /** Keeps the sample and drops the trigger's older ones beyond the newest TEST_SAMPLES_KEPT, in one statement. */
-  async record(workspace: string, triggerId: string, sample: WebhookTestSample): Promise<void> {
+  /**
+   * Keeps a trigger's new samples (oldest first) and drops its older ones beyond the newest TEST_SAMPLES_KEPT,
+   * in one statement.
+   */
+  async record(workspace: string, triggerId: string, samples: readonly WebhookTestSample[]): Promise<void> {
+    if (samples.length === 0) return;
     await this.database.source.query(
       `WITH inserted AS (
          INSERT INTO webhooks.test_samples (workspace_slug, trigger_id, received_at, method, path, headers, query, body,
            body_encoding, body_truncated, outcome, job_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id)
+         SELECT $1, $2, (e.value->>'receivedAt')::timestamptz, e.value->>'method', e.value->>'path', e.value->'headers',
+           e.value->'query', e.value->>'body', e.value->>'bodyEncoding', (e.value->>'bodyTruncated')::boolean,
+           e.value->>'outcome', (e.value->>'jobId')::uuid
+         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, n) ORDER BY e.n
+         RETURNING id)
        DELETE FROM webhooks.test_samples WHERE trigger_id = $2 AND id < (
          SELECT min(id) FROM (SELECT id FROM webhooks.test_samples WHERE trigger_id = $2
-                              UNION ALL SELECT id FROM inserted ORDER BY id DESC LIMIT $13) newest)`,
-      [
-        workspace,
-        triggerId,
-        sample.receivedAt,
-        sample.method,
-        sample.path,
-        JSON.stringify(sample.headers),
-        JSON.stringify(sample.query),
-        sample.body,
-        sample.bodyEncoding,
-        sample.bodyTruncated,
-        sample.outcome,
-        sample.jobId,
-        TEST_SAMPLES_KEPT,
-      ],
+                              UNION ALL SELECT id FROM inserted ORDER BY id DESC LIMIT $4) newest)`,
+      [workspace, triggerId, JSON.stringify(samples), TEST_SAMPLES_KEPT],
     );
   }
 
