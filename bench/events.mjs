@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { createBenchDatabase, percentile, require, root, sleep, startService } from './lib.mjs';
+import { buildProjects, createBenchDatabase, percentile, require, root, sleep, startService } from './lib.mjs';
 
 const pg = require('pg');
 const jwt = require('jsonwebtoken');
@@ -27,15 +27,7 @@ const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const CODE = 'async function run() { return { ok: true, id: executionParams.recordId }; }';
 const exec = promisify(execFile);
 
-console.log('building...');
-if (
-  spawnSync('npx', ['nx', 'run-many', '-t', 'build', '--projects=data-service,compute-runtime,event-router,testing'], {
-    cwd: root,
-    stdio: 'ignore',
-    env: { ...process.env, NX_DAEMON: 'false' },
-  }).status !== 0
-)
-  throw new Error('build failed');
+buildProjects(['data-service', 'compute-runtime', 'event-router', 'testing']);
 
 const { NatsServerProcess } = require('@signalbox/testing');
 const nats = await NatsServerProcess.create();

@@ -6,12 +6,11 @@
 //          interval every fire is read from EXECUTIONS: lateness (fire time and stream time minus due time),
 //          fires/s, the scheduler's CPU, and SQL statements per fire (from its own metrics).
 // Prints a table and the ratio of our p99 lateness to the floor's; writes bench/results/scheduler-<time>.json.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { createBenchDatabase, percentile, require, root, sleep, startService } from './lib.mjs';
+import { buildProjects, createBenchDatabase, percentile, require, root, sleep, startService } from './lib.mjs';
 
 const { connect } = require('@nats-io/transport-node');
 const { jetstream, jetstreamManager, AckPolicy } = require('@nats-io/jetstream');
@@ -21,15 +20,7 @@ const SIZES = (process.env.BENCH_SCHEDULES ?? '10000,100000').split(',').map(Num
 const INTERVAL = Number(process.env.BENCH_INTERVAL ?? 60);
 const CLOCK_TICKS = 100;
 
-console.log('building...');
-if (
-  spawnSync('npx', ['nx', 'run-many', '-t', 'build', '--projects=scheduler-service,testing'], {
-    cwd: root,
-    stdio: 'ignore',
-    env: { ...process.env, NX_DAEMON: 'false' },
-  }).status !== 0
-)
-  throw new Error('build failed');
+buildProjects(['scheduler-service', 'testing']);
 const { NatsServerProcess } = require('@signalbox/testing');
 
 const summary = (values) => ({

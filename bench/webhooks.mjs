@@ -6,12 +6,12 @@
 // The gateway runs from its build over a private nats-server; its trigger configs are put into the `triggers`
 // KV bucket as data-service would. No runtime runs: the runs wait in EXECUTIONS. Prints a table with the ratio
 // of each case to the floors; writes bench/results/webhooks-<time>.json.
-import { fork, spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { createBenchDatabase, freePort, require, root, startService } from './lib.mjs';
+import { buildProjects, createBenchDatabase, freePort, require, root, startService } from './lib.mjs';
 
 const autocannon = require('autocannon');
 const { connect } = require('@nats-io/transport-node');
@@ -20,15 +20,7 @@ const { Kvm } = require('@nats-io/kv');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
-console.log('building...');
-if (
-  spawnSync('npx', ['nx', 'run-many', '-t', 'build', '--projects=webhook-gateway,testing'], {
-    cwd: root,
-    stdio: 'ignore',
-    env: { ...process.env, NX_DAEMON: 'false' },
-  }).status !== 0
-)
-  throw new Error('build failed');
+buildProjects(['webhook-gateway', 'testing']);
 const { NatsServerProcess } = require('@signalbox/testing');
 
 const run = (options) =>

@@ -2,3 +2,4 @@ export * from './kv-mirror';
 export * from './nats.client';
 export * from './pull-consumer';
 export * from './topology';
+export * from './triggered-run';

@@ -1,15 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
-  type ExecRequest,
   type RecordEventParams,
   type RecordWebhookEvent,
   RecordWebhookEvents,
   Subjects,
-  TRIGGER_FIRED_EVENT,
   type TriggerConfig,
-  type TriggerFiredEvent,
 } from '@signalbox/contracts';
-import { NatsClient } from '@signalbox/messaging';
+import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
 
 /**
  * Turns routing decisions into durable messages. Every message carries a deterministic `Nats-Msg-Id`, so
@@ -21,37 +18,22 @@ export class Dispatcher {
   constructor(private readonly nats: NatsClient) {}
 
   /** One run of `trigger` for this event (on EXECUTIONS), and its `trigger.fired` (on PLATFORM_EVENTS). */
-  async run(trigger: TriggerConfig, runId: string, params: RecordEventParams, requestedBy: string): Promise<void> {
-    const workspace = trigger.workspaceSlug;
-    const request: ExecRequest = {
+  run(trigger: TriggerConfig, runId: string, params: RecordEventParams, requestedBy: string): Promise<void> {
+    return publishTriggeredRun(this.nats, {
+      trigger,
       runId,
-      workspace,
-      run: { triggerId: trigger.id, functionId: trigger.functionId, executionParams: params, requestedBy },
-    };
-    const fired: TriggerFiredEvent = {
-      id: `fired.${runId}`,
-      event: TRIGGER_FIRED_EVENT,
-      workspace,
+      executionParams: params,
+      requestedBy,
       timestamp: new Date().toISOString(),
-      data: {
-        triggerId: trigger.id,
-        functionId: trigger.functionId,
-        runId,
-        executionType: trigger.executionType,
-        source: {
-          eventId: params.eventId,
-          event: params.event,
-          recordSlug: params.recordSlug,
-          recordId: params.recordId,
-          sequence: params.sequence,
-          isReplay: params.isReplay,
-        },
+      source: {
+        eventId: params.eventId,
+        event: params.event,
+        recordSlug: params.recordSlug,
+        recordId: params.recordId,
+        sequence: params.sequence,
+        isReplay: params.isReplay,
       },
-    };
-    await Promise.all([
-      this.nats.publish(Subjects.execRequest(workspace, trigger.functionId), request, { msgID: runId }),
-      this.nats.publish(Subjects.platformEvent(workspace, TRIGGER_FIRED_EVENT), fired, { msgID: fired.id }),
-    ]);
+    });
   }
 
   /** The `record.*` outbound webhook event of a record event (the `*_failed` events have none). */

@@ -1,12 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  type ExecRequest,
-  type ScheduledRunParams,
-  Subjects,
-  TRIGGER_FIRED_EVENT,
-  type TriggerFiredEvent,
-} from '@signalbox/contracts';
-import { NatsClient } from '@signalbox/messaging';
+import type { ScheduledRunParams } from '@signalbox/contracts';
+import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
 
 import type { PlannedFire } from './fire-planner';
 import type { ScheduleRow } from './schedule.types';
@@ -23,7 +17,6 @@ export class FireDispatcher {
   constructor(private readonly nats: NatsClient) {}
 
   async fire(schedule: ScheduleRow, fire: PlannedFire, runId: string, firedAt: Date): Promise<void> {
-    const workspace = schedule.workspaceSlug;
     const params: ScheduledRunParams = {
       scheduledAt: fire.scheduledAt.toISOString(),
       firedAt: firedAt.toISOString(),
@@ -33,32 +26,18 @@ export class FireDispatcher {
         : { cron: schedule.cron ?? '', ...(schedule.timezone ? { timezone: schedule.timezone } : {}) }),
       ...(fire.catchUpMissed !== undefined ? { catchUp: { missed: fire.catchUpMissed } } : {}),
     };
-    const request: ExecRequest = {
-      runId,
-      workspace,
-      run: {
-        triggerId: schedule.triggerId,
+    await publishTriggeredRun(this.nats, {
+      trigger: {
+        id: schedule.triggerId,
         functionId: schedule.functionId,
-        executionParams: params,
-        requestedBy: SCHEDULER_ACTOR,
-      },
-    };
-    const fired: TriggerFiredEvent = {
-      id: `fired.${runId}`,
-      event: TRIGGER_FIRED_EVENT,
-      workspace,
-      timestamp: params.firedAt,
-      data: {
-        triggerId: schedule.triggerId,
-        functionId: schedule.functionId,
-        runId,
+        workspaceSlug: schedule.workspaceSlug,
         executionType: 'scheduled',
-        source: { scheduledAt: params.scheduledAt, interval: params.interval, cron: params.cron },
       },
-    };
-    await Promise.all([
-      this.nats.publish(Subjects.execRequest(workspace, schedule.functionId), request, { msgID: runId }),
-      this.nats.publish(Subjects.platformEvent(workspace, TRIGGER_FIRED_EVENT), fired, { msgID: fired.id }),
-    ]);
+      runId,
+      executionParams: params,
+      requestedBy: SCHEDULER_ACTOR,
+      timestamp: params.firedAt,
+      source: { scheduledAt: params.scheduledAt, interval: params.interval, cron: params.cron },
+    });
   }
 }

@@ -5,13 +5,9 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { Injectable, Logger } from '@nestjs/common';
 import {
   CREDENTIAL_HEADERS,
-  type ExecRequest,
   KvBuckets,
   SignalboxError,
-  Subjects,
-  TRIGGER_FIRED_EVENT,
   type TriggerConfig,
-  type TriggerFiredEvent,
   type WebhookAccepted,
   webhookRunId,
   type WebhookRunParams,
@@ -24,7 +20,7 @@ import {
   webhookDeliveryId,
   type WebhookSignatureProvider,
 } from '@signalbox/crypto';
-import { NatsClient } from '@signalbox/messaging';
+import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
@@ -226,35 +222,15 @@ export class InboundWebhookService {
   }
 
   private async dispatch(trigger: TriggerConfig, runId: string, params: WebhookRunParams): Promise<void> {
-    const workspace = trigger.workspaceSlug;
-    const request: ExecRequest = {
-      runId,
-      workspace,
-      run: {
-        triggerId: trigger.id,
-        functionId: trigger.functionId,
+    try {
+      await publishTriggeredRun(this.nats, {
+        trigger,
+        runId,
         executionParams: params,
         requestedBy: WEBHOOK_ACTOR,
-      },
-    };
-    const fired: TriggerFiredEvent = {
-      id: `fired.${runId}`,
-      event: TRIGGER_FIRED_EVENT,
-      workspace,
-      timestamp: params.receivedAt,
-      data: {
-        triggerId: trigger.id,
-        functionId: trigger.functionId,
-        runId,
-        executionType: 'webhook',
+        timestamp: params.receivedAt,
         source: { method: params.method, path: params.path, deliveryId: params.deliveryId },
-      },
-    };
-    try {
-      await Promise.all([
-        this.nats.publish(Subjects.execRequest(workspace, trigger.functionId), request, { msgID: runId }),
-        this.nats.publish(Subjects.platformEvent(workspace, TRIGGER_FIRED_EVENT), fired, { msgID: fired.id }),
-      ]);
+      });
     } catch (error) {
       this.logger.warn(`webhook run ${runId} could not be queued: ${String(error)}`);
       throw new SignalboxError('SERVICE_UNAVAILABLE', 'the webhook could not be queued; nothing was started, retry');
