@@ -57,22 +57,27 @@ export async function ensureStream(
     if (isNotFound(error)) return null;
     throw error;
   });
-  if (!existing) {
+  let current = existing?.config;
+  if (!current) {
     try {
       await jsm.streams.add(config);
       return;
     } catch (error) {
-      // Another replica created it between our look-up and our add: fall through to the update check.
-      if (!/already in use/i.test(String(error))) throw error;
+      // Another replica may have created it between our look-up and our add. Depending on timing the
+      // server answers "already in use" or "subjects overlap"; either way, if a stream of this name now
+      // exists we go on to the update check, and otherwise the error was real.
+      const created = await jsm.streams.info(config.name).catch(() => null);
+      if (!created) throw error;
+      current = created.config;
     }
   }
-  const current = existing?.config ?? (await jsm.streams.info(config.name)).config;
+  const live = current;
   const drifted = (Object.keys(config) as Array<keyof StreamConfig>).some(
-    (key) => JSON.stringify(current[key]) !== JSON.stringify(config[key]),
+    (key) => JSON.stringify(live[key]) !== JSON.stringify(config[key]),
   );
   if (drifted) {
     // retention and storage cannot change on a live stream; the server refuses and says so.
-    await jsm.streams.update(config.name, { ...current, ...config });
+    await jsm.streams.update(config.name, { ...live, ...config });
   }
 }
 

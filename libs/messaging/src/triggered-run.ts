@@ -17,6 +17,8 @@ export interface TriggeredRun {
   /** What fired it, for `trigger.fired` (the record event, the due time, the request). */
   readonly source: Record<string, unknown>;
   readonly timestamp: string;
+  /** Someone waits for the outcome (an endpoint call): the runtime announces it on `Subjects.runFinished`. */
+  readonly notifyFinished?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function publishTriggeredRun(nats: NatsClient, run: TriggeredRun): 
       functionId: trigger.functionId,
       executionParams: run.executionParams,
       requestedBy: run.requestedBy,
+      ...(run.notifyFinished ? { notifyFinished: true } : {}),
     },
   };
   const fired: TriggerFiredEvent = {
