@@ -1,6 +1,7 @@
 // The baseline: a plain Fastify 5 server with a GET returning a trigger-sized object and a POST validated
-// by a compiled JSON Schema (Fastify's built-in ajv), and the inbound-webhook floors (POST /hook, and
-// /hook-durable with one JetStream publish when NATS_URL is set). Run as its own process by the benchmarks.
+// by a compiled JSON Schema (Fastify's built-in ajv), the inbound-webhook floors (POST /hook, and
+// /hook-durable with one JetStream publish when NATS_URL is set), and the endpoint floor (POST /call).
+// Run as its own process by the benchmarks.
 import { createRequire } from 'node:module';
 
 import { randomUUID } from 'node:crypto';
@@ -38,6 +39,8 @@ app.post('/hook-durable', async (request, reply) => {
   await js.publish('bench.hooks.in', JSON.stringify({ jobId, body: request.body }), { msgID: jobId });
   return reply.code(202).send({ jobId });
 });
+// The floor for an endpoint trigger's round trip: the same trivial answer, computed in the route.
+app.post('/call', async (request) => ({ ok: true, n: request.query.n ?? null }));
 app.get('/item', async () => item);
 // The floor for a read through Postgres: the same single-row query data-service makes, without
 // Nest, auth, TypeORM or request logging.

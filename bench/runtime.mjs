@@ -1,8 +1,8 @@
 // `npm run bench:runtime`: the execution path. (a) sandbox cost per trivial run, warm, next to node:vm and
-// vm2 in the same run; (b) execute API -> completed, runs/s with one and two runtime replicas; (c) synchronous
-// invoke p50/p99. Prints tables; writes bench/results/runtime-<time>.json.
+// vm2 in the same run; (b) execute API -> completed, runs/s with one and two runtime replicas. Synchronous
+// calls (endpoint triggers) are measured by `npm run bench:webhooks`. Prints tables; writes
+// bench/results/runtime-<time>.json.
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -15,7 +15,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const pg = require('pg');
 const jwt = require('jsonwebtoken');
-const { connect } = require('@nats-io/transport-node');
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
@@ -147,7 +146,6 @@ async function platform(runtimes) {
 const token = jwt.sign({ workspaces: ['bench'], permissions: ['*'] }, SECRET, { subject: 'bench', expiresIn: 3600 });
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const e2e = [];
-let invokeLatency = null;
 for (const runtimes of [1, 2]) {
   const p = await platform(runtimes);
   try {
@@ -190,33 +188,6 @@ for (const runtimes of [1, 2]) {
       'completed/s (API -> completed)': Math.round(RUNS / ((finished - started) / 1000)),
       'runs with attempt > 1': twice.n,
     });
-    if (runtimes === 1) {
-      const nc = await connect({ servers: p.nats.url });
-      const latencies = [];
-      for (let i = 0; i < 500; i++) {
-        const request = {
-          runId: randomUUID(),
-          workspace: 'bench',
-          triggerId: fn.defaultTriggerId,
-          functionId: fn.id,
-          executionParams: { n: i },
-          requestedBy: 'bench',
-        };
-        const t0 = performance.now();
-        await nc.request(
-          'runtime.v1.invoke',
-          JSON.stringify({ pattern: 'runtime.v1.invoke', data: request, id: request.runId }),
-          { timeout: 10000 },
-        );
-        latencies.push(performance.now() - t0);
-      }
-      await nc.close();
-      invokeLatency = {
-        invokes: 500,
-        'p50 ms': +percentile(latencies, 50).toFixed(2),
-        'p99 ms': +percentile(latencies, 99).toFixed(2),
-      };
-    }
   } finally {
     await p.stop();
   }
@@ -225,9 +196,7 @@ console.log(
   `\n(b) execute API -> completed, ${RUNS} trivial runs, 50 concurrent callers (2 sandbox workers per replica)`,
 );
 console.table(e2e);
-console.log('\n(c) synchronous invoke (runtime.v1.invoke over NATS, recorded runs), sequential');
-console.table([invokeLatency]);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 const file = join(root, `bench/results/runtime-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ sandbox: sandboxTable, e2e, invoke: invokeLatency }, null, 2));
+writeFileSync(file, JSON.stringify({ sandbox: sandboxTable, e2e }, null, 2));
 console.log(`written to ${file}`);

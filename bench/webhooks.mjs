@@ -1,11 +1,14 @@
-// `npm run bench:webhooks`: inbound webhooks (issue 7). In one run, with autocannon (BENCH_CONNECTIONS, default
-// 50, for BENCH_DURATION seconds, default 10, after a 2 s warm-up), a 1 KB JSON body:
+// `npm run bench:webhooks`: inbound webhooks and endpoint triggers (issue 7). With autocannon
+// (BENCH_CONNECTIONS, default 50, for BENCH_DURATION seconds, default 10, after a 2 s warm-up):
+// (a) accept rate, 1 KB JSON body, BENCH_ROUNDS rounds (default 2) with the case order rotated each round:
 //   floor:  a plain Fastify route answering 202, and the same plus one JetStream publish (the durable floor);
 //   ours:   webhook-gateway accepting an unsigned webhook, an hmac-sha256-signed one, and a redelivery
-//           (Idempotency-Key seen before: a KV read and no publish).
-// The gateway runs from its build over a private nats-server; its trigger configs are put into the `triggers`
-// KV bucket as data-service would. No runtime runs: the runs wait in EXECUTIONS. Prints a table with the ratio
-// of each case to the floors; writes bench/results/webhooks-<time>.json.
+//           (Idempotency-Key seen before: a KV read and no publish). No runtime runs: the runs wait in EXECUTIONS.
+// (b) endpoint-trigger round trip for a trivial function (request -> run recorded and executed in the sandbox
+//   -> result), at 1 connection (latency) and at BENCH_CONNECTIONS (throughput), next to a plain Fastify route
+//   answering the same JSON. One compute-runtime with its default 2 sandbox workers.
+// Services run from their builds over a private nats-server; trigger and function configs are put into the KV
+// buckets as data-service would. Prints tables with ratios to the floors; writes bench/results/webhooks-<time>.json.
 import { fork } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,8 +22,9 @@ const { Kvm } = require('@nats-io/kv');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
-buildProjects(['webhook-gateway', 'testing']);
+buildProjects(['webhook-gateway', 'compute-runtime', 'testing']);
 const { NatsServerProcess } = require('@signalbox/testing');
 
 const run = (options) =>
@@ -32,6 +36,7 @@ async function measure(name, options) {
   const result = await run({ ...options, duration: DURATION });
   return {
     case: name,
+    connections: options.connections ?? CONNECTIONS,
     'req/s': Math.round(result.requests.average),
     'p50 ms': result.latency.p50,
     'p99 ms': result.latency.p99,
@@ -58,20 +63,24 @@ const baseline = fork(join(root, 'bench/baseline-server.mjs'), [], {
   stdio: 'ignore',
 });
 await new Promise((resolve) => baseline.once('message', resolve));
-const { port, child } = await startService('webhook-gateway', {
+const serviceEnv = {
   PATH: process.env.PATH,
   NODE_ENV: 'development',
   LOG_LEVEL: 'warn',
   HOST: '127.0.0.1',
   DATABASE_URL: database.url,
   NATS_URL: nats.url,
+};
+const { port, child } = await startService('webhook-gateway', {
+  ...serviceEnv,
   WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000',
 });
+const children = [child];
 
 try {
   const nc = await connect({ servers: nats.url });
   const kv = await new Kvm(nc).open('triggers');
-  const trigger = (path, params) => {
+  const trigger = (path, params, executionType = 'webhook', functionId = randomUUID()) => {
     const id = randomUUID();
     return kv.put(
       `bench.${id}`,
@@ -79,8 +88,8 @@ try {
         id,
         workspaceSlug: 'bench',
         name: path,
-        functionId: randomUUID(),
-        executionType: 'webhook',
+        functionId,
+        executionType,
         triggerMetadata: { path, params },
         enabled: true,
         isSystem: false,
@@ -93,7 +102,6 @@ try {
   await trigger('/signed', { provider: 'hmac-sha256', validateSignature: true, signingSecret: HMAC_SECRET });
   await trigger('/dupes', {});
   await new Promise((resolve) => setTimeout(resolve, 500));
-  await nc.close();
 
   const gateway = `http://127.0.0.1:${port}/workspace/bench/api/v1/webhook`;
   const json = { 'content-type': 'application/json' };
@@ -101,53 +109,108 @@ try {
   const dupeKey = randomUUID();
   await fetch(`${gateway}/dupes`, { method: 'POST', headers: { ...json, 'idempotency-key': dupeKey }, body });
 
-  const results = [
-    await measure('floor: Fastify POST -> 202', {
-      url: `http://127.0.0.1:${baselinePort}/hook`,
-      method: 'POST',
-      headers: json,
-      body,
-    }),
-    await measure('floor: Fastify POST + 1 JetStream publish -> 202', {
-      url: `http://127.0.0.1:${baselinePort}/hook-durable`,
-      method: 'POST',
-      headers: json,
-      body,
-    }),
-    await measure('webhook, unsigned -> 202 (run + trigger.fired stored)', {
-      url: `${gateway}/plain`,
-      method: 'POST',
-      headers: json,
-      body,
-    }),
-    await measure('webhook, hmac-sha256 signed -> 202', {
-      url: `${gateway}/signed`,
-      method: 'POST',
-      headers: { ...json, 'x-signature': createHmac('sha256', HMAC_SECRET).update(body).digest('hex') },
-      body,
-    }),
-    await measure('webhook, redelivery -> 202 duplicate (KV read)', {
-      url: `${gateway}/dupes`,
-      method: 'POST',
-      headers: { ...json, 'idempotency-key': dupeKey },
-      body,
-    }),
+  const cases = [
+    ['floor: Fastify POST -> 202', { url: `http://127.0.0.1:${baselinePort}/hook`, headers: json }],
+    [
+      'floor: Fastify POST + 1 JetStream publish -> 202',
+      { url: `http://127.0.0.1:${baselinePort}/hook-durable`, headers: json },
+    ],
+    ['webhook, unsigned -> 202 (run + trigger.fired stored)', { url: `${gateway}/plain`, headers: json }],
+    [
+      'webhook, hmac-sha256 signed -> 202',
+      {
+        url: `${gateway}/signed`,
+        headers: { ...json, 'x-signature': createHmac('sha256', HMAC_SECRET).update(body).digest('hex') },
+      },
+    ],
+    [
+      'webhook, redelivery -> 202 duplicate (KV read)',
+      { url: `${gateway}/dupes`, headers: { ...json, 'idempotency-key': dupeKey } },
+    ],
   ];
-  const [plainFloor, durableFloor] = results;
-  for (const result of results) {
+  // Each round starts one case later, so no case always runs first (warm-up) or last (a full stream).
+  const rounds = new Map(cases.map(([name]) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      const [name, options] = cases[(i + round) % cases.length];
+      rounds.get(name).push(await measure(name, { ...options, method: 'POST', body }));
+    }
+  }
+  const accepts = cases.map(([name]) => {
+    const measured = rounds.get(name);
+    const mean = (key) => Math.round(measured.reduce((sum, m) => sum + m[key], 0) / measured.length);
+    return {
+      case: name,
+      'req/s': mean('req/s'),
+      'req/s per round': measured.map((m) => m['req/s']).join(' / '),
+      'p50 ms': mean('p50 ms'),
+      'p99 ms': mean('p99 ms'),
+      'non-2xx': measured.reduce((sum, m) => sum + m['non-2xx'], 0),
+      errors: measured.reduce((sum, m) => sum + m.errors, 0),
+    };
+  });
+  const [plainFloor, durableFloor] = accepts;
+  for (const result of accepts) {
     result['vs Fastify'] = (result['req/s'] / plainFloor['req/s']).toFixed(2);
     result['vs Fastify+JetStream'] = (result['req/s'] / durableFloor['req/s']).toFixed(2);
   }
-  console.log(`\ninbound webhooks, ${CONNECTIONS} connections, ${DURATION} s per case, 1 KB JSON body`);
-  console.table(results);
+  console.log(
+    `\n(a) inbound webhooks, ${CONNECTIONS} connections, ${DURATION} s per case, ${ROUNDS} rounds, 1 KB JSON body`,
+  );
+  console.table(accepts);
+
+  // (b) Endpoint triggers: a runtime joins. The webhook runs of (a) are dropped first, so that it only runs
+  // the endpoint calls.
+  const { jetstreamManager } = require('@nats-io/jetstream');
+  await (await jetstreamManager(nc)).streams.purge('EXECUTIONS');
+  const functionId = randomUUID();
+  await (
+    await new Kvm(nc).open('functions')
+  ).put(
+    `bench.${functionId}`,
+    JSON.stringify({
+      id: functionId,
+      workspaceSlug: 'bench',
+      name: 'trivial',
+      code: 'async function run() { return { ok: true, n: executionParams.query.n ?? null }; }',
+      timeoutMs: 5000,
+      memoryMb: 64,
+      version: 1,
+      updatedAt: new Date().toISOString(),
+    }),
+  );
+  await trigger('/trivial', {}, 'endpoint', functionId);
+  children.push((await startService('compute-runtime', serviceEnv)).child);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await nc.close();
+  const endpoint = `http://127.0.0.1:${port}/workspace/bench/api/v1/endpoints/trivial?n=1`;
+  const check = await fetch(endpoint, { method: 'POST', headers: json, body: '{}' });
+  if (check.status !== 200) throw new Error(`the endpoint answered ${check.status}: ${await check.text()}`);
+  const callBody = JSON.stringify({ n: 1 });
+  const floorCall = { url: `http://127.0.0.1:${baselinePort}/call?n=1`, method: 'POST', headers: json, body: callBody };
+  const endpointCall = { url: endpoint, method: 'POST', headers: json, body: callBody };
+  const calls = [];
+  for (const connections of [1, CONNECTIONS]) {
+    calls.push(await measure('floor: Fastify POST -> 200 JSON', { ...floorCall, connections }));
+    calls.push(await measure('endpoint trigger, trivial function -> 200', { ...endpointCall, connections }));
+  }
+  for (let i = 0; i < calls.length; i += 2) {
+    const [floor, ours] = [calls[i], calls[i + 1]];
+    floor['vs Fastify (req/s)'] = '1.00';
+    ours['vs Fastify (req/s)'] = (ours['req/s'] / floor['req/s']).toFixed(2);
+    ours['p50 over Fastify ms'] = ours['p50 ms'] - floor['p50 ms'];
+  }
+  console.log(`\n(b) endpoint triggers: round trip, ${DURATION} s per case (1 runtime, 2 sandbox workers)`);
+  console.table(calls);
+
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const file = join(root, `bench/results/webhooks-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2));
+  writeFileSync(file, JSON.stringify({ accepts, rounds: Object.fromEntries(rounds), calls }, null, 2));
   console.log(`written to ${file}`);
 } finally {
   baseline.kill('SIGTERM');
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
+  for (const running of children) running.kill('SIGTERM');
+  await Promise.all(children.map((running) => new Promise((resolve) => running.once('exit', resolve))));
   await nats.dispose();
   await database.drop();
 }

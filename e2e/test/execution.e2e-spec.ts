@@ -165,50 +165,6 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
     expect(runs.body.total).toBe(1);
   });
 
-  it('invokes synchronously over NATS request-reply, answers the result inline and records the run', async () => {
-    const fn = await createFunction(
-      'async function run() { api.log("sync"); return { sum: executionParams.a + executionParams.b }; }',
-    );
-    const slow = await createFunction('async function run() { while (true) {} }');
-    const nc = await connect({ servers: platform.nats.url });
-    const invoke = async (functionId: string, triggerId: string, executionParams: unknown, timeoutMs?: number) => {
-      const request = {
-        runId: randomUUID(),
-        workspace: 'acme',
-        triggerId,
-        functionId,
-        executionParams,
-        requestedBy: 'endpoint',
-        timeoutMs,
-      };
-      // Nest's NATS transport wire format: {pattern, data, id} in, {response, isDisposed, id} out.
-      const reply = await nc.request(
-        Subjects.runtimeInvoke,
-        JSON.stringify({ pattern: Subjects.runtimeInvoke, data: request, id: request.runId }),
-        {
-          timeout: 10_000,
-        },
-      );
-      return { runId: request.runId, reply: reply.json<{ response: Record<string, unknown> }>().response };
-    };
-    try {
-      const ok = await invoke(fn.id, fn.defaultTriggerId, { a: 2, b: 40 });
-      expect(ok.reply).toMatchObject({ jobId: ok.runId, status: 'completed', result: { sum: 42 }, error: null });
-      const recorded = await api.get<FunctionRun>(`/function-runs/${ok.runId}`);
-      expect(recorded.body).toMatchObject({
-        status: 'completed',
-        attempt: 1,
-        requestedBy: 'endpoint',
-        result: { sum: 42 },
-      });
-
-      const timedOut = await invoke(slow.id, slow.defaultTriggerId, {}, 300);
-      expect(timedOut.reply).toMatchObject({ status: 'timed_out', error: { name: 'TimeoutError' } });
-    } finally {
-      await nc.close();
-    }
-  });
-
   it("executes a function's system default trigger", async () => {
     const fn = await createFunction('async function run() { return executionParams; }');
     const executed = await api.post<{ jobId: string }>(`/function-triggers/${fn.defaultTriggerId}/execute`, {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { ComputeFunction, FunctionRun } from '@signalbox/contracts';
+import type { ComputeFunction, FunctionRun, FunctionRunList, FunctionTrigger } from '@signalbox/contracts';
 import {
   createTestDatabase,
   NatsServerProcess,
@@ -90,6 +90,60 @@ describe('compute-runtime replicas and crashes', () => {
 
     const run = await until(jobId, ['completed', 'failed', 'timed_out']);
     expect(run).toMatchObject({ status: 'completed', attempt: 2, result: { n: 7 } });
+  });
+
+  it('answers an endpoint call whose runtime was killed mid-run, from the replica that took the run over', async () => {
+    // Only `first` may take the run: stop the replicas that earlier tests left running.
+    const alive = processes.filter((p) => p.name === 'compute-runtime' && p.pid !== undefined);
+    await Promise.all(alive.map((p) => p.stop('SIGKILL')));
+    const first = await runtime();
+    const gateway = await ServiceProcess.create('webhook-gateway', env);
+    processes.push(gateway);
+    gateway.start();
+    await gateway.waitReady();
+    const fn = (
+      await api.post<ComputeFunction>('/compute-functions', {
+        name: `busy-endpoint-${randomUUID().slice(0, 8)}`,
+        timeoutMs: 20_000,
+        code: 'async function run() { const until = Date.now() + 8000; while (Date.now() < until) {} return { n: executionParams.body.n }; }',
+      })
+    ).body;
+    const trigger = (
+      await api.post<FunctionTrigger>('/function-triggers', {
+        name: `crash-${randomUUID().slice(0, 8)}`,
+        functionId: fn.id,
+        executionType: 'endpoint',
+        triggerMetadata: { path: '/crash', timeoutMs: 30_000 },
+      })
+    ).body;
+    await waitFor(
+      async () => (await fetch(`${gateway.url}/workspace/acme/api/v1/endpoints/nothing`)).status === 404,
+      5_000,
+      'gateway ready',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the gateway's index follows the KV bucket
+
+    const call = fetch(`${gateway.url}/workspace/acme/api/v1/endpoints/crash`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ n: 11 }),
+    });
+    const jobId = await waitFor(
+      async () => {
+        const list = await api.get<FunctionRunList>(`/function-runs?triggerId=${trigger.id}`);
+        return list.body.runs.find((run) => run.status === 'running')?.jobId;
+      },
+      20_000,
+      'the endpoint run to be running',
+    );
+    await runtime();
+    await first.stop('SIGKILL');
+
+    const response = await call;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ n: 11 });
+    expect(response.headers.get('x-signalbox-job-id')).toBe(jobId);
+    expect(await runOf(jobId)).toMatchObject({ status: 'completed', attempt: 2 });
   });
 
   it('shares the queue between two replicas and runs nothing twice', async () => {

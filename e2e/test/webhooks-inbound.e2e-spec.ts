@@ -414,4 +414,169 @@ describe('webhook-gateway: inbound webhook triggers', () => {
     expect((await api.get(`/function-triggers/${onDemand.body.id}/test-samples`)).status).toBe(409);
     expect((await api.get(`/function-triggers/${randomUUID()}/test-samples`)).status).toBe(404);
   });
+
+  describe("endpoint triggers (synchronous: the function's result is the response)", () => {
+    const createFunction = async (code: string) => {
+      const response = await api.post<ComputeFunction>('/compute-functions', {
+        name: `ep-${randomUUID().slice(0, 8)}`,
+        code,
+      });
+      expect(response.status).toBe(201);
+      return response.body.id;
+    };
+    const createEndpoint = async (code: string, metadata: Record<string, unknown>) => {
+      const response = await api.post<FunctionTrigger>('/function-triggers', {
+        name: `e-${randomUUID().slice(0, 8)}`,
+        functionId: await createFunction(code),
+        executionType: 'endpoint',
+        triggerMetadata: metadata,
+      });
+      expect(response.status).toBe(201);
+      await sleep(200); // the gateway's index follows the KV bucket
+      return response.body;
+    };
+    const call = (path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
+      fetch(`${gateway}/workspace/acme/api/v1/endpoints${path}`, {
+        method: init.method ?? 'POST',
+        headers: { 'content-type': 'application/json', ...init.headers },
+        body: init.body,
+      });
+    const runOf = async (jobId: string) =>
+      (
+        await queryDatabase<RunRow & { requested_by: string; result: unknown; error: unknown }>(
+          platform.database.url,
+          'SELECT * FROM runtime.runs WHERE id = $1',
+          [jobId],
+        )
+      )[0];
+
+    it('answers with the status, headers and body the function returns, and records the call as a run', async () => {
+      const trigger = await createEndpoint(
+        `async function run() {
+           const qty = executionParams.body.qty;
+           if (executionParams.query.plain === 'yes') return { quote: qty * 2 };
+           return { status: 201, headers: { 'X-Quote-Id': 'q-' + qty, 'cache-control': 'no-store' },
+                    body: { price: qty * 2, currency: triggerParams.currency } };
+         }`,
+        { path: '/quotes', method: 'POST', params: { currency: 'EUR' } },
+      );
+      const shaped = await call('/quotes', {
+        body: JSON.stringify({ qty: 21 }),
+        headers: { authorization: 'Bearer x' },
+      });
+      expect(shaped.status).toBe(201);
+      expect(shaped.headers.get('x-quote-id')).toBe('q-21');
+      expect(shaped.headers.get('cache-control')).toBe('no-store');
+      expect(shaped.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await shaped.json()).toEqual({ price: 42, currency: 'EUR' });
+      const jobId = shaped.headers.get('x-signalbox-job-id')!;
+      const recorded = await runOf(jobId);
+      expect(recorded).toMatchObject({
+        trigger_id: trigger.id,
+        status: 'completed',
+        requested_by: 'endpoint',
+        result: { status: 201, body: { price: 42, currency: 'EUR' } },
+      });
+      expect(recorded.execution_params).toMatchObject({ method: 'POST', path: '/quotes', body: { qty: 21 } });
+      expect(recorded.execution_params.headers).not.toHaveProperty('authorization');
+
+      const plain = await call('/quotes?plain=yes', { body: JSON.stringify({ qty: 5 }) });
+      expect(plain.status).toBe(200);
+      expect(await plain.json()).toEqual({ quote: 10 });
+
+      const wrongMethod = await call('/quotes', { method: 'GET', body: undefined });
+      expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.get('allow')).toBe('POST');
+      expect(await wrongMethod.json()).toMatchObject({ success: false, error: { code: 'METHOD_NOT_ALLOWED' } });
+      expect((await call('/no-such-endpoint', { body: '{}' })).status).toBe(404);
+      expect(await runsOf(trigger.id)).toHaveLength(2);
+    });
+
+    it("checks the body against the trigger's inputSchema before anything runs (endpoints and webhooks)", async () => {
+      const inputSchema = {
+        type: 'object',
+        required: ['qty'],
+        properties: { qty: { type: 'integer', minimum: 1 } },
+      };
+      const endpoint = await createEndpoint('async function run() { return executionParams.body; }', {
+        path: '/checked',
+        inputSchema,
+      });
+      const refused = await call('/checked', { body: JSON.stringify({ qty: 'many' }) });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        success: false,
+        error: { code: 'VALIDATION_ERROR', details: [{ path: ['body', 'qty'], message: 'body.qty must be integer' }] },
+      });
+      const accepted = await call('/checked', { method: 'PUT', body: JSON.stringify({ qty: 3 }) });
+      expect(accepted.status).toBe(200);
+      expect(await accepted.json()).toEqual({ qty: 3 });
+      expect(await runsOf(endpoint.id)).toHaveLength(1);
+
+      const webhook = await api.post<FunctionTrigger>('/function-triggers', {
+        name: `w-${randomUUID().slice(0, 8)}`,
+        functionId,
+        executionType: 'webhook',
+        triggerMetadata: { path: '/checked-hook', inputSchema },
+      });
+      await sleep(200);
+      const hook = await send('/checked-hook', { body: '{}', headers: { 'content-type': 'application/json' } });
+      expect(hook.status).toBe(400);
+      expect(await hook.json()).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+      expect(await runsOf(webhook.body.id)).toHaveLength(0);
+    });
+
+    it('answers 500 with the run id and nothing of the error when the function throws', async () => {
+      const trigger = await createEndpoint("async function run() { throw new Error('db password is hunter2'); }", {
+        path: '/throws',
+      });
+      const response = await call('/throws', { body: '{}' });
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toMatch(/\bat .*:\d+/); // no stack
+      const body = JSON.parse(text) as { error: { code: string }; jobId: string };
+      expect(body.error.code).toBe('FUNCTION_FAILED');
+      expect(response.headers.get('x-signalbox-job-id')).toBe(body.jobId);
+      expect(await runOf(body.jobId)).toMatchObject({
+        trigger_id: trigger.id,
+        status: 'failed',
+        error: { message: 'db password is hunter2' },
+      });
+    });
+
+    it('past the deadline answers 202 with a status URL (or 504 if the trigger says so), and the run goes on', async () => {
+      const slow =
+        'async function run() { const end = Date.now() + 1500; while (Date.now() < end) {} return { done: true }; }';
+      await createEndpoint(slow, { path: '/slow', timeoutMs: 300 });
+      const started = Date.now();
+      const response = await call('/slow', { body: '{}' });
+      expect(response.status).toBe(202);
+      expect(Date.now() - started).toBeLessThan(1_400); // answered at the deadline, not when the run ended
+      const accepted = (await response.json()) as { jobId: string; status: string; statusUrl: string };
+      expect(accepted).toMatchObject({
+        status: 'running',
+        statusUrl: `/workspace/acme/api/v1/function-runs/${accepted.jobId}`,
+      });
+      const status = await waitFor(
+        async () => {
+          const run = await fetch(`${platform.service('data-service').url}${accepted.statusUrl}`, {
+            headers: { authorization: `Bearer ${testToken({ workspaces: ['acme'], permissions: ['*'] })}` },
+          });
+          const body = (await run.json()) as { status: string; result: unknown };
+          return body.status === 'completed' ? body : undefined;
+        },
+        20_000,
+        'the slow run completed',
+      );
+      expect(status.result).toEqual({ done: true });
+
+      await createEndpoint(slow, { path: '/slow-504', timeoutMs: 300, timeoutResponse: 'gateway-timeout' });
+      const strict = await call('/slow-504', { body: '{}' });
+      expect(strict.status).toBe(504);
+      const refused = (await strict.json()) as { error: { code: string }; jobId: string };
+      expect(refused.error.code).toBe('GATEWAY_TIMEOUT');
+      await completedRun(refused.jobId);
+    });
+  });
 });

@@ -4,13 +4,18 @@ export const ErrorCodes = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   INVALID_STATUS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  /** An endpoint trigger's function threw: the run records the error. */
+  FUNCTION_FAILED: 500,
   SERVICE_UNAVAILABLE: 503,
+  /** An endpoint trigger's function ran out of time, or its trigger's deadline passed (`timeoutResponse`). */
+  GATEWAY_TIMEOUT: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

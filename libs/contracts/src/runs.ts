@@ -27,6 +27,8 @@ export interface DispatchedRun {
   readonly functionId: string;
   readonly executionParams: unknown;
   readonly requestedBy: string;
+  /** Someone waits for the outcome (an endpoint trigger's caller): publish a RunFinished on `runFinished`. */
+  readonly notifyFinished?: boolean;
 }
 
 /**
@@ -136,16 +138,16 @@ export interface FunctionRunEvent {
   };
 }
 
-/** `runtime.v1.invoke` request: a synchronous run, recorded like any other. */
-export interface InvokeRequest extends EnqueueRunRequest {
-  /** At most the function's own timeout. */
-  readonly timeoutMs?: number;
-}
-
-export interface InvokeReply {
+/**
+ * Published on `Subjects.runFinished(runId)` when a run with `notifyFinished` has its outcome recorded (again
+ * after a redelivery, so a waiter still hears of a run that another runtime finished). Without `result` and
+ * with `resultOmitted` when the result does not fit in one NATS message: the run record has it.
+ */
+export interface RunFinished {
   readonly jobId: string;
   readonly status: RunStatus;
   readonly result: unknown;
+  readonly resultOmitted?: true;
   readonly error: { readonly name: string; readonly message: string } | null;
-  readonly durationMs: number;
+  readonly durationMs: number | null;
 }

@@ -17,8 +17,11 @@ export const Subjects = {
   runtimeGetRun: 'runtime.v1.runs.get',
   /** Request-reply to compute-runtime: a page of a workspace's runs. */
   runtimeListRuns: 'runtime.v1.runs.list',
-  /** Request-reply to compute-runtime: run now and answer the result inline (endpoint triggers). */
-  runtimeInvoke: 'runtime.v1.invoke',
+  /**
+   * Core (not stored): compute-runtime announces here that a run which asked for it (`notifyFinished`) has
+   * finished, with its result. The webhook-gateway waits on it to answer an endpoint trigger's caller.
+   */
+  runFinished: (runId: string) => `runs.v1.finished.${runId}`,
   /** Request-reply to scheduler-service: a trigger's schedule (next fire times, last fire, missed fires). */
   schedulerGetSchedule: 'scheduler.v1.schedules.get',
   /** Request-reply to webhook-gateway: the latest requests a webhook trigger received. */

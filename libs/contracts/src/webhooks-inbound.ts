@@ -44,7 +44,7 @@ export const WebhookTestSampleSchema = Type.Object({
   body: Type.String({ description: 'the body as text (base64 when it was not UTF-8), at most 64 KB' }),
   bodyEncoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
   bodyTruncated: Type.Boolean(),
-  outcome: Type.String({ description: 'accepted | duplicate | signature_failed' }),
+  outcome: Type.String({ description: 'accepted | duplicate | signature_failed | invalid_body' }),
   jobId: Type.Union([Uuid, Type.Null()]),
 });
 export type WebhookTestSample = Static<typeof WebhookTestSampleSchema>;
@@ -59,3 +59,22 @@ export interface ListTestSamplesRequest {
 
 /** How many requests are kept per webhook trigger. */
 export const TEST_SAMPLES_KEPT = 20;
+
+/**
+ * Endpoint triggers (synchronous): what the caller gets when the trigger's `timeoutMs` passes before the run
+ * finishes. `accepted` (default): 202 with the job id and a status URL, and the run goes on. `gateway-timeout`:
+ * a plain 504 (the run still goes on: it was accepted).
+ */
+export const EndpointTimeoutResponses = ['accepted', 'gateway-timeout'] as const;
+export type EndpointTimeoutResponse = (typeof EndpointTimeoutResponses)[number];
+
+/** An endpoint trigger's deadline when `timeoutMs` is not set; also its largest allowed value. */
+export const ENDPOINT_TIMEOUT_MS = 30_000;
+
+/** `202` answer of an endpoint trigger whose run outlived the trigger's deadline. */
+export interface EndpointAccepted {
+  readonly jobId: string;
+  readonly status: 'running';
+  /** The run's status on the REST API (relative to the API's base URL; needs a token with `function-runs:read`). */
+  readonly statusUrl: string;
+}

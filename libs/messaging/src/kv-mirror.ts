@@ -47,6 +47,11 @@ export class KvMirror<T> {
     return this.isLoadedFlag;
   }
 
+  /** A health check that fails, naming `what`, until the bucket is loaded. */
+  readinessCheck(what: string): () => Promise<void> {
+    return () => (this.isLoaded ? Promise.resolve() : Promise.reject(new Error(`${what} not loaded yet`)));
+  }
+
   get(key: string): T | undefined {
     return this.entries.get(key);
   }

@@ -77,13 +77,14 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
       message.term();
       return;
     }
+    const notify = request.run?.notifyFinished === true;
     try {
       const { leaseMs, maxAttempts } = this.settings;
       const claim = await this.claim(request, leaseMs);
       if (claim.kind === 'done') {
         // Finished already: never run twice. Publish its event again in case the last runtime died
         // between recording the outcome and publishing (the event id de-duplicates it).
-        await this.execution.announce(request.workspace, request.runId);
+        await this.execution.announce(request.workspace, request.runId, notify);
         message.ack();
         return;
       }
@@ -94,7 +95,7 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
       const run = claim.run;
       if (run.attempt > maxAttempts) {
         await this.runs.finish(run.jobId, run.functionVersion, abandoned(run.jobId, maxAttempts));
-        await this.execution.announce(run.workspaceSlug, run.jobId);
+        await this.execution.announce(run.workspaceSlug, run.jobId, notify);
         message.ack();
         return;
       }
@@ -119,8 +120,8 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
       } finally {
         clearInterval(heartbeat);
       }
-      if (finished) await this.execution.announceOutcome(run, finished);
-      else await this.execution.announce(run.workspaceSlug, run.jobId);
+      if (finished) await this.execution.announceOutcome(run, finished, notify);
+      else await this.execution.announce(run.workspaceSlug, run.jobId, notify);
       message.ack();
     } catch (error) {
       this.logger.warn(`run ${request.runId} could not be processed; retrying: ${String(error)}`);

@@ -3,6 +3,7 @@ import {
   FunctionEvents,
   type FunctionRun,
   type FunctionRunEvent,
+  type RunFinished,
   type RunStatus,
   Subjects,
 } from '@signalbox/contracts';
@@ -26,7 +27,7 @@ export const failure = (name: string, message: string): SandboxResult => ({
   cpuTimeMs: 0,
 });
 
-/** Runs one claimed run in the sandbox and announces its outcome: shared by the queue and synchronous invoke. */
+/** Runs one claimed run in the sandbox and announces its outcome. */
 @Injectable()
 export class ExecutionService {
   constructor(
@@ -38,20 +39,57 @@ export class ExecutionService {
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
   ) {}
 
-  /** `function.completed` or `function.failed` for a finished run, read back from its record. */
-  async announce(workspace: string, runId: string): Promise<void> {
+  /**
+   * `function.completed` or `function.failed` for a finished run, read back from its record; with `notify`,
+   * also its RunFinished for whoever waits on it.
+   */
+  async announce(workspace: string, runId: string, notify = false): Promise<void> {
     const found = await this.runs.find(workspace, runId);
     const run = found?.run;
     if (!run || run.status === 'queued' || run.status === 'running') return;
     await this.publishEvent(run, run.status, run.durationMs, run.error, run.finishedAt);
+    if (notify) {
+      this.notifyFinished({
+        jobId: run.jobId,
+        status: run.status,
+        result: run.result,
+        error: run.error ? { name: run.error.name, message: run.error.message } : null,
+        durationMs: run.durationMs,
+      });
+    }
   }
 
-  /** The same event, built from the outcome just recorded (no read): the hot path. */
+  /**
+   * Tells a waiting endpoint call that its run finished (core NATS, not stored: if nobody listens any more,
+   * the caller had its 202 and reads the run record). A result too large for one message is left out.
+   */
+  notifyFinished(notice: RunFinished): void {
+    const nc = this.nats.connection;
+    const subject = Subjects.runFinished(notice.jobId);
+    const encoded = Buffer.from(JSON.stringify(notice));
+    const room = (nc.info?.max_payload ?? 1_048_576) - 4_096;
+    nc.publish(
+      subject,
+      encoded.length <= room ? encoded : JSON.stringify({ ...notice, result: null, resultOmitted: true }),
+    );
+  }
+
+  /** The same, built from the outcome just recorded (no read): the hot path. */
   async announceOutcome(
     run: Pick<FunctionRun, 'jobId' | 'workspaceSlug' | 'triggerId' | 'functionId' | 'attempt'>,
     outcome: SandboxResult,
+    notify = false,
   ): Promise<void> {
     await this.publishEvent(run, outcome.status, outcome.durationMs, outcome.error ?? null, null);
+    if (notify) {
+      this.notifyFinished({
+        jobId: run.jobId,
+        status: outcome.status,
+        result: outcome.result ?? null,
+        error: outcome.error ? { name: outcome.error.name, message: outcome.error.message } : null,
+        durationMs: outcome.durationMs,
+      });
+    }
   }
 
   private async publishEvent(

@@ -5,8 +5,6 @@ import {
   type EnqueueRunRequest,
   type FunctionRunList,
   type GetRunRequest,
-  type InvokeReply,
-  type InvokeRequest,
   type ListRunsRequest,
   type RunWithLogs,
   Subjects,
@@ -22,11 +20,6 @@ export class RunController {
   @MessagePattern(Subjects.runtimeEnqueueRun)
   enqueue(@Payload() request: EnqueueRunRequest): Promise<EnqueueRunReply> {
     return this.runs.enqueue(request);
-  }
-
-  @MessagePattern(Subjects.runtimeInvoke)
-  invoke(@Payload() request: InvokeRequest): Promise<InvokeReply> {
-    return this.runs.invoke(request);
   }
 
   @MessagePattern(Subjects.runtimeGetRun)

@@ -69,35 +69,28 @@ export class RunRepository {
   constructor(private readonly database: Database) {}
 
   /**
-   * Records a run: `queued` (it goes through EXECUTIONS; a second insert of the same id, a retried request,
-   * changes nothing) or `running` from the start (a synchronous invoke, attempt 1). Answers whether it
-   * inserted.
+   * Records a queued run (it goes through EXECUTIONS); a second insert of the same id, a retried request,
+   * changes nothing. Answers whether it inserted.
    */
-  async insert(
-    run: {
-      id: string;
-      workspace: string;
-      triggerId: string;
-      functionId: string;
-      executionParams: unknown;
-      requestedBy: string;
-    },
-    status: 'queued' | 'running',
-  ): Promise<boolean> {
-    const running = status === 'running';
+  async insert(run: {
+    id: string;
+    workspace: string;
+    triggerId: string;
+    functionId: string;
+    executionParams: unknown;
+    requestedBy: string;
+  }): Promise<boolean> {
     const rows = await this.database.source.query<Array<{ id: string }>>(
-      `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by, attempt, started_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 = 1 THEN now() END) ON CONFLICT (id) DO NOTHING
+      `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by, attempt)
+       VALUES ($1, $2, $3, $4, 'queued', $5, $6, 0) ON CONFLICT (id) DO NOTHING
        RETURNING id`,
       [
         run.id,
         run.workspace,
         run.triggerId,
         run.functionId,
-        status,
         JSON.stringify(run.executionParams ?? {}),
         run.requestedBy,
-        running ? 1 : 0,
       ],
     );
     return rows.length === 1;

@@ -5,15 +5,12 @@ import {
   type ExecRequest,
   type FunctionRunList,
   type GetRunRequest,
-  type InvokeReply,
-  type InvokeRequest,
   type ListRunsRequest,
   type RunWithLogs,
   Subjects,
 } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 
-import { ExecutionService } from '../execution/execution.service';
 import { RunRepository } from './run.repository';
 
 /** The run record's front door: enqueue (row first, then the durable message), read, list. */
@@ -24,7 +21,6 @@ export class RunService {
   constructor(
     private readonly runs: RunRepository,
     private readonly nats: NatsClient,
-    private readonly execution: ExecutionService,
   ) {}
 
   /**
@@ -32,17 +28,14 @@ export class RunService {
    * message carries `Nats-Msg-Id` = runId, so a retried request is de-duplicated by JetStream too.
    */
   async enqueue(request: EnqueueRunRequest): Promise<EnqueueRunReply> {
-    await this.runs.insert(
-      {
-        id: request.runId,
-        workspace: request.workspace,
-        triggerId: request.triggerId,
-        functionId: request.functionId,
-        executionParams: request.executionParams,
-        requestedBy: request.requestedBy,
-      },
-      'queued',
-    );
+    await this.runs.insert({
+      id: request.runId,
+      workspace: request.workspace,
+      triggerId: request.triggerId,
+      functionId: request.functionId,
+      executionParams: request.executionParams,
+      requestedBy: request.requestedBy,
+    });
     const message: ExecRequest = { runId: request.runId, workspace: request.workspace };
     try {
       await this.nats.publish(Subjects.execRequest(request.workspace, request.functionId), message, {
@@ -60,48 +53,6 @@ export class RunService {
    * A synchronous run (endpoint triggers): recorded as running from the start (no queue), executed at
    * once, announced, and answered inline. Recorded like every other run.
    */
-  async invoke(request: InvokeRequest): Promise<InvokeReply> {
-    const inserted = await this.runs.insert(
-      {
-        id: request.runId,
-        workspace: request.workspace,
-        triggerId: request.triggerId,
-        functionId: request.functionId,
-        executionParams: request.executionParams,
-        requestedBy: request.requestedBy,
-      },
-      'running',
-    );
-    // A reused run id must not run a second time.
-    if (!inserted) throw new Error(`run ${request.runId} exists already`);
-    const { outcome, functionVersion } = await this.execution.execute(
-      request.workspace,
-      request.triggerId,
-      request.functionId,
-      request.runId,
-      request.executionParams,
-      request.timeoutMs,
-    );
-    await this.runs.finish(request.runId, functionVersion, outcome);
-    await this.execution.announceOutcome(
-      {
-        jobId: request.runId,
-        workspaceSlug: request.workspace,
-        triggerId: request.triggerId,
-        functionId: request.functionId,
-        attempt: 1,
-      },
-      outcome,
-    );
-    return {
-      jobId: request.runId,
-      status: outcome.status,
-      result: outcome.result ?? null,
-      error: outcome.error ? { name: outcome.error.name, message: outcome.error.message } : null,
-      durationMs: outcome.durationMs,
-    };
-  }
-
   get(request: GetRunRequest): Promise<RunWithLogs | null> {
     return this.runs.find(request.workspace, request.runId);
   }

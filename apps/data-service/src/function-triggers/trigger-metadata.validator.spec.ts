@@ -166,6 +166,12 @@ describe('validateTriggerMetadata', () => {
       expect(problem(() => validateTriggerMetadata('endpoint', { path: '/q', method: 'TRACE' })).message).toMatch(
         /method must be one of/,
       );
+      expect(() =>
+        validateTriggerMetadata('endpoint', { path: '/q', timeoutResponse: 'gateway-timeout' }),
+      ).not.toThrow();
+      expect(problem(() => validateTriggerMetadata('endpoint', { path: '/q', timeoutResponse: 504 })).message).toBe(
+        'triggerMetadata.timeoutResponse must be one of accepted, gateway-timeout',
+      );
     });
   });
 

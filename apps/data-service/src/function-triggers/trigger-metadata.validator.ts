@@ -1,7 +1,9 @@
 import {
   CatchUpPolicies,
   DstGapPolicies,
+  ENDPOINT_TIMEOUT_MS,
   EndpointMethods,
+  EndpointTimeoutResponses,
   type ErrorDetail,
   type ExecutionType,
   OverlapPolicies,
@@ -22,7 +24,7 @@ import { Cron } from 'croner';
 
 export const MAX_INTERVAL_SECONDS = 31_536_000;
 export const MIN_POLLING_INTERVAL_SECONDS = 10;
-export const MAX_ENDPOINT_TIMEOUT_MS = 30_000;
+export const MAX_ENDPOINT_TIMEOUT_MS = ENDPOINT_TIMEOUT_MS;
 export const SUPPORTED_EVENTS_MESSAGE = `Supported events: ${RecordEventNames.join(', ')}`;
 
 const ALLOWED_KEYS: Readonly<Record<ExecutionType, readonly string[]>> = {
@@ -30,7 +32,7 @@ const ALLOWED_KEYS: Readonly<Record<ExecutionType, readonly string[]>> = {
   'event-driven': ['event', 'recordSlug', 'params', 'filter'],
   scheduled: ['interval', 'cron', 'timezone', 'catchUp', 'overlap', 'dstGap', 'params'],
   webhook: ['path', 'params', 'inputSchema'],
-  endpoint: ['path', 'method', 'timeoutMs', 'params', 'inputSchema'],
+  endpoint: ['path', 'method', 'timeoutMs', 'timeoutResponse', 'params', 'inputSchema'],
   polling: ['url', 'interval', 'itemsPath', 'idField', 'headers', 'params'],
 };
 
@@ -281,6 +283,7 @@ function checkWebhookParams(params: unknown, problems: Problems): void {
 
 function checkEndpoint(metadata: Metadata, problems: Problems): void {
   checkOneOf(metadata, 'method', EndpointMethods, problems);
+  checkOneOf(metadata, 'timeoutResponse', EndpointTimeoutResponses, problems);
   const timeoutMs = metadata['timeoutMs'];
   if (timeoutMs !== undefined && (!isPositiveInteger(timeoutMs) || timeoutMs > MAX_ENDPOINT_TIMEOUT_MS)) {
     problems.add(

@@ -41,9 +41,7 @@ export class TriggerIndex implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   onApplicationBootstrap(): void {
-    this.health.register('trigger-index', () =>
-      this.mirror.isLoaded ? Promise.resolve() : Promise.reject(new Error('trigger index not loaded yet')),
-    );
+    this.health.register('trigger-index', this.mirror.readinessCheck('trigger index'));
     this.mirror.start();
   }
 

@@ -4,7 +4,6 @@ import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  CREDENTIAL_HEADERS,
   KvBuckets,
   SignalboxError,
   type TriggerConfig,
@@ -24,20 +23,16 @@ import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
+import {
+  type InboundRequest,
+  InputSchemaCheck,
+  normalizeHeaders,
+  normalizeQuery,
+  parseBody,
+  withoutCredentials,
+} from './inbound-request';
+import { InboundTriggerIndex } from './inbound-trigger.index';
 import { TestSampleBuffer } from './test-samples.buffer';
-import { WebhookTriggerIndex } from './webhook-trigger.index';
-
-/** One inbound request as the HTTP layer hands it over. Exactly one of `path` and `triggerId` is set. */
-export interface InboundRequest {
-  readonly workspace: string;
-  readonly path?: string;
-  readonly triggerId?: string;
-  readonly method: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly query: Readonly<Record<string, unknown>>;
-  readonly rawBody: Buffer;
-  readonly receivedAt: Date;
-}
 
 const PROVIDERS: readonly WebhookSignatureProvider[] = [
   'stripe',
@@ -65,10 +60,11 @@ export class InboundWebhookService {
   private deliveries: { connection: NatsConnection; kv: Promise<KV> } | null = null;
 
   constructor(
-    private readonly index: WebhookTriggerIndex,
+    private readonly index: InboundTriggerIndex,
     private readonly nats: NatsClient,
     private readonly opener: SecretOpener,
     private readonly samples: TestSampleBuffer,
+    private readonly inputSchema: InputSchemaCheck,
     metrics: MetricsService,
   ) {
     this.outcomes = metrics.counter('signalbox_inbound_webhooks_total', 'Inbound webhook requests by outcome.', [
@@ -117,6 +113,13 @@ export class InboundWebhookService {
     }
 
     const body = parseBody(request.rawBody, headers['content-type']);
+    try {
+      this.inputSchema.assertValid(trigger, body);
+    } catch (error) {
+      this.outcomes.inc({ outcome: 'invalid_body' });
+      this.keepSample(trigger, request, headers, 'invalid_body', null);
+      throw error;
+    }
     const deliveryId = webhookDeliveryId(provider, headers, body);
     const deliveryKey = deliveryId
       ? `${trigger.workspaceSlug}.${trigger.id}.${createHash('sha256').update(deliveryId).digest('hex')}`
@@ -262,19 +265,6 @@ export class InboundWebhookService {
   }
 }
 
-function normalizeHeaders(headers: InboundRequest['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-function withoutCredentials(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name)));
-}
-
 /** Test samples are shown to users: values of headers that look like they carry a secret are masked. */
 function redactSecrets(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
@@ -288,26 +278,4 @@ function utf8OrNull(bytes: Buffer): string | null {
   } catch {
     return null;
   }
-}
-
-function normalizeQuery(query: InboundRequest['query']): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(query)) {
-    if (typeof value === 'string') out[name] = value;
-    else if (Array.isArray(value)) out[name] = value.map(String);
-  }
-  return out;
-}
-
-/** JSON when the request says so and parses; otherwise the text. */
-export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
-  const text = raw.toString('utf8');
-  if (contentType && /\bjson\b/i.test(contentType) && text.length > 0) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text;
-    }
-  }
-  return text;
 }

@@ -1,13 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 
+import { EndpointService } from './endpoint.service';
+import { InputSchemaCheck } from './inbound-request';
+import { InboundTriggerIndex } from './inbound-trigger.index';
 import { InboundWebhookService } from './inbound-webhook.service';
 import { TestSampleBuffer } from './test-samples.buffer';
 import { TestSamplesController } from './test-samples.controller';
 import { TestSampleRepository } from './test-samples.repository';
-import { WebhookTriggerIndex } from './webhook-trigger.index';
 
-/** Inbound webhook triggers: the trigger index, the signing-secret opener and the accept logic. */
+/** Inbound webhook and endpoint triggers: the trigger index, the signing-secret opener, accept and call. */
 @Module({})
 export class InboundModule {
   static register(privateKeys: readonly VersionedKey[]): DynamicModule {
@@ -17,11 +19,13 @@ export class InboundModule {
       providers: [
         TestSampleRepository,
         TestSampleBuffer,
-        WebhookTriggerIndex,
+        InboundTriggerIndex,
         { provide: SecretOpener, useFactory: () => SecretOpener.create(privateKeys) },
+        InputSchemaCheck,
         InboundWebhookService,
+        EndpointService,
       ],
-      exports: [InboundWebhookService],
+      exports: [InboundWebhookService, EndpointService],
     };
   }
 }

@@ -4,7 +4,9 @@ import { SignalboxError } from '@signalbox/contracts';
 import { mapError } from '@signalbox/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import { type InboundRequest, InboundWebhookService } from './inbound-webhook.service';
+import { EndpointService } from './endpoint.service';
+import type { InboundRequest } from './inbound-request';
+import { InboundWebhookService } from './inbound-webhook.service';
 
 export interface InboundHttpSettings {
   /** Largest inbound webhook body (413 above). */
@@ -14,14 +16,16 @@ export interface InboundHttpSettings {
 }
 
 const PREFIX = '/workspace/:slug/api/v1/webhook';
+const ENDPOINTS_PREFIX = '/workspace/:slug/api/v1/endpoints';
 
 /**
- * The inbound webhook routes, registered on Fastify directly (not as a Nest controller) because they need the
+ * The inbound webhook and endpoint routes, registered on Fastify directly (not as a Nest controller) because they need the
  * exact raw bytes of any content type: signatures are computed over them. Their own scope has one parser that
  * keeps every body as a Buffer, the body limit, a per-path rate limit, and the contract's error envelope.
  */
 export async function registerInboundRoutes(app: NestFastifyApplication, settings: InboundHttpSettings): Promise<void> {
   const service = app.get(InboundWebhookService);
+  const endpoints = app.get(EndpointService);
   // @nestjs/platform-fastify brings its own copy of fastify; its types lack the plugin's augmentation.
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   await fastify.register(async (scope) => {
@@ -44,31 +48,32 @@ export async function registerInboundRoutes(app: NestFastifyApplication, setting
         return `${slug ?? ''}:${request.url.split('?')[0]}`;
       },
       errorResponseBuilder: (_request, context) =>
-        new SignalboxError('RATE_LIMITED', `more than ${context.max} requests per minute to this webhook; retry later`),
+        new SignalboxError('RATE_LIMITED', `more than ${context.max} requests per minute to this path; retry later`),
     });
 
+    const inbound = (request: FastifyRequest, target: Pick<InboundRequest, 'path' | 'triggerId'>): InboundRequest => ({
+      workspace: (request.params as { slug: string }).slug,
+      ...target,
+      method: request.method,
+      headers: request.headers,
+      query: request.query as Record<string, unknown>,
+      rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+      receivedAt: new Date(),
+    });
     const handle = async (
       request: FastifyRequest,
       reply: FastifyReply,
       target: Pick<InboundRequest, 'path' | 'triggerId'>,
-    ) => {
-      const { slug } = request.params as { slug: string };
-      const accepted = await service.accept({
-        workspace: slug,
-        ...target,
-        method: request.method,
-        headers: request.headers,
-        query: request.query as Record<string, unknown>,
-        rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
-        receivedAt: new Date(),
-      });
-      return reply.status(202).send(accepted);
-    };
+    ) => reply.status(202).send(await service.accept(inbound(request, target)));
     scope.all(`${PREFIX}/by-id/:triggerId`, (request, reply) =>
       handle(request, reply, { triggerId: (request.params as { triggerId: string }).triggerId }),
     );
     scope.all(`${PREFIX}/*`, (request, reply) =>
       handle(request, reply, { path: `/${(request.params as { '*': string })['*']}` }),
     );
+    scope.all(`${ENDPOINTS_PREFIX}/*`, async (request, reply) => {
+      const response = await endpoints.call(inbound(request, { path: `/${(request.params as { '*': string })['*']}` }));
+      return reply.status(response.status).headers(response.headers).send(response.body);
+    });
   });
 }

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { CREDENTIAL_HEADERS, type ErrorDetail, SignalboxError, type TriggerConfig } from '@signalbox/contracts';
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+
+/** One inbound request as the HTTP layer hands it over. Webhooks set `path` or `triggerId`; endpoints `path`. */
+export interface InboundRequest {
+  readonly workspace: string;
+  readonly path?: string;
+  readonly triggerId?: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly rawBody: Buffer;
+  readonly receivedAt: Date;
+}
+
+export function normalizeHeaders(headers: InboundRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name)));
+}
+
+export function normalizeQuery(query: InboundRequest['query']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value === 'string') out[name] = value;
+    else if (Array.isArray(value)) out[name] = value.map(String);
+  }
+  return out;
+}
+
+/** JSON when the request says so and parses; otherwise the text. */
+export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  const text = raw.toString('utf8');
+  if (contentType && /\bjson\b/i.test(contentType) && text.length > 0) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+const MAX_DETAILS = 20;
+
+/**
+ * A trigger's `inputSchema` checked against the request body before anything runs: a body that breaks it
+ * answers 400 with every problem. Compiled once per trigger version.
+ */
+@Injectable()
+export class InputSchemaCheck {
+  private readonly ajv = new Ajv({ strict: false, allErrors: true });
+  private readonly compiled = new Map<string, { version: number; validate: ValidateFunction }>();
+
+  constructor() {
+    addFormats(this.ajv);
+  }
+
+  assertValid(trigger: TriggerConfig, body: unknown): void {
+    const schema = trigger.triggerMetadata['inputSchema'];
+    if (typeof schema !== 'object' || schema === null) return;
+    let entry = this.compiled.get(trigger.id);
+    if (entry?.version !== trigger.version) {
+      entry = { version: trigger.version, validate: this.ajv.compile(schema) };
+      this.compiled.set(trigger.id, entry);
+    }
+    if (entry.validate(body)) return;
+    const details: ErrorDetail[] = (entry.validate.errors ?? []).slice(0, MAX_DETAILS).map((error) => ({
+      path: ['body', ...error.instancePath.split('/').filter(Boolean)],
+      message: `body${error.instancePath.replaceAll('/', '.')} ${error.message ?? 'is invalid'}`,
+    }));
+    throw new SignalboxError(
+      'VALIDATION_ERROR',
+      `the request body does not match the trigger's inputSchema: ${details[0]?.message ?? 'invalid'}`,
+      details,
+    );
+  }
+}
