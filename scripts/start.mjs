@@ -72,9 +72,18 @@ function stopAll(code) {
   });
 }
 
+// Development: outbound HTTP (api.fetch, outbound webhooks) may reach this machine and private networks, so
+// that a local receiver works. Production (any other start) refuses them unless the operator allows them.
+const allowPrivate = process.env.FETCH_ALLOW_PRIVATE_NETWORKS ?? 'true';
+if (allowPrivate === 'true') {
+  say(
+    'development: api.fetch and outbound webhooks may reach loopback and private addresses (FETCH_ALLOW_PRIVATE_NETWORKS=true); production refuses them',
+  );
+}
 for (const service of SERVICES) {
   const env = {
     ...process.env,
+    FETCH_ALLOW_PRIVATE_NETWORKS: allowPrivate,
     PORT: process.env[`${service.name.toUpperCase().replace(/-/g, '_')}_PORT`] || String(service.port),
   };
   const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'apps', service.name, 'dist', 'main.js')], {

@@ -44,7 +44,7 @@ describe('the platform, started as five processes', () => {
     const checksOf: Partial<Record<string, string[]>> = {
       'event-router': ['nats', 'trigger-index'],
       'scheduler-service': ['nats', 'postgres', 'schedules'],
-      'webhook-gateway': ['nats', 'postgres', 'trigger-index'],
+      'webhook-gateway': ['nats', 'postgres', 'subscription-index', 'trigger-index'],
     };
     expect(Object.keys(checks).sort()).toEqual(checksOf[name] ?? ['nats', 'postgres']);
     const metrics = await fetch(`${url}/metrics`);

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, type AuthSettings } from '@signalbox/auth';
 import { ServiceSchemas } from '@signalbox/contracts';
+import { parseAllowedHosts } from '@signalbox/net-guard';
 import { type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
 
 import { CatalogModule } from './catalog.module';
@@ -26,11 +27,17 @@ export class AppModule {
         }),
         AuthModule.forRoot(auth),
         SecretsModule.register(secrets.publicKey),
-        CatalogModule.register({
-          maxCodeBytes: env.FUNCTION_CODE_MAX_BYTES,
-          defaultTimeoutMs: env.FUNCTION_DEFAULT_TIMEOUT_MS,
-          defaultMemoryMb: env.FUNCTION_DEFAULT_MEMORY_MB,
-        }),
+        CatalogModule.register(
+          {
+            maxCodeBytes: env.FUNCTION_CODE_MAX_BYTES,
+            defaultTimeoutMs: env.FUNCTION_DEFAULT_TIMEOUT_MS,
+            defaultMemoryMb: env.FUNCTION_DEFAULT_MEMORY_MB,
+          },
+          {
+            allowPrivateNetworks: env.FETCH_ALLOW_PRIVATE_NETWORKS,
+            allowedHosts: parseAllowedHosts(env.FETCH_ALLOWED_HOSTS),
+          },
+        ),
         RpcModule.register({ natsUrl: env.NATS_URL, clientName: `data-service:${identity.instanceId}:rpc-client` }),
         SystemModule.register({ timeoutMs: env.SYSTEM_STATUS_TIMEOUT_MS }),
         FunctionRunsModule.register({ timeoutMs: env.RUNTIME_REQUEST_TIMEOUT_MS }),

@@ -15,16 +15,35 @@ import { TriggerScheduleService } from './function-triggers/trigger-schedule.ser
 import { TriggerTestSamplesService } from './function-triggers/trigger-test-samples.service';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
+import { WEBHOOK_URL_POLICY, type WebhookUrlPolicy } from './webhooks/webhook.constants';
+import { WebhookController } from './webhooks/webhook.controller';
+import { WebhookRepository } from './webhooks/webhook.repository';
+import { WebhookService } from './webhooks/webhook.service';
+import { WebhookDeliveriesService } from './webhooks/webhook-deliveries.service';
+import { WebhookRpcController } from './webhooks/webhook-rpc.controller';
 
-/** Compute functions and function triggers (with drafts): the configuration the platform runs on. */
+/**
+ * Compute functions, function triggers (with drafts) and outbound webhook subscriptions: the configuration the
+ * platform runs on, published together to the execution plane's KV buckets.
+ */
 @Module({})
 export class CatalogModule {
-  static register(limits: FunctionLimits): DynamicModule {
+  static register(limits: FunctionLimits, webhookUrls: WebhookUrlPolicy): DynamicModule {
     return {
       module: CatalogModule,
-      controllers: [ComputeFunctionController, FunctionTriggerDraftController, FunctionTriggerController],
+      controllers: [
+        ComputeFunctionController,
+        FunctionTriggerDraftController,
+        FunctionTriggerController,
+        WebhookController,
+        WebhookRpcController,
+      ],
       providers: [
         { provide: FUNCTION_LIMITS, useValue: limits },
+        { provide: WEBHOOK_URL_POLICY, useValue: webhookUrls },
+        WebhookRepository,
+        WebhookService,
+        WebhookDeliveriesService,
         ComputeFunctionRepository,
         ComputeFunctionService,
         FunctionTriggerRepository,

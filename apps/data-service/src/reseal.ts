@@ -11,7 +11,9 @@ import { loadResealEnv } from './config/reseal-env.schema';
 import { entities } from './database/entities';
 import { migrations } from './database/migrations';
 import { toTriggerConfig } from './function-triggers/function-trigger.mapper';
-import { resealSecrets } from './secrets/reseal';
+import { resealSecrets, resealWebhookSecrets } from './secrets/reseal';
+import { toWebhookConfig } from './webhooks/webhook.mapper';
+import { WebhookRepository } from './webhooks/webhook.repository';
 
 /**
  * `npm run reseal`: the key-rotation job. Run it as a one-off process with SECRETS_PRIVATE_KEYS (every
@@ -33,13 +35,18 @@ async function main(): Promise<void> {
     log(
       `re-sealed ${report.secrets} secrets in ${report.triggers.length} triggers and ${report.drafts} drafts with key version ${sealer.keyVersion}`,
     );
-    if (report.triggers.length > 0) {
+    const webhooks = await resealWebhookSecrets(new WebhookRepository(database), opener, sealer);
+    log(`re-sealed the secrets of ${webhooks.length} outbound webhooks with key version ${sealer.keyVersion}`);
+    if (report.triggers.length > 0 || webhooks.length > 0) {
       const nc = await connect({ servers: env.NATS_URL.split(',') });
-      const kv = await new Kvm(nc).open(KvBuckets.triggers.bucket);
+      const triggers = await new Kvm(nc).open(KvBuckets.triggers.bucket);
       for (const trigger of report.triggers)
-        await kv.put(configKey(trigger.workspaceSlug, trigger.id), JSON.stringify(toTriggerConfig(trigger)));
+        await triggers.put(configKey(trigger.workspaceSlug, trigger.id), JSON.stringify(toTriggerConfig(trigger)));
+      const subscriptions = await new Kvm(nc).open(KvBuckets.webhooks.bucket);
+      for (const webhook of webhooks)
+        await subscriptions.put(configKey(webhook.workspaceSlug, webhook.id), JSON.stringify(toWebhookConfig(webhook)));
       await nc.drain();
-      log(`republished ${report.triggers.length} trigger configs`);
+      log(`republished ${report.triggers.length} trigger and ${webhooks.length} webhook configs`);
     }
   } finally {
     await database.close();

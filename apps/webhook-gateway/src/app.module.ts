@@ -2,9 +2,11 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceSchemas } from '@signalbox/contracts';
 import { type ResolvedKeys, type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
 
-import type { Env } from './config/env.schema';
+import { type Env, outboundSettings } from './config/env.schema';
 import { migrations } from './database/migrations';
 import { InboundModule } from './inbound/inbound.module';
+import { OutboundModule } from './outbound/outbound.module';
+import { SecretsModule } from './secrets.module';
 
 @Module({})
 export class AppModule {
@@ -17,7 +19,9 @@ export class AppModule {
           env,
           database: { schema: ServiceSchemas['webhook-gateway'], entities: [], migrations, env },
         }),
-        InboundModule.register(keys.privateKeys),
+        SecretsModule.register(keys.privateKeys),
+        InboundModule.register(),
+        OutboundModule.register(outboundSettings(env)),
       ],
     };
   }

@@ -36,5 +36,6 @@ export class ApiClient {
   get = <T = Record<string, unknown>>(path: string) => this.call<T>('GET', path);
   post = <T = Record<string, unknown>>(path: string, body?: unknown) => this.call<T>('POST', path, body);
   put = <T = Record<string, unknown>>(path: string, body: unknown) => this.call<T>('PUT', path, body);
+  patch = <T = Record<string, unknown>>(path: string, body: unknown) => this.call<T>('PATCH', path, body);
   delete = <T = Record<string, unknown>>(path: string) => this.call<T>('DELETE', path);
 }

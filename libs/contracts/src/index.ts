@@ -12,3 +12,4 @@ export * from './services';
 export * from './subjects';
 export * from './system-status';
 export * from './webhooks-inbound';
+export * from './webhooks-outbound';

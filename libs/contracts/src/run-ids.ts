@@ -33,3 +33,11 @@ export function scheduleRunId(triggerId: string, scheduledAt: Date): string {
 export function webhookRunId(workspace: string, triggerId: string, deliveryId: string): string {
   return uuidv5(`webhook/${workspace}/${triggerId}/${deliveryId}`, RUN_ID_NAMESPACE);
 }
+
+/**
+ * The id of the outbound delivery of one event to one subscription: the gateway's fan-out can be redelivered
+ * (it died before its ack) and still creates each delivery once.
+ */
+export function outboundDeliveryId(workspace: string, eventId: string, webhookId: string): string {
+  return uuidv5(`delivery/${workspace}/${eventId}/${webhookId}`, RUN_ID_NAMESPACE);
+}

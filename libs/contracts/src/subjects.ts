@@ -26,6 +26,16 @@ export const Subjects = {
   schedulerGetSchedule: 'scheduler.v1.schedules.get',
   /** Request-reply to webhook-gateway: the latest requests a webhook trigger received. */
   gatewayTestSamples: 'webhooks.v1.test-samples.list',
+  /** Request-reply to webhook-gateway: a page of an outbound webhook's deliveries (with their attempts). */
+  gatewayListDeliveries: 'webhooks.v1.deliveries.list',
+  /** Request-reply to webhook-gateway: send `webhook.test` now and answer the outcome. */
+  gatewayTestWebhook: 'webhooks.v1.test',
+  /** Request-reply to webhook-gateway: deliver one delivery's event again (a new delivery). */
+  gatewayReplayDelivery: 'webhooks.v1.deliveries.replay',
+  /** Request-reply to webhook-gateway: deliver again every delivery of a time range (and status). */
+  gatewayReplayDeliveries: 'webhooks.v1.replay',
+  /** Request-reply to data-service: disable a subscription that has failed every delivery for too long. */
+  dataDisableWebhook: 'data.v1.webhooks.disable',
   /** Durable execution request for one run. */
   execRequest: (workspace: string, functionId: string) => `exec.${workspace}.${functionId}`,
   /** Lifecycle events that feed outbound webhooks. */
@@ -130,6 +140,8 @@ export const KvBuckets = {
   triggers: { bucket: 'triggers', history: 1 },
   /** Function code and limits for the runtime, same rules as `triggers`. */
   functions: { bucket: 'functions', history: 1 },
+  /** Outbound webhook subscriptions for the gateway (secrets sealed), same rules as `triggers`. */
+  webhooks: { bucket: 'webhooks', history: 1 },
   /**
    * Inbound webhook deliveries seen (key `<workspace>.<triggerId>.<sha256 of the delivery id>`, value the jobId):
    * a provider's redelivery within 24 h answers with the first jobId. Written and read by webhook-gateway.

@@ -1,3 +1,4 @@
 export * from './hmac';
+export * from './outbound-signatures';
 export * from './sealed-secrets';
 export * from './webhook-signatures';

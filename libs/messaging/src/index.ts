@@ -1,5 +1,6 @@
 export * from './kv-mirror';
 export * from './nats.client';
 export * from './pull-consumer';
+export * from './request-service';
 export * from './topology';
 export * from './triggered-run';

@@ -1,4 +1,5 @@
 import { DefaultPorts } from '@signalbox/contracts';
+import { parseAllowedHosts } from '@signalbox/net-guard';
 import {
   commonEnvProperties,
   databaseEnvProperties,
@@ -51,9 +52,7 @@ export function executionSettings(env: Env): ExecutionSettings {
     },
     fetch: {
       allowPrivateNetworks: env.FETCH_ALLOW_PRIVATE_NETWORKS,
-      allowedHosts: env.FETCH_ALLOWED_HOSTS.split(',')
-        .map((host) => host.trim())
-        .filter(Boolean),
+      allowedHosts: parseAllowedHosts(env.FETCH_ALLOWED_HOSTS),
       timeoutMs: env.FETCH_TIMEOUT_MS,
       maxResponseBytes: env.FETCH_MAX_RESPONSE_BYTES,
       maxRedirects: 5,

@@ -1,4 +1,5 @@
-import type { FetchPolicy } from '../sandbox/guarded-fetch';
+import type { FetchPolicy } from '@signalbox/net-guard';
+
 import type { SandboxLimits } from '../sandbox/sandbox.types';
 
 /** Operator settings of the execution plane (config/env.schema.ts). */

@@ -1,6 +1,6 @@
+import { type FetchInit, guardedFetch } from '@signalbox/net-guard';
 import ivm from 'isolated-vm';
 
-import { type FetchInit, guardedFetch } from './guarded-fetch';
 import type { SandboxError, SandboxJob, SandboxLogEntry, SandboxResult, SandboxStep } from './sandbox.types';
 
 /**

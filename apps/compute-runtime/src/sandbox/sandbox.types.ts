@@ -1,4 +1,4 @@
-import type { FetchPolicy } from './guarded-fetch';
+import type { FetchPolicy } from '@signalbox/net-guard';
 
 /** One run handed to the sandbox. Everything here is copied into the isolate; nothing is shared. */
 export interface SandboxJob {

@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
+import type { FetchPolicy } from '@signalbox/net-guard';
 import { WORKSPACE_ROOT } from '@signalbox/testing';
 
-import type { FetchPolicy } from '../../src/sandbox/guarded-fetch';
 import { SandboxPool } from '../../src/sandbox/sandbox.pool';
 import type { SandboxJob, SandboxLimits, SandboxResult } from '../../src/sandbox/sandbox.types';
 

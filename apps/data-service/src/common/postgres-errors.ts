@@ -7,6 +7,7 @@ const UNIQUE_MESSAGES: Readonly<Record<string, string>> = {
   function_triggers_name_unique: 'Trigger with this name already exists',
   function_triggers_webhook_path_unique: 'A webhook trigger with this path already exists',
   function_triggers_endpoint_route_unique: 'An endpoint trigger with this method and path already exists',
+  webhooks_name_unique: 'Webhook with this name already exists',
 };
 
 /** Maps a unique violation (also from two racing inserts) to 409; anything else is rethrown. */

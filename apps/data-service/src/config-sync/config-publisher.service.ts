@@ -1,6 +1,12 @@
 import { type KV, Kvm } from '@nats-io/kv';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { configKey, type FunctionConfig, KvBuckets, type TriggerConfig } from '@signalbox/contracts';
+import {
+  configKey,
+  type FunctionConfig,
+  KvBuckets,
+  type TriggerConfig,
+  type WebhookConfig,
+} from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 import { Database } from '@signalbox/persistence';
 
@@ -8,12 +14,14 @@ import { toFunctionConfig } from '../compute-functions/compute-function.mapper';
 import { ComputeFunctionRepository } from '../compute-functions/compute-function.repository';
 import { toTriggerConfig } from '../function-triggers/function-trigger.mapper';
 import { FunctionTriggerRepository } from '../function-triggers/function-trigger.repository';
+import { toWebhookConfig } from '../webhooks/webhook.mapper';
+import { WebhookRepository } from '../webhooks/webhook.repository';
 
 type Bucket = keyof typeof KvBuckets;
 
 /**
- * Publishes every committed change of a trigger or function to the execution plane (KV buckets
- * `triggers` and `functions`). Postgres is the truth: after every NATS (re)connect, and so at every
+ * Publishes every committed change of a trigger, function or webhook subscription to the execution plane
+ * (KV buckets `triggers`, `functions` and `webhooks`). Postgres is the truth: after every NATS (re)connect, and so at every
  * start, the buckets are reconciled from it, which heals a crash between commit and publish.
  */
 @Injectable()
@@ -27,6 +35,7 @@ export class ConfigPublisher implements OnApplicationBootstrap {
     private readonly database: Database,
     private readonly functions: ComputeFunctionRepository,
     private readonly triggers: FunctionTriggerRepository,
+    private readonly webhooks: WebhookRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -41,6 +50,14 @@ export class ConfigPublisher implements OnApplicationBootstrap {
     await this.put('functions', configKey(config.workspaceSlug, config.id), config);
   }
 
+  async publishWebhook(config: WebhookConfig): Promise<void> {
+    await this.put('webhooks', configKey(config.workspaceSlug, config.id), config);
+  }
+
+  async removeWebhook(workspace: string, id: string): Promise<void> {
+    await this.remove('webhooks', configKey(workspace, id));
+  }
+
   async removeTrigger(workspace: string, id: string): Promise<void> {
     await this.remove('triggers', configKey(workspace, id));
   }
@@ -49,7 +66,7 @@ export class ConfigPublisher implements OnApplicationBootstrap {
     await this.remove('functions', configKey(workspace, id));
   }
 
-  /** Makes both buckets equal to Postgres. Safe to run at any time and on every replica. */
+  /** Makes the buckets equal to Postgres. Safe to run at any time and on every replica. */
   reconcile(): Promise<void> {
     this.reconciling ??= this.reconcileOnce().finally(() => (this.reconciling = null));
     return this.reconciling;
@@ -58,13 +75,18 @@ export class ConfigPublisher implements OnApplicationBootstrap {
   private async reconcileOnce(): Promise<void> {
     try {
       await this.database.whenReady();
-      const [functions, triggers] = await Promise.all([this.functions.all(), this.triggers.all()]);
+      const [functions, triggers, webhooks] = await Promise.all([
+        this.functions.all(),
+        this.triggers.all(),
+        this.webhooks.all(),
+      ]);
       const published = await Promise.all([
         this.sync('functions', new Map(functions.map((f) => [configKey(f.workspaceSlug, f.id), toFunctionConfig(f)]))),
         this.sync('triggers', new Map(triggers.map((t) => [configKey(t.workspaceSlug, t.id), toTriggerConfig(t)]))),
+        this.sync('webhooks', new Map(webhooks.map((w) => [configKey(w.workspaceSlug, w.id), toWebhookConfig(w)]))),
       ]);
       this.logger.log(
-        `execution-plane config reconciled: ${functions.length} functions, ${triggers.length} triggers (${published[0] + published[1]} written or removed)`,
+        `execution-plane config reconciled: ${functions.length} functions, ${triggers.length} triggers, ${webhooks.length} webhooks (${published[0] + published[1] + published[2]} written or removed)`,
       );
     } catch (error) {
       this.logger.warn(`reconciling execution-plane config failed; retried on next reconnect: ${String(error)}`);

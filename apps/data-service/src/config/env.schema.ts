@@ -21,6 +21,10 @@ export const EnvSchema = Type.Object({
   FUNCTION_CODE_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 262_144 }),
   FUNCTION_DEFAULT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 30_000 }),
   FUNCTION_DEFAULT_MEMORY_MB: Type.Integer({ minimum: 8, maximum: 1024, default: 128 }),
+  // Outbound HTTP policy, shared with api.fetch and the gateway's deliveries: a webhook URL is refused when
+  // it is saved if its host resolves to a loopback, private, link-local or metadata address.
+  FETCH_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
+  FETCH_ALLOWED_HOSTS: Type.String({ default: '', description: 'hosts, host:port and CIDR ranges exempt' }),
 });
 export type Env = Static<typeof EnvSchema>;
 

@@ -17,9 +17,9 @@ export class RpcClient {
     @Inject(RUNTIME_REQUEST_TIMEOUT_MS) private readonly timeoutMs: number,
   ) {}
 
-  async ask<T>(subject: string, payload: unknown, unavailable: string): Promise<T> {
+  async ask<T>(subject: string, payload: unknown, unavailable: string, timeoutMs = this.timeoutMs): Promise<T> {
     try {
-      return await firstValueFrom(this.rpc.send<T>(subject, payload).pipe(timeout(this.timeoutMs)));
+      return await firstValueFrom(this.rpc.send<T>(subject, payload).pipe(timeout(timeoutMs)));
     } catch {
       throw new SignalboxError('SERVICE_UNAVAILABLE', unavailable);
     }

@@ -8,6 +8,7 @@ import {
   FunctionTriggerVersionEntity,
 } from '../function-triggers/function-trigger.entity';
 import { toFunctionTrigger } from '../function-triggers/function-trigger.mapper';
+import type { WebhookRecord, WebhookRepository } from '../webhooks/webhook.repository';
 
 export interface ResealReport {
   /** Triggers whose secrets were re-sealed (each got a new version, change `resealed`). */
@@ -131,4 +132,28 @@ export async function resealSecrets(
     },
   );
   return { triggers, drafts, secrets: triggerSecrets + draftSecrets };
+}
+
+/** Outbound webhook secrets (current and previous) not on the sealer's key version, sealed again row by row. */
+export async function resealWebhookSecrets(
+  webhooks: WebhookRepository,
+  opener: SecretOpener,
+  sealer: SecretSealer,
+): Promise<WebhookRecord[]> {
+  const stale = (value: unknown) => isSealedSecret(value) && value.keyVersion !== sealer.keyVersion;
+  const resealed: WebhookRecord[] = [];
+  for (const webhook of await webhooks.all()) {
+    if (!stale(webhook.secret) && !stale(webhook.previousSecret)) continue;
+    const binding = { workspace: webhook.workspaceSlug, ownerId: webhook.id, param: 'secret' };
+    const again = async (value: unknown) =>
+      isSealedSecret(value) && stale(value) ? sealer.seal(await opener.open(value, binding), binding) : value;
+    const updated = await webhooks.update(webhook.workspaceSlug, webhook.id, async (current) => ({
+      ...current,
+      secret: await again(current.secret),
+      previousSecret: await again(current.previousSecret),
+      updatedBy: 'reseal',
+    }));
+    if (updated) resealed.push(updated);
+  }
+  return resealed;
 }

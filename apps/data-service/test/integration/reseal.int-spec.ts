@@ -9,7 +9,8 @@ import { entities } from '../../src/database/entities';
 import { migrations } from '../../src/database/migrations';
 import { FunctionTriggerEntity } from '../../src/function-triggers/function-trigger.entity';
 import { sealSecrets } from '../../src/function-triggers/trigger-secrets';
-import { resealSecrets } from '../../src/secrets/reseal';
+import { resealSecrets, resealWebhookSecrets } from '../../src/secrets/reseal';
+import { WebhookRepository } from '../../src/webhooks/webhook.repository';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
@@ -116,5 +117,47 @@ describe(resealSecrets.name, () => {
 
     const again = await resealSecrets(database.source, opener, sealer);
     expect(again).toEqual({ triggers: [], drafts: 0, secrets: 0 });
+  });
+
+  it('moves outbound webhook secrets (current and previous) to the new key version, keeping the plaintext', async () => {
+    const [v1, v2] = await Promise.all([generateSecretKeyPair(), generateSecretKeyPair()]);
+    const oldSealer = await SecretSealer.create({ version: 1, key: v1.publicKey });
+    const newSealer = await SecretSealer.create({ version: 2, key: v2.publicKey });
+    const opener = await SecretOpener.create([
+      { version: 1, key: v1.privateKey },
+      { version: 2, key: v2.privateKey },
+    ]);
+    const webhooks = new WebhookRepository(database);
+    const id = randomUUID();
+    const binding = { workspace: 'acme', ownerId: id, param: 'secret' };
+    const now = new Date();
+    await webhooks.insert({
+      id,
+      workspaceSlug: 'acme',
+      name: `hook-${id}`,
+      url: 'https://example.com/hook',
+      events: ['record.created'],
+      filters: {},
+      retrySchedule: [1, 5, 15],
+      enabled: true,
+      disabledReason: null,
+      secret: await oldSealer.seal('whsec_new', binding),
+      secretHint: 'whsec_new...',
+      previousSecret: await oldSealer.seal('whsec_old', binding),
+      previousSecretUntil: new Date(now.getTime() + 60_000),
+      createdBy: 'u',
+      updatedBy: 'u',
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    });
+
+    const resealed = await resealWebhookSecrets(webhooks, opener, newSealer);
+    expect(resealed.map((webhook) => webhook.id)).toEqual([id]);
+    const stored = (await webhooks.find('acme', id))!;
+    expect(stored).toMatchObject({ version: 2, secret: { keyVersion: 2 }, previousSecret: { keyVersion: 2 } });
+    await expect(opener.open(stored.secret as SealedSecret, binding)).resolves.toBe('whsec_new');
+    await expect(opener.open(stored.previousSecret as SealedSecret, binding)).resolves.toBe('whsec_old');
+    expect(await resealWebhookSecrets(webhooks, opener, newSealer)).toEqual([]);
   });
 });

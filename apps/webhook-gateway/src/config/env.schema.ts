@@ -1,4 +1,5 @@
 import { DefaultPorts } from '@signalbox/contracts';
+import { parseAllowedHosts } from '@signalbox/net-guard';
 import {
   commonEnvProperties,
   databaseEnvProperties,
@@ -9,6 +10,7 @@ import {
 import { type Static, Type } from '@sinclair/typebox';
 
 import type { InboundHttpSettings } from '../inbound/inbound.routes';
+import type { OutboundSettings } from '../outbound/outbound.settings';
 
 /** Every setting of webhook-gateway. The only file that reads process.env. */
 export const EnvSchema = Type.Object({
@@ -28,6 +30,17 @@ export const EnvSchema = Type.Object({
     default: 6000,
     description: 'Requests per minute to one webhook path, per replica; above it 429 with Retry-After.',
   }),
+  // Outbound HTTP policy, shared with api.fetch: deliveries to loopback, private, link-local or metadata
+  // addresses are refused at send time unless allowed here (npm start allows them for local testing).
+  FETCH_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
+  FETCH_ALLOWED_HOSTS: Type.String({ default: '', description: 'hosts, host:port and CIDR ranges exempt' }),
+  WEBHOOK_DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 30_000 }),
+  WEBHOOK_RESPONSE_BODY_MAX_BYTES: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 4096 }),
+  WEBHOOK_DELIVERY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 4096, default: 256 }),
+  WEBHOOK_ENDPOINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
+  WEBHOOK_FANOUT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
+  WEBHOOK_DISABLE_AFTER_MS: Type.Integer({ minimum: 1000, default: 5 * 24 * 3600 * 1000 }),
+  WEBHOOK_MAX_REPLAY: Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 }),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -36,4 +49,22 @@ export const loadEnv = (): { env: Env; keys: ResolvedKeys } => loadEnvWithKeysOr
 export const inboundHttpSettings = (env: Env): InboundHttpSettings => ({
   bodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
   rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
+});
+
+export const outboundSettings = (env: Env): OutboundSettings => ({
+  fetch: {
+    label: 'webhook delivery',
+    allowPrivateNetworks: env.FETCH_ALLOW_PRIVATE_NETWORKS,
+    allowedHosts: parseAllowedHosts(env.FETCH_ALLOWED_HOSTS),
+    timeoutMs: env.WEBHOOK_DELIVERY_TIMEOUT_MS,
+    maxResponseBytes: env.WEBHOOK_RESPONSE_BODY_MAX_BYTES,
+    maxRedirects: 0,
+    followRedirects: false,
+    truncateResponse: true,
+  },
+  fanoutConcurrency: env.WEBHOOK_FANOUT_CONCURRENCY,
+  deliveryConcurrency: env.WEBHOOK_DELIVERY_CONCURRENCY,
+  perEndpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+  disableAfterMs: env.WEBHOOK_DISABLE_AFTER_MS,
+  maxReplay: env.WEBHOOK_MAX_REPLAY,
 });

@@ -1,5 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 
 import { EndpointService } from './endpoint.service';
 import { InputSchemaCheck } from './inbound-request';
@@ -9,10 +8,10 @@ import { TestSampleBuffer } from './test-samples.buffer';
 import { TestSamplesController } from './test-samples.controller';
 import { TestSampleRepository } from './test-samples.repository';
 
-/** Inbound webhook and endpoint triggers: the trigger index, the signing-secret opener, accept and call. */
+/** Inbound webhook and endpoint triggers: the trigger index, accept and call, test samples. */
 @Module({})
 export class InboundModule {
-  static register(privateKeys: readonly VersionedKey[]): DynamicModule {
+  static register(): DynamicModule {
     return {
       module: InboundModule,
       controllers: [TestSamplesController],
@@ -20,7 +19,6 @@ export class InboundModule {
         TestSampleRepository,
         TestSampleBuffer,
         InboundTriggerIndex,
-        { provide: SecretOpener, useFactory: () => SecretOpener.create(privateKeys) },
         InputSchemaCheck,
         InboundWebhookService,
         EndpointService,

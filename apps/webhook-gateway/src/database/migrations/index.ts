@@ -1,7 +1,8 @@
 import { CreateTestSamples1764150000000 } from './1764150000000-create-test-samples';
+import { CreateDeliveries1764210000000 } from './1764210000000-create-deliveries';
 
 /**
  * Checked-in migrations of this service's schema, in order. Add new ones as
  * `<epochMs>-<name>.ts` beside this file and list them here (docs/development.md).
  */
-export const migrations = [CreateTestSamples1764150000000];
+export const migrations = [CreateTestSamples1764150000000, CreateDeliveries1764210000000];

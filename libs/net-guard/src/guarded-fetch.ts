@@ -3,15 +3,27 @@ import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 import { Agent, request } from 'undici';
 
-/** What `api.fetch` may reach. Decided by the operator; carried in each job (workers have no environment). */
+/**
+ * What outbound HTTP from the platform may reach (`api.fetch` in user code, outbound webhook deliveries).
+ * Decided by the operator; carried in each sandbox job (workers have no environment).
+ */
 export interface FetchPolicy {
   /** Allow loopback, private, link-local, unique-local and metadata addresses (development only). */
   readonly allowPrivateNetworks: boolean;
-  /** `host` or `host:port` entries exempt from the address check (an operator's internal APIs). */
+  /**
+   * Exempt from the address check (an operator's internal APIs): `host` or `host:port` entries, and address
+   * ranges in CIDR notation (`10.20.0.0/16`, `fd00::/8`) that the host may resolve into.
+   */
   readonly allowedHosts: readonly string[];
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly maxRedirects: number;
+  /** Who is fetching, for the messages (default `api.fetch`). */
+  readonly label?: string;
+  /** false: a 3xx is answered as it is, never followed (outbound webhooks). Default true. */
+  readonly followRedirects?: boolean;
+  /** true: a response over `maxResponseBytes` is cut there (`truncated`) instead of failing. Default false. */
+  readonly truncateResponse?: boolean;
 }
 
 export interface FetchInit {
@@ -26,6 +38,7 @@ export interface FetchResult {
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly body: string;
+  readonly truncated?: boolean;
 }
 
 export class FetchRefused extends Error {
@@ -46,9 +59,29 @@ interface Vetted {
   readonly family: 4 | 6;
 }
 
-async function vet(url: URL, policy: FetchPolicy): Promise<Vetted> {
+const labelOf = (policy: FetchPolicy) => policy.label ?? 'api.fetch';
+
+function inAllowedRange(address: string, policy: FetchPolicy): boolean {
+  return policy.allowedHosts.some((entry) => {
+    if (!entry.includes('/') || !ipaddr.isValidCIDR(entry)) return false;
+    const [range, bits] = ipaddr.parseCIDR(entry);
+    const parsed = ipaddr.parse(address);
+    const candidate =
+      parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()
+        ? (parsed as ipaddr.IPv6).toIPv4Address()
+        : parsed;
+    return candidate.kind() === range.kind() && candidate.match(range, bits);
+  });
+}
+
+/**
+ * Checks a URL against the policy (scheme, and every address its host resolves to) and answers the address
+ * to connect to; throws FetchRefused. Also used when a URL is saved, to refuse it early.
+ */
+export async function vetUrl(url: URL, policy: FetchPolicy): Promise<Vetted> {
+  const label = labelOf(policy);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new FetchRefused(`api.fetch only fetches http and https URLs, not ${url.protocol}`);
+    throw new FetchRefused(`${label} only fetches http and https URLs, not ${url.protocol}`);
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const addresses: Vetted[] = ipaddr.isValid(host)
@@ -61,10 +94,12 @@ async function vet(url: URL, policy: FetchPolicy): Promise<Vetted> {
   const exempt =
     policy.allowPrivateNetworks || policy.allowedHosts.includes(url.host) || policy.allowedHosts.includes(host);
   if (!exempt) {
-    const refused = addresses.find((candidate) => !isPublicAddress(candidate.address));
+    const refused = addresses.find(
+      (candidate) => !isPublicAddress(candidate.address) && !inAllowedRange(candidate.address, policy),
+    );
     if (refused) {
       throw new FetchRefused(
-        `api.fetch refused ${url.host}: it resolves to ${refused.address}, which is not a public address`,
+        `${label} refused ${url.host}: it resolves to ${refused.address}, which is not a public address`,
       );
     }
   }
@@ -81,7 +116,7 @@ export async function guardedFetch(rawUrl: string, init: FetchInit, policy: Fetc
   try {
     url = new URL(rawUrl);
   } catch {
-    throw new FetchRefused(`api.fetch got an invalid URL: ${rawUrl}`);
+    throw new FetchRefused(`${labelOf(policy)} got an invalid URL: ${rawUrl}`);
   }
   // A deadline that is cleared when the fetch ends: a timer left running would abort a finished request
   // later and could raise an error nobody listens to, killing the worker (and an innocent run with it).
@@ -101,11 +136,12 @@ async function fetchHops(
   policy: FetchPolicy,
   signal: AbortSignal,
 ): Promise<FetchResult> {
+  const label = labelOf(policy);
   let url = startUrl;
   let method = (init.method ?? 'GET').toUpperCase();
   let body = init.body;
   for (let hop = 0; ; hop++) {
-    const target = await vet(url, policy);
+    const target = await vetUrl(url, policy);
     const agent = new Agent({
       connect: {
         lookup: (_hostname, options, callback) =>
@@ -123,14 +159,15 @@ async function fetchHops(
         signal,
       }).catch((error: unknown) => {
         throw new FetchRefused(
-          signal.aborted ? `api.fetch timed out after ${policy.timeoutMs} ms` : `api.fetch failed: ${String(error)}`,
+          signal.aborted ? `${label} timed out after ${policy.timeoutMs} ms` : `${label} failed: ${String(error)}`,
         );
       });
       const location = response.headers['location'];
-      if ([301, 302, 303, 307, 308].includes(response.statusCode) && typeof location === 'string') {
+      const follow = policy.followRedirects !== false;
+      if (follow && [301, 302, 303, 307, 308].includes(response.statusCode) && typeof location === 'string') {
         await response.body.dump();
         if (hop >= policy.maxRedirects)
-          throw new FetchRefused(`api.fetch stopped after ${policy.maxRedirects} redirects`);
+          throw new FetchRefused(`${label} stopped after ${policy.maxRedirects} redirects`);
         url = new URL(location, url);
         if (
           response.statusCode === 303 ||
@@ -144,11 +181,17 @@ async function fetchHops(
       response.body.on('error', () => undefined); // late errors of a body we stop reading are expected
       const chunks: Buffer[] = [];
       let size = 0;
+      let truncated = false;
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > policy.maxResponseBytes) {
           response.body.destroy();
-          throw new FetchRefused(`api.fetch response is larger than ${policy.maxResponseBytes} bytes`);
+          if (!policy.truncateResponse) {
+            throw new FetchRefused(`${label} response is larger than ${policy.maxResponseBytes} bytes`);
+          }
+          chunks.push(chunk.subarray(0, chunk.length - (size - policy.maxResponseBytes)));
+          truncated = true;
+          break;
         }
         chunks.push(chunk);
       }
@@ -164,14 +207,23 @@ async function fetchHops(
         url: url.toString(),
         headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        ...(truncated ? { truncated } : {}),
       };
     } catch (error) {
       if (error instanceof FetchRefused) throw error;
       throw new FetchRefused(
-        signal.aborted ? `api.fetch timed out after ${policy.timeoutMs} ms` : `api.fetch failed: ${String(error)}`,
+        signal.aborted ? `${label} timed out after ${policy.timeoutMs} ms` : `${label} failed: ${String(error)}`,
       );
     } finally {
       await agent.close().catch(() => undefined);
     }
   }
+}
+
+/** `FETCH_ALLOWED_HOSTS` (comma-separated hosts, host:port entries and CIDR ranges) as a list. */
+export function parseAllowedHosts(csv: string): string[] {
+  return csv
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }

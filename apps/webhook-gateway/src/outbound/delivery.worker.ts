@@ -1,0 +1,176 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import {
+  Consumers,
+  type DeliveryJob,
+  type DisableWebhookRequest,
+  Subjects,
+  type WebhookConfig,
+} from '@signalbox/contracts';
+import { messagingLogger, NatsClient, PullConsumer, requestService } from '@signalbox/messaging';
+import { MetricsService } from '@signalbox/observability';
+import type { Counter, Histogram } from 'prom-client';
+
+import { DeliveryRepository, type DeliveryRow } from './delivery.repository';
+import { type Attempt, DeliverySender } from './delivery.sender';
+import { OUTBOUND_SETTINGS, type OutboundSettings } from './outbound.settings';
+import { SubscriptionIndex } from './subscription.index';
+
+/** Waiting for a free slot of a busy endpoint: not an attempt, just a short wait. */
+const BUSY_ENDPOINT_RETRY_MS = 200;
+const HEARTBEAT_MS = 5_000;
+
+/**
+ * Works the DELIVERIES queue (one durable consumer shared by every gateway replica). The delivery row is the
+ * truth: how many attempts were made and when the next is due. Between attempts the job waits in JetStream
+ * (`nak` with the backoff delay), so a restart of any service mid-backoff loses nothing and, since each
+ * attempt is recorded under its number, duplicates nothing.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly consumer: PullConsumer;
+  private readonly inFlight = new Map<string, number>();
+  private readonly attempts: Counter<'outcome'>;
+  private readonly latency: Histogram<'outcome'>;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly index: SubscriptionIndex,
+    private readonly deliveries: DeliveryRepository,
+    private readonly sender: DeliverySender,
+    @Inject(OUTBOUND_SETTINGS) private readonly settings: OutboundSettings,
+    metrics: MetricsService,
+  ) {
+    this.attempts = metrics.counter('signalbox_webhook_attempts_total', 'Outbound delivery attempts by outcome.', [
+      'outcome',
+    ]);
+    this.latency = metrics.histogram(
+      'signalbox_webhook_attempt_seconds',
+      'Outbound delivery attempts: from request to response.',
+      ['outcome'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    );
+    this.consumer = new PullConsumer(nats, {
+      consumer: Consumers.gatewayDeliveries,
+      concurrency: settings.deliveryConcurrency,
+      before: () => this.index.whenLoaded(),
+      handle: (message) => this.handle(message),
+      logger: messagingLogger(this.logger),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer.stop();
+  }
+
+  private async handle(message: JsMsg): Promise<void> {
+    let job: DeliveryJob;
+    try {
+      job = message.json<DeliveryJob>();
+    } catch {
+      this.logger.error(`malformed delivery job (seq ${message.seq}); terminated`);
+      message.term();
+      return;
+    }
+    try {
+      const delivery = await this.deliveries.find(job.deliveryId);
+      if (!delivery || delivery.status !== 'pending') {
+        message.ack(); // done already (or never stored): nothing to send
+        return;
+      }
+      const due = (delivery.next_attempt_at?.getTime() ?? 0) - Date.now();
+      if (due > 50) {
+        message.nak(due); // redelivered early (a restart): wait for the backoff that was decided
+        return;
+      }
+      const config = this.index.get(job.workspace, job.webhookId);
+      if (!config || !config.enabled) {
+        await this.finishWithout(delivery, config ? 'the webhook is disabled' : 'the webhook was deleted');
+        message.ack();
+        return;
+      }
+      const busy = this.inFlight.get(config.id) ?? 0;
+      if (busy >= this.settings.perEndpointConcurrency) {
+        message.nak(BUSY_ENDPOINT_RETRY_MS);
+        return;
+      }
+      this.inFlight.set(config.id, busy + 1);
+      const heartbeat = setInterval(() => message.working(), HEARTBEAT_MS);
+      let attempt: Attempt;
+      try {
+        attempt = await this.sender.send(config, {
+          deliveryId: delivery.id,
+          event: delivery.event,
+          body: delivery.body,
+          attempt: delivery.attempts + 1,
+        });
+      } finally {
+        clearInterval(heartbeat);
+        this.inFlight.set(config.id, (this.inFlight.get(config.id) ?? 1) - 1);
+      }
+      const retryInMs = this.retryDelay(config, attempt);
+      const recorded = await this.deliveries.recordAttempt(delivery.id, attempt, {
+        status: attempt.delivered ? 'delivered' : retryInMs === null ? 'failed' : 'pending',
+        nextAttemptAt: retryInMs === null ? null : new Date(Date.now() + retryInMs),
+      });
+      const outcome = attempt.delivered ? 'delivered' : retryInMs === null ? 'failed' : 'retry';
+      this.attempts.inc({ outcome });
+      this.latency.observe({ outcome }, attempt.latencyMs / 1000);
+      await this.trackHealth(config, attempt.delivered);
+      if (recorded && retryInMs !== null) message.nak(retryInMs);
+      else message.ack();
+    } catch (error) {
+      this.logger.warn(`delivery ${job.deliveryId} could not be processed; retrying: ${String(error)}`);
+      message.nak(5_000);
+    }
+  }
+
+  /** The wait before the next attempt, or null when that was the last one (seed: 1 s, 5 s, 15 s). */
+  private retryDelay(config: WebhookConfig, attempt: Attempt): number | null {
+    if (attempt.delivered) return null;
+    const seconds = config.retrySchedule[attempt.attempt - 1];
+    return seconds === undefined ? null : seconds * 1000;
+  }
+
+  private async finishWithout(delivery: DeliveryRow, reason: string): Promise<void> {
+    await this.deliveries.recordAttempt(
+      delivery.id,
+      { attempt: delivery.attempts + 1, statusCode: null, latencyMs: 0, error: reason, responseBody: null },
+      { status: 'failed', nextAttemptAt: null },
+    );
+    this.attempts.inc({ outcome: 'skipped' });
+  }
+
+  /** A subscription that has failed every attempt for `disableAfterMs` is disabled (by data-service, its owner). */
+  private async trackHealth(config: WebhookConfig, delivered: boolean): Promise<void> {
+    try {
+      if (delivered) {
+        await this.deliveries.markSuccess(config.workspaceSlug, config.id);
+        return;
+      }
+      const failingSince = await this.deliveries.markFailure(config.workspaceSlug, config.id);
+      if (Date.now() - failingSince.getTime() < this.settings.disableAfterMs) return;
+      const days = Math.round(this.settings.disableAfterMs / 86_400_000);
+      const request: DisableWebhookRequest = {
+        workspace: config.workspaceSlug,
+        webhookId: config.id,
+        reason: `every delivery failed since ${failingSince.toISOString()} (${days > 0 ? `${days} days` : 'the configured period'}); enable it again once the endpoint works`,
+      };
+      await requestService(this.nats, Subjects.dataDisableWebhook, request, 5_000);
+      this.logger.warn(`webhook ${config.id} disabled: ${request.reason}`);
+    } catch (error) {
+      this.logger.warn(`health of webhook ${config.id} not recorded: ${String(error)}`);
+    }
+  }
+}
