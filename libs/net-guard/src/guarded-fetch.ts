@@ -142,14 +142,7 @@ async function fetchHops(
   let body = init.body;
   for (let hop = 0; ; hop++) {
     const target = await vetUrl(url, policy);
-    const agent = new Agent({
-      connect: {
-        lookup: (_hostname, options, callback) =>
-          (options as { all?: boolean }).all
-            ? (callback as (e: null, a: Vetted[]) => void)(null, [target])
-            : (callback as (e: null, a: string, f: number) => void)(null, target.address, target.family),
-      },
-    });
+    const agent = agentFor(url, target);
     try {
       const response = await request(url, {
         method: method as 'GET',
@@ -214,10 +207,38 @@ async function fetchHops(
       throw new FetchRefused(
         signal.aborted ? `${label} timed out after ${policy.timeoutMs} ms` : `${label} failed: ${String(error)}`,
       );
-    } finally {
-      await agent.close().catch(() => undefined);
     }
   }
+}
+
+/** Kept connections, by origin and the address that was checked for it (at most MAX_AGENTS, oldest closed). */
+const agents = new Map<string, Agent>();
+const MAX_AGENTS = 256;
+
+/**
+ * A keep-alive connection pool pinned to the vetted address: the host is resolved and checked before every
+ * request, and the pool for (origin, that address) only ever connects to that address, so a DNS answer that
+ * changes (rebinding) gets a pool of its own, checked like any other.
+ */
+function agentFor(url: URL, target: Vetted): Agent {
+  const key = `${url.origin}|${target.address}`;
+  const existing = agents.get(key);
+  if (existing) return existing;
+  const agent = new Agent({
+    connect: {
+      lookup: (_hostname, options, callback) =>
+        (options as { all?: boolean }).all
+          ? (callback as (e: null, a: Vetted[]) => void)(null, [target])
+          : (callback as (e: null, a: string, f: number) => void)(null, target.address, target.family),
+    },
+  });
+  agents.set(key, agent);
+  if (agents.size > MAX_AGENTS) {
+    const [oldestKey, oldest] = agents.entries().next().value as [string, Agent];
+    agents.delete(oldestKey);
+    void oldest.close().catch(() => undefined);
+  }
+  return agent;
 }
 
 /** `FETCH_ALLOWED_HOSTS` (comma-separated hosts, host:port entries and CIDR ranges) as a list. */

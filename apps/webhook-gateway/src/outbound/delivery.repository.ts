@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '@signalbox/contracts';
-import { Database } from '@signalbox/persistence';
+import { Database, MicroBatcher } from '@signalbox/persistence';
 
 /** A delivery to create: the exact body is stored, so every attempt and replay sends the same bytes. */
 export interface NewDelivery {
@@ -43,9 +43,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class DeliveryRepository {
   constructor(private readonly database: Database) {}
 
-  /** Creates the deliveries that do not exist yet (a redelivered event creates nothing twice). */
+  /**
+   * Creates the deliveries that do not exist yet (a redelivered event creates nothing twice). Deliveries created
+   * together (events fanned out at once) share one statement.
+   */
   async createMany(deliveries: readonly NewDelivery[]): Promise<void> {
-    if (deliveries.length === 0) return;
+    if (deliveries.length > 0) await this.creates.submit(deliveries);
+  }
+
+  private readonly creates = new MicroBatcher<readonly NewDelivery[], void>(async (groups) => {
     await this.database.source.query(
       `INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, replay_of, next_attempt_at)
        SELECT x.id, x.workspace_slug, x.webhook_id, x.event_id, x.event, x.body, x.replay_of, now()
@@ -54,7 +60,7 @@ export class DeliveryRepository {
        ON CONFLICT (id) DO NOTHING`,
       [
         JSON.stringify(
-          deliveries.map((d) => ({
+          groups.flat().map((d) => ({
             id: d.id,
             workspace_slug: d.workspace,
             webhook_id: d.webhookId,
@@ -66,14 +72,22 @@ export class DeliveryRepository {
         ),
       ],
     );
+    return groups.map(() => undefined);
+  }, 50);
+
+  /** One delivery by id; look-ups made together share one statement. */
+  find(id: string): Promise<DeliveryRow | null> {
+    return this.finds.submit(id);
   }
 
-  async find(id: string): Promise<DeliveryRow | null> {
-    const rows = await this.database.source.query<DeliveryRow[]>('SELECT * FROM webhooks.deliveries WHERE id = $1', [
-      id,
-    ]);
-    return rows[0] ?? null;
-  }
+  private readonly finds = new MicroBatcher<string, DeliveryRow | null>(async (ids) => {
+    const rows = await this.database.source.query<DeliveryRow[]>(
+      'SELECT * FROM webhooks.deliveries WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
 
   async findIn(workspace: string, webhookId: string, id: string): Promise<DeliveryRow | null> {
     if (!UUID.test(id)) return null;
@@ -85,31 +99,59 @@ export class DeliveryRepository {
   }
 
   /**
-   * Records attempt `n` and the delivery's new state in one transaction. Only the attempt that follows the
-   * recorded ones counts: a second runtime of the same message (a redelivery racing it) records nothing.
+   * Records attempt `n` and the delivery's new state in one statement. Only the attempt that follows the
+   * recorded ones counts: a second handling of the same job (a redelivery racing it) records nothing and
+   * answers false. Attempts recorded together share one statement.
    */
-  async recordAttempt(
+  recordAttempt(
     id: string,
     attempt: AttemptRecord,
     next: { status: DeliveryStatus; nextAttemptAt: Date | null },
   ): Promise<boolean> {
-    return this.database.source.transaction(async (manager) => {
-      const [, updated] = await manager.query<[unknown[], number]>(
-        `UPDATE webhooks.deliveries
-            SET attempts = $2, status = $3, next_attempt_at = $4,
-                completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
-          WHERE id = $1 AND status = 'pending' AND attempts = $2 - 1`,
-        [id, attempt.attempt, next.status, next.nextAttemptAt],
-      );
-      if (updated === 0) return false;
-      await manager.query(
-        `INSERT INTO webhooks.delivery_attempts (delivery_id, attempt, status_code, latency_ms, error, response_body)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [id, attempt.attempt, attempt.statusCode, attempt.latencyMs, attempt.error, attempt.responseBody],
-      );
-      return true;
-    });
+    return this.records.submit({ id, attempt, next });
   }
+
+  private readonly records = new MicroBatcher<
+    { id: string; attempt: AttemptRecord; next: { status: DeliveryStatus; nextAttemptAt: Date | null } },
+    boolean
+  >(async (items) => {
+    // One entry per delivery per statement (a second one for the same id answers false).
+    const first = new Map<string, (typeof items)[number]>();
+    for (const item of items) if (!first.has(item.id)) first.set(item.id, item);
+    const rows = await this.database.source.query<Array<{ id: string }>>(
+      `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt integer, status text,
+                  next_attempt_at timestamptz, status_code integer, latency_ms integer, error text, response_body text)
+       ), updated AS (
+         UPDATE webhooks.deliveries d
+            SET attempts = x.attempt, status = x.status, next_attempt_at = x.next_attempt_at,
+                completed_at = CASE WHEN x.status = 'pending' THEN NULL ELSE now() END
+           FROM x
+          WHERE d.id = x.id AND d.status = 'pending' AND d.attempts = x.attempt - 1
+         RETURNING d.id
+       ), attempts AS (
+         INSERT INTO webhooks.delivery_attempts (delivery_id, attempt, status_code, latency_ms, error, response_body)
+         SELECT x.id, x.attempt, x.status_code, x.latency_ms, x.error, x.response_body FROM x JOIN updated USING (id)
+       )
+       SELECT id FROM updated`,
+      [
+        JSON.stringify(
+          [...first.values()].map(({ id, attempt, next }) => ({
+            id,
+            attempt: attempt.attempt,
+            status: next.status,
+            next_attempt_at: next.nextAttemptAt?.toISOString() ?? null,
+            status_code: attempt.statusCode,
+            latency_ms: attempt.latencyMs,
+            error: attempt.error,
+            response_body: attempt.responseBody,
+          })),
+        ),
+      ],
+    );
+    const recorded = new Set(rows.map((row) => row.id));
+    return items.map((item) => first.get(item.id) === item && recorded.has(item.id));
+  });
 
   /** A page of a subscription's deliveries, newest first, each with its attempts. */
   async list(

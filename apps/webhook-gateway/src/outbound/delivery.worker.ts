@@ -37,6 +37,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly logger = new Logger(DeliveryWorker.name);
   private readonly consumer: PullConsumer;
   private readonly inFlight = new Map<string, number>();
+  /** Subscriptions this replica last saw delivered: a success then needs no write (the hot path). */
+  private readonly healthy = new Set<string>();
   private readonly attempts: Counter<'outcome'>;
   private readonly latency: Histogram<'outcome'>;
 
@@ -156,9 +158,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async trackHealth(config: WebhookConfig, delivered: boolean): Promise<void> {
     try {
       if (delivered) {
+        if (this.healthy.has(config.id)) return;
         await this.deliveries.markSuccess(config.workspaceSlug, config.id);
+        this.healthy.add(config.id);
         return;
       }
+      this.healthy.delete(config.id);
       const failingSince = await this.deliveries.markFailure(config.workspaceSlug, config.id);
       if (Date.now() - failingSince.getTime() < this.settings.disableAfterMs) return;
       const days = Math.round(this.settings.disableAfterMs / 86_400_000);
