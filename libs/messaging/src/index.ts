@@ -1,3 +1,4 @@
+export * from './durable-consumer';
 export * from './kv-mirror';
 export * from './nats.client';
 export * from './pull-consumer';

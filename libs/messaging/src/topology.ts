@@ -29,7 +29,16 @@ export interface TopologySettings {
   readonly ackWaitMs: number;
 }
 
-const KEPT_FOR_REPLAY = new Set<string>([Streams.recordEvents.name, Streams.deadLetters.name]);
+/**
+ * Limits-retention streams, kept for `RECORD_EVENTS_MAX_AGE_MS`: record events (for replay), dead letters (for
+ * inspection) and platform events (their consumers, outbound webhooks and the scheduler, read them within
+ * seconds; the age bounds the disk they use). Work queues keep a message until it is acked.
+ */
+const KEPT_FOR_MAX_AGE = new Set<string>([
+  Streams.recordEvents.name,
+  Streams.deadLetters.name,
+  Streams.platformEvents.name,
+]);
 
 const nanos = (ms: number): number => ms * 1_000_000;
 
@@ -43,8 +52,7 @@ export function streamConfig(spec: StreamSpec, settings: TopologySettings): Part
     discard: DiscardPolicy.Old,
     num_replicas: settings.replicas,
     duplicate_window: nanos(settings.duplicateWindowMs),
-    // Record events are kept for replay; dead letters as long, for inspection. Work queues keep until acked.
-    max_age: KEPT_FOR_REPLAY.has(spec.name) ? nanos(settings.recordEventsMaxAgeMs) : 0,
+    max_age: KEPT_FOR_MAX_AGE.has(spec.name) ? nanos(settings.recordEventsMaxAgeMs) : 0,
   };
 }
 

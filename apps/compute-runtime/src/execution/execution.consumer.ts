@@ -1,13 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Consumers, type ExecRequest } from '@signalbox/contracts';
-import { messagingLogger, NatsClient, PullConsumer } from '@signalbox/messaging';
+import { DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
 
 import { type ClaimOutcome, RunRepository } from '../runs/run.repository';
 import type { SandboxResult } from '../sandbox/sandbox.types';
@@ -30,9 +24,8 @@ function abandoned(runId: string, maxAttempts: number): SandboxResult {
  * shutdown it stops pulling and lets the runs in progress finish; unfinished ones are redelivered.
  */
 @Injectable()
-export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ExecutionConsumer extends DurableConsumer {
   private readonly logger = new Logger(ExecutionConsumer.name);
-  private readonly consumer: PullConsumer;
 
   constructor(
     nats: NatsClient,
@@ -40,20 +33,11 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
     private readonly execution: ExecutionService,
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
   ) {
-    this.consumer = new PullConsumer(nats, {
+    super(nats, {
       consumer: Consumers.runtimeExecutions,
       concurrency: settings.concurrency,
-      handle: (message) => this.handle(message),
-      logger: messagingLogger(this.logger),
+      logger: messagingLogger(new Logger(ExecutionConsumer.name)),
     });
-  }
-
-  onApplicationBootstrap(): void {
-    this.consumer.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
   }
 
   /** A dispatched run is recorded and claimed at once; a known run goes through the conditional claim. */
@@ -68,7 +52,7 @@ export class ExecutionConsumer implements OnApplicationBootstrap, BeforeApplicat
     return this.runs.claim(request.runId, request.workspace, leaseMs);
   }
 
-  private async handle(message: JsMsg): Promise<void> {
+  protected async handle(message: JsMsg): Promise<void> {
     let request: ExecRequest;
     try {
       request = message.json<ExecRequest>();

@@ -1,12 +1,6 @@
 import { DeliverPolicy, jetstream, type JsMsg } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   configKey,
   Consumers,
@@ -20,7 +14,7 @@ import {
   type TriggerConfig,
 } from '@signalbox/contracts';
 import { compileRecordFilter } from '@signalbox/filters';
-import { messagingLogger, NatsClient, PullConsumer } from '@signalbox/messaging';
+import { DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
 
 import { Dispatcher } from '../routing/dispatcher';
 import { eventIdOf } from '../routing/record-event.consumer';
@@ -38,9 +32,8 @@ const PROGRESS_EVERY = 500;
  * `replays` KV bucket, where data-service reads it.
  */
 @Injectable()
-export class ReplayConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ReplayConsumer extends DurableConsumer {
   private readonly logger = new Logger(ReplayConsumer.name);
-  private readonly consumer: PullConsumer;
   private stopping = false;
 
   constructor(
@@ -49,25 +42,23 @@ export class ReplayConsumer implements OnApplicationBootstrap, BeforeApplication
     private readonly dispatcher: Dispatcher,
     @Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings,
   ) {
-    this.consumer = new PullConsumer(nats, {
+    super(nats, {
       consumer: Consumers.routerReplays,
       concurrency: 1, // one replay at a time per replica; replicas share the jobs
-      before: () => this.index.whenLoaded(),
-      handle: (message) => this.handle(message),
-      logger: messagingLogger(this.logger),
+      logger: messagingLogger(new Logger(ReplayConsumer.name)),
     });
   }
 
-  onApplicationBootstrap(): void {
-    this.consumer.start();
+  protected override ready(): Promise<void> {
+    return this.index.whenLoaded();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  override async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await this.consumer.stop();
+    await super.beforeApplicationShutdown();
   }
 
-  private async handle(message: JsMsg): Promise<void> {
+  protected async handle(message: JsMsg): Promise<void> {
     let job: ReplayJob;
     try {
       job = message.json<ReplayJob>();

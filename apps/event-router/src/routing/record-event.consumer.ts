@@ -1,11 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   Consumers,
   type DeadLetter,
@@ -14,7 +8,7 @@ import {
   type RecordEventParams,
   Subjects,
 } from '@signalbox/contracts';
-import { messagingLogger, NatsClient, PullConsumer } from '@signalbox/messaging';
+import { DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
 
@@ -40,9 +34,8 @@ export function eventIdOf(event: RecordEvent, message: Pick<JsMsg, 'headers' | '
  * and acked. Events of one record are handled one after another, in stream order; others in parallel.
  */
 @Injectable()
-export class RecordEventConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class RecordEventConsumer extends DurableConsumer {
   private readonly logger = new Logger(RecordEventConsumer.name);
-  private readonly consumer: PullConsumer;
   private readonly recordChains = new Map<string, Promise<void>>();
   private readonly events: Counter<'outcome'>;
   private readonly runsDispatched: Counter<'workspace'>;
@@ -55,6 +48,11 @@ export class RecordEventConsumer implements OnApplicationBootstrap, BeforeApplic
     metrics: MetricsService,
     @Inject(ROUTING_SETTINGS) settings: RoutingSettings,
   ) {
+    super(nats, {
+      consumer: Consumers.recordRouter,
+      concurrency: settings.concurrency,
+      logger: messagingLogger(new Logger(RecordEventConsumer.name)),
+    });
     this.events = metrics.counter('signalbox_record_events_total', 'Record events by outcome.', ['outcome']);
     this.runsDispatched = metrics.counter(
       'signalbox_event_runs_dispatched_total',
@@ -66,26 +64,15 @@ export class RecordEventConsumer implements OnApplicationBootstrap, BeforeApplic
       'From the event entering the stream to its runs being durably queued.',
       [],
     );
-    this.consumer = new PullConsumer(nats, {
-      consumer: Consumers.recordRouter,
-      concurrency: settings.concurrency,
-      // An event routed before the index is loaded would find no trigger and be acked: wait for it.
-      before: () => this.index.whenLoaded(),
-      handle: (message) => this.accept(message),
-      logger: messagingLogger(this.logger),
-    });
   }
 
-  onApplicationBootstrap(): void {
-    this.consumer.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
+  /** An event routed before the index is loaded would find no trigger and be acked: wait for it. */
+  protected override ready(): Promise<void> {
+    return this.index.whenLoaded();
   }
 
   /** Parses at once; routes after the previous event of the same record (stream order per record). */
-  private accept(message: JsMsg): Promise<void> {
+  protected handle(message: JsMsg): Promise<void> {
     const parsed = parseRecordEvent(message.subject, message.data);
     if (!parsed.ok) return this.deadLetter(message, parsed.reason);
     const event = parsed.event;

@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Consumers, type FunctionRunEvent } from '@signalbox/contracts';
-import { messagingLogger, NatsClient, PullConsumer } from '@signalbox/messaging';
+import { DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
 
 import { ScheduleRepository } from './schedule.repository';
 import { ScheduleSync } from './schedule-sync';
@@ -13,33 +13,26 @@ import { ScheduleSync } from './schedule-sync';
  * committed waits on the row lock, then finds the run id written.
  */
 @Injectable()
-export class RunOutcomesConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class RunOutcomesConsumer extends DurableConsumer {
   private readonly logger = new Logger(RunOutcomesConsumer.name);
-  private readonly consumer: PullConsumer;
 
   constructor(
     nats: NatsClient,
     private readonly repository: ScheduleRepository,
     private readonly sync: ScheduleSync,
   ) {
-    this.consumer = new PullConsumer(nats, {
+    super(nats, {
       consumer: Consumers.schedulerRunOutcomes,
       concurrency: 32,
-      before: () => this.sync.whenSynced(),
-      handle: (message) => this.accept(message),
-      logger: messagingLogger(this.logger),
+      logger: messagingLogger(new Logger(RunOutcomesConsumer.name)),
     });
   }
 
-  onApplicationBootstrap(): void {
-    this.consumer.start();
+  protected override ready(): Promise<void> {
+    return this.sync.whenSynced();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
-  }
-
-  private async accept(message: JsMsg): Promise<void> {
+  protected async handle(message: JsMsg): Promise<void> {
     let event: FunctionRunEvent;
     try {
       event = message.json<FunctionRunEvent>();

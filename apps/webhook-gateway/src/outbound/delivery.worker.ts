@@ -1,11 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   Consumers,
   type DeliveryJob,
@@ -13,7 +7,7 @@ import {
   Subjects,
   type WebhookConfig,
 } from '@signalbox/contracts';
-import { messagingLogger, NatsClient, PullConsumer, requestService } from '@signalbox/messaging';
+import { DurableConsumer, messagingLogger, NatsClient, requestService } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
 
@@ -33,9 +27,8 @@ const HEARTBEAT_MS = 5_000;
  * attempt is recorded under its number, duplicates nothing.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DeliveryWorker extends DurableConsumer {
   private readonly logger = new Logger(DeliveryWorker.name);
-  private readonly consumer: PullConsumer;
   private readonly inFlight = new Map<string, number>();
   /** Subscriptions this replica last saw delivered: a success then needs no write (the hot path). */
   private readonly healthy = new Set<string>();
@@ -50,6 +43,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     @Inject(OUTBOUND_SETTINGS) private readonly settings: OutboundSettings,
     metrics: MetricsService,
   ) {
+    super(nats, {
+      consumer: Consumers.gatewayDeliveries,
+      concurrency: settings.deliveryConcurrency,
+      logger: messagingLogger(new Logger(DeliveryWorker.name)),
+    });
     this.attempts = metrics.counter('signalbox_webhook_attempts_total', 'Outbound delivery attempts by outcome.', [
       'outcome',
     ]);
@@ -59,24 +57,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       ['outcome'],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     );
-    this.consumer = new PullConsumer(nats, {
-      consumer: Consumers.gatewayDeliveries,
-      concurrency: settings.deliveryConcurrency,
-      before: () => this.index.whenLoaded(),
-      handle: (message) => this.handle(message),
-      logger: messagingLogger(this.logger),
-    });
   }
 
-  onApplicationBootstrap(): void {
-    this.consumer.start();
+  protected override ready(): Promise<void> {
+    return this.index.whenLoaded();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
-  }
-
-  private async handle(message: JsMsg): Promise<void> {
+  protected async handle(message: JsMsg): Promise<void> {
     let job: DeliveryJob;
     try {
       job = message.json<DeliveryJob>();

@@ -1,13 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Consumers, outboundDeliveryId, type WebhookEvent } from '@signalbox/contracts';
-import { messagingLogger, NatsClient, PullConsumer } from '@signalbox/messaging';
+import { DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
@@ -22,9 +16,8 @@ import { SubscriptionIndex } from './subscription.index';
  * after a crash creates and queues nothing twice. Acked only once its deliveries are stored and queued.
  */
 @Injectable()
-export class EventFanoutConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class EventFanoutConsumer extends DurableConsumer {
   private readonly logger = new Logger(EventFanoutConsumer.name);
-  private readonly consumer: PullConsumer;
   private readonly created: Counter<'event'>;
 
   constructor(
@@ -34,27 +27,21 @@ export class EventFanoutConsumer implements OnApplicationBootstrap, BeforeApplic
     @Inject(OUTBOUND_SETTINGS) settings: OutboundSettings,
     metrics: MetricsService,
   ) {
+    super(nats, {
+      consumer: Consumers.gatewayPlatformEvents,
+      concurrency: settings.fanoutConcurrency,
+      logger: messagingLogger(new Logger(EventFanoutConsumer.name)),
+    });
     this.created = metrics.counter('signalbox_webhook_deliveries_created_total', 'Outbound deliveries created.', [
       'event',
     ]);
-    this.consumer = new PullConsumer(nats, {
-      consumer: Consumers.gatewayPlatformEvents,
-      concurrency: settings.fanoutConcurrency,
-      before: () => this.index.whenLoaded(),
-      handle: (message) => this.handle(message),
-      logger: messagingLogger(this.logger),
-    });
   }
 
-  onApplicationBootstrap(): void {
-    this.consumer.start();
+  protected override ready(): Promise<void> {
+    return this.index.whenLoaded();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
-  }
-
-  private async handle(message: JsMsg): Promise<void> {
+  protected async handle(message: JsMsg): Promise<void> {
     let event: WebhookEvent;
     try {
       event = message.json<WebhookEvent>();

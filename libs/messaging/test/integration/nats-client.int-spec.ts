@@ -53,6 +53,9 @@ describe(NatsClient.name, () => {
     const records = await jsm.streams.info(Streams.recordEvents.name);
     expect(records.config.subjects).toEqual(['records.>']);
     expect(records.config.duplicate_window).toBe(60_000 * 1_000_000);
+    // Platform events are bounded by the same age; work queues are not.
+    expect((await jsm.streams.info(Streams.platformEvents.name)).config.max_age).toBe(3_600_000 * 1_000_000);
+    expect((await jsm.streams.info(Streams.executions.name)).config.max_age).toBe(0);
     const consumer = await jsm.consumers.info(Consumers.recordRouter.stream, Consumers.recordRouter.durable);
     expect(consumer.config.durable_name).toBe('event-router');
     await expect(new Kvm(nc).open('triggers').then((kv) => kv.status())).resolves.toMatchObject({ bucket: 'triggers' });
