@@ -120,6 +120,10 @@ async function platform(runtimes) {
     DATABASE_URL: database.url,
     NATS_URL: nats.url,
     JWT_SECRET: SECRET,
+    // One token drives the whole benchmark: measure the service, not its rate limits.
+    RATE_LIMIT_READ_PER_MINUTE: '100000000',
+    RATE_LIMIT_WRITE_PER_MINUTE: '100000000',
+    RATE_LIMIT_EXECUTE_PER_MINUTE: '100000000',
     SANDBOX_WORKERS: '2',
   };
   const children = [];

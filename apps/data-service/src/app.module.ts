@@ -4,11 +4,14 @@ import { ServiceSchemas } from '@signalbox/contracts';
 import { parseAllowedHosts } from '@signalbox/net-guard';
 import { type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
 
+import { ApiKeyService } from './api-keys/api-key.service';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { CatalogModule } from './catalog.module';
 import type { Env, ResolvedSecrets } from './config/env.schema';
 import { entities } from './database/entities';
 import { migrations } from './database/migrations';
 import { FunctionRunsModule } from './function-runs/function-runs.module';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RecordEventsModule } from './record-events/record-events.module';
 import { RpcModule } from './rpc/rpc.module';
 import { SecretsModule } from './secrets/secrets.module';
@@ -25,7 +28,7 @@ export class AppModule {
           env,
           database: { schema: ServiceSchemas['data-service'], entities, migrations, env },
         }),
-        AuthModule.forRoot(auth),
+        AuthModule.forRoot(auth, { apiKeys: { module: ApiKeysModule, verifier: ApiKeyService } }),
         SecretsModule.register(secrets.publicKey),
         CatalogModule.register(
           {
@@ -42,6 +45,11 @@ export class AppModule {
         SystemModule.register({ timeoutMs: env.SYSTEM_STATUS_TIMEOUT_MS }),
         FunctionRunsModule.register({ timeoutMs: env.RUNTIME_REQUEST_TIMEOUT_MS }),
         RecordEventsModule,
+        RateLimitsModule.register({
+          read: env.RATE_LIMIT_READ_PER_MINUTE,
+          write: env.RATE_LIMIT_WRITE_PER_MINUTE,
+          execute: env.RATE_LIMIT_EXECUTE_PER_MINUTE,
+        }),
       ],
     };
   }

@@ -22,7 +22,16 @@ export class Platform {
     const database = await createTestDatabase();
     const nats = await NatsServerProcess.create();
     await nats.start();
-    const env = { DATABASE_URL: database.url, NATS_URL: nats.url, JWT_SECRET: TEST_JWT_SECRET, ...options.env };
+    const env = {
+      DATABASE_URL: database.url,
+      NATS_URL: nats.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      // Tests drive one token hard; the rate limits have their own test (api-keys.e2e-spec.ts).
+      RATE_LIMIT_READ_PER_MINUTE: '1000000',
+      RATE_LIMIT_WRITE_PER_MINUTE: '1000000',
+      RATE_LIMIT_EXECUTE_PER_MINUTE: '1000000',
+      ...options.env,
+    };
     const names = options.only ?? ServiceNames;
     const services = new Map<ServiceName, ServiceProcess>();
     for (const name of names) services.set(name, await ServiceProcess.create(name, env));

@@ -1,8 +1,9 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import { SignalboxError } from '@signalbox/contracts';
 
+import { API_KEY_HEADER, ApiKeyVerifier } from './api-keys';
 import { IS_PUBLIC, REQUIRED_PERMISSION } from './auth.decorators';
 import { JWT_STRATEGY } from './jwt.strategy';
 import { canAccessWorkspace, hasPermission, type RequiredPermission } from './permissions';
@@ -11,15 +12,20 @@ import type { Principal } from './principal';
 interface GuardedRequest {
   user?: Principal;
   params?: Record<string, string | undefined>;
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 /**
- * Global guard, deny by default: every route needs a valid token unless marked `@Public()`.
- * 401 for missing or invalid credentials; 403 for a valid caller without the workspace or permission.
+ * Global guard, deny by default: every route needs a valid token (a bearer JWT, or an API key in `x-api-key`)
+ * unless marked `@Public()`. 401 for missing or invalid credentials; 403 for a valid caller without the
+ * workspace or permission. Both kinds of credential go through the same workspace and permission checks.
  */
 @Injectable()
 export class AuthGuard extends PassportAuthGuard(JWT_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    @Optional() private readonly apiKeys?: ApiKeyVerifier,
+  ) {
     super();
   }
 
@@ -27,8 +33,15 @@ export class AuthGuard extends PassportAuthGuard(JWT_STRATEGY) {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
-    await super.canActivate(context);
     const request = context.switchToHttp().getRequest<GuardedRequest>();
+    const apiKey = request.headers?.[API_KEY_HEADER];
+    if (typeof apiKey === 'string' && apiKey !== '') {
+      const verified = this.apiKeys ? await this.apiKeys.verify(apiKey) : null;
+      if (!verified) throw new SignalboxError('UNAUTHORIZED', 'invalid, revoked or expired API key');
+      request.user = verified;
+    } else {
+      await super.canActivate(context);
+    }
     const principal = request.user;
     if (!principal) throw new SignalboxError('UNAUTHORIZED', 'missing credentials');
 

@@ -1,11 +1,12 @@
 import { SignalboxError } from '@signalbox/contracts';
 
-/** Who is calling: the verified claims of a JWT (later also of an API key). */
+/** Who is calling: the verified claims of a JWT, or an API key's workspace and scopes. */
 export interface Principal {
+  /** The token's `sub`, or `api-key:<id>`. */
   readonly subject: string;
   readonly workspaces: readonly string[];
   readonly permissions: readonly string[];
-  readonly kind: 'jwt';
+  readonly kind: 'jwt' | 'api-key';
 }
 
 const isStringArray = (value: unknown): value is string[] =>

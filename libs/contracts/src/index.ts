@@ -2,6 +2,7 @@ export * from './auth';
 export * from './config';
 export * from './errors';
 export * from './record-events';
+export * from './rest/api-keys';
 export * from './rest/common';
 export * from './rest/compute-functions';
 export * from './rest/function-triggers';

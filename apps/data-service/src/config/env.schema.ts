@@ -25,6 +25,10 @@ export const EnvSchema = Type.Object({
   // it is saved if its host resolves to a loopback, private, link-local or metadata address.
   FETCH_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
   FETCH_ALLOWED_HOSTS: Type.String({ default: '', description: 'hosts, host:port and CIDR ranges exempt' }),
+  // Requests per minute per API key or token subject, shared by every replica (seed 004: execute 500).
+  RATE_LIMIT_READ_PER_MINUTE: Type.Integer({ minimum: 1, default: 6000 }),
+  RATE_LIMIT_WRITE_PER_MINUTE: Type.Integer({ minimum: 1, default: 1200 }),
+  RATE_LIMIT_EXECUTE_PER_MINUTE: Type.Integer({ minimum: 1, default: 500 }),
 });
 export type Env = Static<typeof EnvSchema>;
 

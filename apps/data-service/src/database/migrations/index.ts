@@ -1,6 +1,7 @@
 import { CreateFunctionsAndTriggers1763812800000 } from './1763812800000-create-functions-and-triggers';
 import { CreateIdempotencyKeys1763820000000 } from './1763820000000-create-idempotency-keys';
 import { CreateWebhooks1764200000000 } from './1764200000000-create-webhooks';
+import { CreateApiKeys1764220000000 } from './1764220000000-create-api-keys';
 
 /**
  * Checked-in migrations of the `data` schema, in order. Add new ones as `<epochMs>-<name>.ts`
@@ -10,4 +11,5 @@ export const migrations = [
   CreateFunctionsAndTriggers1763812800000,
   CreateIdempotencyKeys1763820000000,
   CreateWebhooks1764200000000,
+  CreateApiKeys1764220000000,
 ];

@@ -1,0 +1,76 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Database, MicroBatcher } from '@signalbox/persistence';
+
+const WINDOW_MS = 60_000;
+
+export interface RateLimitDecision {
+  readonly allowed: boolean;
+  readonly limit: number;
+  readonly remaining: number;
+  /** Seconds until the window ends (and `Retry-After` when refused). */
+  readonly resetSeconds: number;
+}
+
+/**
+ * Fixed one-minute windows counted in Postgres (`data.rate_limit_windows`), so a limit holds across every
+ * data-service replica. Hits that arrive together share one upsert; each caller gets its own position in
+ * the window. Old windows are deleted once a minute.
+ */
+@Injectable()
+export class RateLimiter implements OnApplicationShutdown {
+  private readonly cleanup: NodeJS.Timeout;
+
+  constructor(private readonly database: Database) {
+    this.cleanup = setInterval(() => {
+      void this.database.source
+        .query(`DELETE FROM data.rate_limit_windows WHERE window_start < now() - interval '2 minutes'`)
+        .catch(() => undefined);
+    }, WINDOW_MS);
+    this.cleanup.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.cleanup);
+  }
+
+  async hit(key: string, limit: number, now = Date.now()): Promise<RateLimitDecision> {
+    const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    const count = await this.hits.submit({ key, windowStart });
+    return {
+      allowed: count <= limit,
+      limit,
+      remaining: Math.max(0, limit - count),
+      resetSeconds: Math.max(1, Math.ceil((windowStart + WINDOW_MS - now) / 1000)),
+    };
+  }
+
+  private readonly hits = new MicroBatcher<{ key: string; windowStart: number }, number>(async (items) => {
+    const groups = new Map<string, { key: string; windowStart: number; n: number }>();
+    for (const item of items) {
+      const id = `${item.key}\u0000${item.windowStart}`;
+      const group = groups.get(id) ?? { ...item, n: 0 };
+      group.n += 1;
+      groups.set(id, group);
+    }
+    const rows = await this.database.source.query<Array<{ key: string; window_ms: string; count: number }>>(
+      `INSERT INTO data.rate_limit_windows (key, window_start, count)
+       SELECT x.key, to_timestamp(x.window_ms / 1000.0), x.n
+         FROM jsonb_to_recordset($1::jsonb) AS x(key text, window_ms bigint, n integer)
+       ON CONFLICT (key, window_start) DO UPDATE SET count = data.rate_limit_windows.count + EXCLUDED.count
+       RETURNING key, (extract(epoch FROM window_start) * 1000)::bigint AS window_ms, count`,
+      [JSON.stringify([...groups.values()].map((g) => ({ key: g.key, window_ms: g.windowStart, n: g.n })))],
+    );
+    // Each caller's position: the batch's hits on a key are the last n of its returned count, in order.
+    const next = new Map(rows.map((row) => [`${row.key}\u0000${Number(row.window_ms)}`, row.count]));
+    for (const group of groups.values()) {
+      const id = `${group.key}\u0000${group.windowStart}`;
+      next.set(id, (next.get(id) ?? group.n) - group.n + 1);
+    }
+    return items.map((item) => {
+      const id = `${item.key}\u0000${item.windowStart}`;
+      const position = next.get(id) ?? 1;
+      next.set(id, position + 1);
+      return position;
+    });
+  });
+}
