@@ -126,7 +126,7 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
         events.push(message.json<FunctionRunEvent>());
       }
       expect(events.find((e) => e.data.runId === done)).toMatchObject({
-        id: `run.${done}.completed`,
+        id: `run.${done}.1.completed`,
         event: 'function.completed',
         workspace: 'acme',
         data: { functionId: ok.id, triggerId: ok.defaultTriggerId, status: 'completed', attempt: 1, error: null },

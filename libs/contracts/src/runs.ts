@@ -54,7 +54,20 @@ export const RunStepSchema = Type.Object({
   output: Type.Optional(Type.Unknown()),
   error: Type.Optional(Type.String()),
   durationMs: Type.Integer(),
+  /** The step completed in an earlier attempt: its recorded output was reused, `fn` did not run. */
+  memoized: Type.Optional(Type.Boolean()),
 });
+
+/** One attempt of a run that was retried (its outcome; the last attempt's steps are the run's `steps`). */
+export const RunAttemptSchema = Type.Object({
+  attempt: Type.Integer(),
+  status: Type.String(),
+  error: Type.Union([Type.Object({ name: Type.String(), message: Type.String() }), Type.Null()]),
+  startedAt: Type.Union([Timestamp, Type.Null()]),
+  finishedAt: Timestamp,
+  durationMs: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type RunAttempt = Static<typeof RunAttemptSchema>;
 
 export const FunctionRunSchema = Type.Object({
   jobId: Uuid,
@@ -71,6 +84,10 @@ export const FunctionRunSchema = Type.Object({
   ]),
   steps: Type.Array(RunStepSchema),
   attempt: Type.Integer(),
+  /** Every finished attempt, oldest first (a run that was never retried has one once it finished). */
+  attempts: Type.Array(RunAttemptSchema),
+  /** When the next attempt of a run waiting to be retried is due. */
+  nextAttemptAt: Type.Union([Timestamp, Type.Null()]),
   requestedBy: Type.String(),
   queuedAt: Timestamp,
   startedAt: Type.Union([Timestamp, Type.Null()]),
@@ -112,6 +129,18 @@ export interface RunWithLogs {
   readonly logs: FunctionRunLogs;
 }
 
+/** `runtime.v1.runs.retry` answer: the run queued again, or why not (`NOT_FOUND`, `INVALID_STATUS`). */
+export type RetryRunReply =
+  | { readonly jobId: string; readonly status: 'queued'; readonly attempt: number }
+  | { readonly refused: 'NOT_FOUND' | 'INVALID_STATUS'; readonly status: RunStatus | null };
+
+export const RetryRunResponseSchema = Type.Object({
+  jobId: Uuid,
+  status: Type.Literal('queued'),
+  /** The attempt it will be (the run's attempts so far plus one). */
+  attempt: Type.Integer(),
+});
+
 export const ExecuteResponseSchema = Type.Object({ jobId: Uuid, status: Type.Literal('queued') });
 export type ExecuteResponse = Static<typeof ExecuteResponseSchema>;
 
@@ -119,7 +148,7 @@ export type ExecuteResponse = Static<typeof ExecuteResponseSchema>;
 export const FunctionEvents = { completed: 'function.completed', failed: 'function.failed' } as const;
 
 /**
- * The outbound webhook payload shape (api-contract.md "Outbound webhooks"): `id` is deterministic per run
+ * The outbound webhook payload shape (api-contract.md "Outbound webhooks"): `id` (`run.<id>.<attempt>.<status>`) is deterministic per run
  * outcome and doubles as `Nats-Msg-Id`, so a republished event is de-duplicated.
  */
 export interface FunctionRunEvent {

@@ -17,6 +17,8 @@ export const Subjects = {
   runtimeGetRun: 'runtime.v1.runs.get',
   /** Request-reply to compute-runtime: a page of a workspace's runs. */
   runtimeListRuns: 'runtime.v1.runs.list',
+  /** Request-reply to compute-runtime: queue a failed run again (a new attempt, completed steps reused). */
+  runtimeRetryRun: 'runtime.v1.runs.retry',
   /**
    * Core (not stored): compute-runtime announces here that a run which asked for it (`notifyFinished`) has
    * finished, with its result. The webhook-gateway waits on it to answer an endpoint trigger's caller.

@@ -1,12 +1,19 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Consumers, type ExecRequest } from '@signalbox/contracts';
+import { Consumers, type ExecRequest, type FunctionRun, retryDelayMs } from '@signalbox/contracts';
 import { DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
 
 import { type ClaimOutcome, RunRepository } from '../runs/run.repository';
 import type { SandboxResult } from '../sandbox/sandbox.types';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
 import { ExecutionService, failure } from './execution.service';
+
+/** The outputs of the steps earlier attempts completed, for `api.step` to return instead of running them. */
+function memoizedSteps(run: FunctionRun): Record<string, unknown> {
+  const memo: Record<string, unknown> = {};
+  for (const step of run.steps) if (step.status === 'completed') memo[step.id] = step.output ?? null;
+  return memo;
+}
 
 function abandoned(runId: string, maxAttempts: number): SandboxResult {
   return {
@@ -77,7 +84,9 @@ export class ExecutionConsumer extends DurableConsumer {
         return;
       }
       const run = claim.run;
-      if (run.attempt > maxAttempts) {
+      // Attempts that started and never finished: their runtime died. Retries by policy do not count here.
+      const crashed = run.attempt - 1 - run.attempts.length;
+      if (crashed >= maxAttempts) {
         await this.runs.finish(run.jobId, run.functionVersion, abandoned(run.jobId, maxAttempts));
         await this.execution.announce(run.workspaceSlug, run.jobId, notify);
         message.ack();
@@ -93,13 +102,15 @@ export class ExecutionConsumer extends DurableConsumer {
       );
       let finished: SandboxResult | null = null;
       try {
-        const { outcome, functionVersion } = await this.execution.execute(
-          run.workspaceSlug,
-          run.triggerId,
-          run.functionId,
-          run.jobId,
-          run.executionParams,
-        );
+        const { outcome, functionVersion, retry } = await this.execution.execute(run, memoizedSteps(run));
+        if ((outcome.status === 'failed' || outcome.status === 'timed_out') && run.attempt < retry.maxAttempts) {
+          // The trigger's retry policy: back to queued, and this message comes back when the next attempt is due.
+          const delayMs = retryDelayMs(retry, run.attempt);
+          if (await this.runs.scheduleRetry(run.jobId, functionVersion, outcome, delayMs)) {
+            message.nak(delayMs);
+            return;
+          }
+        }
         finished = (await this.runs.finish(run.jobId, functionVersion, outcome)) ? outcome : null;
       } finally {
         clearInterval(heartbeat);

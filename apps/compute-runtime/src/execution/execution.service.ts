@@ -3,6 +3,8 @@ import {
   FunctionEvents,
   type FunctionRun,
   type FunctionRunEvent,
+  type RetryPolicy,
+  retryPolicyOf,
   type RunFinished,
   type RunStatus,
   Subjects,
@@ -15,6 +17,9 @@ import { SandboxPool } from '../sandbox/sandbox.pool';
 import type { SandboxResult } from '../sandbox/sandbox.types';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
 import { FunctionConfigStore } from './function-config.store';
+
+/** A failure that another attempt cannot fix (the function or trigger is gone, a secret cannot be opened). */
+const NO_RETRY: RetryPolicy = { maxAttempts: 1, backoff: 'fixed', delayMs: 1000 };
 
 export const failure = (name: string, message: string): SandboxResult => ({
   runId: '',
@@ -101,7 +106,7 @@ export class ExecutionService {
   ): Promise<void> {
     const workspace = run.workspaceSlug;
     const event: FunctionRunEvent = {
-      id: `run.${run.jobId}.${status}`,
+      id: `run.${run.jobId}.${run.attempt}.${status}`,
       event: status === 'completed' ? FunctionEvents.completed : FunctionEvents.failed,
       workspace,
       timestamp: finishedAt ?? new Date().toISOString(),
@@ -118,22 +123,25 @@ export class ExecutionService {
     await this.nats.publish(Subjects.platformEvent(workspace, event.event), event, { msgID: event.id });
   }
 
+  /**
+   * Runs one attempt. Answers the outcome, the function version it ran, and the trigger's retry policy (no
+   * retry when the trigger is gone). `memoizedSteps`: outputs of steps an earlier attempt completed.
+   */
   async execute(
-    workspace: string,
-    triggerId: string,
-    functionId: string,
-    runId: string,
-    executionParams: unknown,
-    timeoutCapMs = Number.POSITIVE_INFINITY,
-  ): Promise<{ outcome: SandboxResult; functionVersion: number | null }> {
+    run: Pick<FunctionRun, 'workspaceSlug' | 'triggerId' | 'functionId' | 'jobId' | 'executionParams'>,
+    memoizedSteps: Readonly<Record<string, unknown>> = {},
+  ): Promise<{ outcome: SandboxResult; functionVersion: number | null; retry: RetryPolicy }> {
+    const { workspaceSlug: workspace, triggerId, functionId, jobId: runId, executionParams } = run;
     const [fn, trigger] = await Promise.all([
       this.configs.function(workspace, functionId),
       this.configs.trigger(workspace, triggerId),
     ]);
+    const retry = trigger ? retryPolicyOf(trigger.executionType, trigger.triggerMetadata) : NO_RETRY;
     if (!fn)
       return {
         outcome: failure('FunctionNotFound', `compute function ${functionId} no longer exists`),
         functionVersion: null,
+        retry: NO_RETRY,
       };
     let triggerParams: Record<string, unknown>;
     try {
@@ -142,9 +150,10 @@ export class ExecutionService {
       return {
         outcome: failure('SecretError', error instanceof Error ? error.message : String(error)),
         functionVersion: fn.version,
+        retry: NO_RETRY,
       };
     }
-    const timeoutMs = Math.min(fn.timeoutMs, this.settings.maxTimeoutMs, timeoutCapMs);
+    const timeoutMs = Math.min(fn.timeoutMs, this.settings.maxTimeoutMs);
     const outcome = await this.sandbox.run({
       runId,
       workspace,
@@ -153,8 +162,9 @@ export class ExecutionService {
       triggerParams,
       limits: { ...this.settings.limits, memoryMb: fn.memoryMb, timeoutMs, cpuTimeMs: timeoutMs },
       fetch: this.settings.fetch,
+      memoizedSteps,
     });
-    return { outcome, functionVersion: fn.version };
+    return { outcome, functionVersion: fn.version, retry };
   }
 
   /** Secret params are opened here, in the execution plane, for this run only. */

@@ -6,6 +6,7 @@ import {
   type FunctionRunList,
   type GetRunRequest,
   type ListRunsRequest,
+  type RetryRunReply,
   type RunWithLogs,
   Subjects,
 } from '@signalbox/contracts';
@@ -25,6 +26,11 @@ export class RunController {
   @MessagePattern(Subjects.runtimeGetRun)
   get(@Payload() request: GetRunRequest): Promise<RunWithLogs | null> {
     return this.runs.get(request);
+  }
+
+  @MessagePattern(Subjects.runtimeRetryRun)
+  retry(@Payload() request: GetRunRequest): Promise<RetryRunReply> {
+    return this.runs.retry(request);
   }
 
   @MessagePattern(Subjects.runtimeListRuns)

@@ -18,6 +18,8 @@ interface RunRow {
   logs_truncated: boolean;
   steps: FunctionRun['steps'];
   attempt: number;
+  attempts: FunctionRun['attempts'];
+  next_attempt_at: Date | null;
   requested_by: string;
   queued_at: Date;
   started_at: Date | null;
@@ -40,6 +42,8 @@ function toRun(row: RunRow): FunctionRun {
     error: row.error ?? null,
     steps: row.steps,
     attempt: row.attempt,
+    attempts: row.attempts,
+    nextAttemptAt: iso(row.next_attempt_at),
     requestedBy: row.requested_by,
     queuedAt: row.queued_at.toISOString(),
     startedAt: iso(row.started_at),
@@ -154,17 +158,23 @@ export class RunRepository {
           SET status = 'running', attempt = attempt + 1, started_at = now(),
               lease_until = now() + make_interval(secs => $3::double precision / 1000)
         WHERE id = $1 AND workspace_slug = $2
-          AND (status = 'queued' OR (status = 'running' AND lease_until < now()))
+          AND ((status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
+               OR (status = 'running' AND lease_until < now()))
       RETURNING *`,
       [id, workspace, leaseMs],
     );
     if (rows[0]) return { kind: 'claimed', run: toRun(rows[0]) };
-    const [current] = await this.database.source.query<Array<{ status: RunStatus; lease_ms: number | null }>>(
-      `SELECT status, (extract(epoch FROM lease_until - now()) * 1000)::int AS lease_ms
+    const [current] = await this.database.source.query<
+      Array<{ status: RunStatus; lease_ms: number | null; due_ms: number | null }>
+    >(
+      `SELECT status, (extract(epoch FROM lease_until - now()) * 1000)::int AS lease_ms,
+              (extract(epoch FROM next_attempt_at - now()) * 1000)::int AS due_ms
          FROM runtime.runs WHERE id = $1 AND workspace_slug = $2`,
       [id, workspace],
     );
     if (current?.status === 'running') return { kind: 'busy', retryInMs: Math.max(500, (current.lease_ms ?? 0) + 500) };
+    // A retry that is not due yet (a message redelivered early): come back when it is.
+    if (current?.status === 'queued') return { kind: 'busy', retryInMs: Math.max(50, current.due_ms ?? 0) };
     return { kind: 'done' };
   }
 
@@ -193,7 +203,14 @@ export class RunRepository {
       `UPDATE runtime.runs r
           SET status = x.status, result = x.result, error = x.error, logs = x.logs, logs_truncated = x.logs_truncated,
               steps = x.steps, function_version = x.function_version, finished_at = now(), duration_ms = x.duration_ms,
-              cpu_time_ms = x.cpu_time_ms, lease_until = NULL
+              cpu_time_ms = x.cpu_time_ms, lease_until = NULL, next_attempt_at = NULL,
+              attempts = r.attempts || jsonb_build_array(jsonb_build_object(
+                'attempt', r.attempt, 'status', x.status,
+                'error', CASE WHEN x.error IS NULL THEN NULL
+                              ELSE jsonb_build_object('name', x.error->>'name', 'message', x.error->>'message') END,
+                'startedAt', to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'finishedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'durationMs', x.duration_ms))
          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, result jsonb, error jsonb, logs jsonb,
                                                  logs_truncated boolean, steps jsonb, function_version integer,
                                                  duration_ms integer, cpu_time_ms integer)
@@ -219,6 +236,71 @@ export class RunRepository {
     const updated = new Set(rows.map((row) => row.id));
     return items.map(({ id }) => updated.has(id));
   });
+
+  /**
+   * A failed attempt that the trigger's retry policy retries: the run goes back to `queued` until `delayMs` has
+   * passed, keeping the attempt, its error and its steps (the next attempt reuses the completed ones). Answers
+   * false when the run was not running (another runtime finished it).
+   */
+  async scheduleRetry(
+    id: string,
+    functionVersion: number | null,
+    outcome: SandboxResult,
+    delayMs: number,
+  ): Promise<boolean> {
+    const [rows] = await this.database.source.query<[Array<{ id: string }>, number]>(
+      `UPDATE runtime.runs r
+          SET status = 'queued', error = x.error, logs = x.logs, logs_truncated = x.logs_truncated, steps = x.steps,
+              function_version = x.function_version, lease_until = NULL,
+              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
+              attempts = r.attempts || jsonb_build_array(jsonb_build_object(
+                'attempt', r.attempt, 'status', x.status,
+                'error', CASE WHEN x.error IS NULL THEN NULL
+                              ELSE jsonb_build_object('name', x.error->>'name', 'message', x.error->>'message') END,
+                'startedAt', to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'finishedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'durationMs', x.duration_ms))
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, error jsonb, logs jsonb, logs_truncated boolean,
+                                                 steps jsonb, function_version integer, duration_ms integer)
+        WHERE r.id = x.id AND r.status = 'running'
+      RETURNING r.id`,
+      [
+        JSON.stringify([
+          {
+            id,
+            status: outcome.status,
+            error: outcome.error ?? null,
+            logs: outcome.logs,
+            logs_truncated: outcome.logsTruncated,
+            steps: outcome.steps,
+            function_version: functionVersion,
+            duration_ms: outcome.durationMs,
+          },
+        ]),
+        delayMs,
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * `POST /function-runs/{id}/retry`: a failed or timed-out run is queued again (a new attempt, reusing its
+   * completed steps). Answers the run, or null when there is no such run; throws when it has not failed.
+   */
+  async requeue(workspace: string, id: string): Promise<{ run: FunctionRun | null; status: RunStatus | null }> {
+    const [rows] = await this.database.source.query<[RunRow[], number]>(
+      `UPDATE runtime.runs SET status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL
+        WHERE workspace_slug = $1 AND id = $2 AND status IN ('failed', 'timed_out')
+      RETURNING *`,
+      [workspace, id],
+    );
+    if (rows[0]) return { run: toRun(rows[0]), status: 'queued' };
+    const [current] = await this.database.source.query<Array<{ status: RunStatus }>>(
+      'SELECT status FROM runtime.runs WHERE workspace_slug = $1 AND id = $2',
+      [workspace, id],
+    );
+    return { run: null, status: current?.status ?? null };
+  }
 
   async find(workspace: string, id: string): Promise<{ run: FunctionRun; logs: FunctionRunLogs } | null> {
     const rows = await this.database.source.query<RunRow[]>(

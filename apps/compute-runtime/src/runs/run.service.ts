@@ -6,6 +6,7 @@ import {
   type FunctionRunList,
   type GetRunRequest,
   type ListRunsRequest,
+  type RetryRunReply,
   type RunWithLogs,
   Subjects,
 } from '@signalbox/contracts';
@@ -53,6 +54,20 @@ export class RunService {
    * A synchronous run (endpoint triggers): recorded as running from the start (no queue), executed at
    * once, announced, and answered inline. Recorded like every other run.
    */
+  /**
+   * A failed (or timed-out) run queued again: its next attempt reuses the steps it completed. A new message on
+   * EXECUTIONS, under its own id (`<runId>.retry.<attempt>`) so JetStream does not drop it as a duplicate.
+   */
+  async retry(request: GetRunRequest): Promise<RetryRunReply> {
+    const { run, status } = await this.runs.requeue(request.workspace, request.runId);
+    if (!run) return { refused: status === null ? 'NOT_FOUND' : 'INVALID_STATUS', status };
+    const message: ExecRequest = { runId: run.jobId, workspace: run.workspaceSlug };
+    await this.nats.publish(Subjects.execRequest(run.workspaceSlug, run.functionId), message, {
+      msgID: `${run.jobId}.retry.${run.attempt + 1}`,
+    });
+    return { jobId: run.jobId, status: 'queued', attempt: run.attempt + 1 };
+  }
+
   get(request: GetRunRequest): Promise<RunWithLogs | null> {
     return this.runs.find(request.workspace, request.runId);
   }

@@ -13,9 +13,11 @@ const BOOTSTRAP = `
   const hostLog = globalThis.__hostLog;
   const hostStep = globalThis.__hostStep;
   const hostFetch = globalThis.__hostFetch;
+  const memo = globalThis.__memo || {};
   delete globalThis.__hostLog;
   delete globalThis.__hostStep;
   delete globalThis.__hostFetch;
+  delete globalThis.__memo;
   const plain = (value) => { try { return JSON.parse(JSON.stringify(value === undefined ? null : value)); } catch { return String(value); } };
   const api = Object.freeze({
     log: (...args) => { hostLog.applyIgnored(undefined, [JSON.stringify(args.map(plain))]); },
@@ -32,6 +34,11 @@ const BOOTSTRAP = `
     },
     step: async (id, fn) => {
       if (typeof id !== 'string' || typeof fn !== 'function') throw new TypeError('api.step(id, fn) needs a string id and a function');
+      // Completed in an earlier attempt of this run: its recorded output, without running fn again.
+      if (Object.prototype.hasOwnProperty.call(memo, id)) {
+        hostStep.applyIgnored(undefined, [JSON.stringify({ id, status: 'completed', output: memo[id], durationMs: 0, memoized: true })]);
+        return memo[id];
+      }
       const started = Date.now();
       try {
         const output = await fn();
@@ -139,6 +146,7 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
     const jail = context.global;
     jail.setSync('executionParams', new ivm.ExternalCopy(job.executionParams ?? {}).copyInto());
     jail.setSync('triggerParams', new ivm.ExternalCopy(job.triggerParams ?? {}).copyInto());
+    jail.setSync('__memo', new ivm.ExternalCopy(job.memoizedSteps ?? {}).copyInto());
     jail.setSync(
       '__hostLog',
       new ivm.Reference((json: string) => {

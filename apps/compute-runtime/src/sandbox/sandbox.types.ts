@@ -11,6 +11,8 @@ export interface SandboxJob {
   readonly limits: SandboxLimits;
   /** What `api.fetch` may reach (the operator's settings). */
   readonly fetch: FetchPolicy;
+  /** Outputs of the steps an earlier attempt of this run completed, by step id: `api.step` returns them. */
+  readonly memoizedSteps?: Readonly<Record<string, unknown>>;
 }
 
 export interface SandboxLimits {
@@ -41,6 +43,7 @@ export interface SandboxStep {
   readonly output?: unknown;
   readonly error?: string;
   readonly durationMs: number;
+  readonly memoized?: boolean;
 }
 
 export interface SandboxError {

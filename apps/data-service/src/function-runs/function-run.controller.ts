@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '@signalbox/auth';
 import {
@@ -10,6 +10,7 @@ import {
   type FunctionRunLogs,
   FunctionRunLogsSchema,
   FunctionRunSchema,
+  RetryRunResponseSchema,
 } from '@signalbox/contracts';
 import { SchemaPipe } from '@signalbox/service-kit';
 
@@ -45,6 +46,16 @@ export class FunctionRunController {
   @ApiErrors('NOT_FOUND', 'SERVICE_UNAVAILABLE')
   get(@CurrentActor() actor: Actor, @Param('jobId') jobId: string): Promise<FunctionRun> {
     return this.runs.get(actor, jobId);
+  }
+
+  @Post(':jobId/retry')
+  @HttpCode(202)
+  @RequirePermission('function-triggers', 'execute')
+  @ApiOperation({ summary: 'Retry a failed run: a new attempt that reuses the output of the steps it completed' })
+  @ApiJsonResponse(202, RetryRunResponseSchema, 'Queued')
+  @ApiErrors('NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
+  retry(@CurrentActor() actor: Actor, @Param('jobId') jobId: string) {
+    return this.runs.retry(actor, jobId);
   }
 
   @Get(':jobId/logs')

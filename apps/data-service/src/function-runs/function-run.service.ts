@@ -25,6 +25,19 @@ export class FunctionRunService {
     return (await this.find(actor, jobId)).logs;
   }
 
+  async retry(actor: Actor, jobId: string): Promise<{ jobId: string; status: 'queued'; attempt: number }> {
+    if (!UUID.test(jobId)) throw runNotFound(jobId);
+    const reply = await this.runtime.retry({ workspace: actor.workspace, runId: jobId });
+    if ('refused' in reply) {
+      if (reply.refused === 'NOT_FOUND') throw runNotFound(jobId);
+      throw new SignalboxError(
+        'INVALID_STATUS',
+        `only a failed or timed-out run can be retried; run ${jobId} is ${reply.status}`,
+      );
+    }
+    return reply;
+  }
+
   list(actor: Actor, query: FunctionRunListQuery): Promise<FunctionRunList> {
     return this.runtime.list({ workspace: actor.workspace, ...query });
   }

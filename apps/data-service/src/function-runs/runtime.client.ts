@@ -5,6 +5,7 @@ import {
   type FunctionRunList,
   type GetRunRequest,
   type ListRunsRequest,
+  type RetryRunReply,
   type RunWithLogs,
   Subjects,
 } from '@signalbox/contracts';
@@ -27,6 +28,10 @@ export class RuntimeClient {
 
   get(request: GetRunRequest): Promise<RunWithLogs | null> {
     return this.rpc.ask<RunWithLogs | null>(Subjects.runtimeGetRun, request, UNAVAILABLE);
+  }
+
+  retry(request: GetRunRequest): Promise<RetryRunReply> {
+    return this.rpc.ask<RetryRunReply>(Subjects.runtimeRetryRun, request, UNAVAILABLE);
   }
 
   list(request: ListRunsRequest): Promise<FunctionRunList> {

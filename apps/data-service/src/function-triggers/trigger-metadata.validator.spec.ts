@@ -201,4 +201,25 @@ describe('validateTriggerMetadata', () => {
       problem(() => validateTriggerMetadata('on-demand', { params: { k: { value: 'x', encrypt: 'yes' } } })).message,
     ).toBe('triggerMetadata.params.k must be {"value": ..., "encrypt": true} to be encrypted');
   });
+
+  describe('retry', () => {
+    it('accepts a retry policy on any type and names what is wrong with one', () => {
+      expect(() =>
+        validateTriggerMetadata('on-demand', { retry: { maxAttempts: 3, backoff: 'fixed', delayMs: 500 } }),
+      ).not.toThrow();
+      expect(() =>
+        validateTriggerMetadata('event-driven', { event: 'record_created', recordSlug: 'o', retry: {} }),
+      ).not.toThrow();
+      expect(problem(() => validateTriggerMetadata('on-demand', { retry: { maxAttempts: 11 } })).message).toBe(
+        'triggerMetadata.retry.maxAttempts must be an integer from 1 to 10',
+      );
+      expect(problem(() => validateTriggerMetadata('on-demand', { retry: { delayMs: 5 } })).message).toMatch(/delayMs/);
+      expect(problem(() => validateTriggerMetadata('on-demand', { retry: { backoff: 'linear' } })).message).toMatch(
+        /backoff must be one of exponential, fixed/,
+      );
+      expect(problem(() => validateTriggerMetadata('on-demand', { retry: { tries: 2 } })).message).toMatch(
+        /not allowed/,
+      );
+    });
+  });
 });

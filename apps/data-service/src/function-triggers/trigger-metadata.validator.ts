@@ -6,8 +6,11 @@ import {
   EndpointTimeoutResponses,
   type ErrorDetail,
   type ExecutionType,
+  MAX_RETRY_ATTEMPTS,
+  MAX_RETRY_DELAY_MS,
   OverlapPolicies,
   RecordEventNames,
+  RetryBackoffs,
   SignalboxError,
   WebhookProviders,
 } from '@signalbox/contracts';
@@ -60,7 +63,7 @@ export function validateTriggerMetadata(executionType: ExecutionType, metadata: 
   const problems = new Problems();
   const allowed = ALLOWED_KEYS[executionType];
   for (const key of Object.keys(metadata)) {
-    if (!allowed.includes(key)) {
+    if (!allowed.includes(key) && key !== 'retry') {
       problems.add(
         ['triggerMetadata', key],
         `triggerMetadata.${key} is not allowed for ${executionType} triggers (allowed: ${allowed.join(', ')})`,
@@ -69,6 +72,7 @@ export function validateTriggerMetadata(executionType: ExecutionType, metadata: 
   }
   checkParams(metadata['params'], problems);
   if ('inputSchema' in metadata) checkInputSchema(metadata['inputSchema'], problems);
+  if ('retry' in metadata) checkRetry(metadata['retry'], problems);
 
   switch (executionType) {
     case 'on-demand':
@@ -118,6 +122,44 @@ function checkSecretShape(value: unknown, path: string[], problems: Problems): v
   const keys = Object.keys(value).sort().join(',');
   if (keys !== 'encrypt,value' || typeof value['encrypt'] !== 'boolean') {
     problems.add(path, `${path.join('.')} must be {"value": ..., "encrypt": true} to be encrypted`);
+  }
+}
+
+/** `retry: { maxAttempts (1-10), backoff ('exponential' | 'fixed'), delayMs (100 ms to 1 h) }`, on any type. */
+function checkRetry(retry: unknown, problems: Problems): void {
+  if (!isObject(retry)) {
+    problems.add(['triggerMetadata', 'retry'], 'triggerMetadata.retry must be an object');
+    return;
+  }
+  for (const key of Object.keys(retry)) {
+    if (!['maxAttempts', 'backoff', 'delayMs'].includes(key)) {
+      problems.add(
+        ['triggerMetadata', 'retry', key],
+        `triggerMetadata.retry.${key} is not allowed (allowed: maxAttempts, backoff, delayMs)`,
+      );
+    }
+  }
+  const { maxAttempts, delayMs, backoff } = retry;
+  if (maxAttempts !== undefined && (!isPositiveInteger(maxAttempts) || maxAttempts > MAX_RETRY_ATTEMPTS)) {
+    problems.add(
+      ['triggerMetadata', 'retry', 'maxAttempts'],
+      `triggerMetadata.retry.maxAttempts must be an integer from 1 to ${MAX_RETRY_ATTEMPTS}`,
+    );
+  }
+  if (
+    delayMs !== undefined &&
+    (!Number.isInteger(delayMs) || (delayMs as number) < 100 || (delayMs as number) > MAX_RETRY_DELAY_MS)
+  ) {
+    problems.add(
+      ['triggerMetadata', 'retry', 'delayMs'],
+      `triggerMetadata.retry.delayMs must be an integer from 100 to ${MAX_RETRY_DELAY_MS}`,
+    );
+  }
+  if (backoff !== undefined && !RetryBackoffs.includes(backoff as never)) {
+    problems.add(
+      ['triggerMetadata', 'retry', 'backoff'],
+      `triggerMetadata.retry.backoff must be one of ${RetryBackoffs.join(', ')}`,
+    );
   }
 }
 

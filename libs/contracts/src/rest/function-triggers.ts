@@ -22,6 +22,10 @@ export type RecordEventName = (typeof RecordEventNames)[number];
 export const WebhookProviders = ['stripe', 'github', 'slack', 'shopify', 'standard-webhooks', 'hmac-sha256'] as const;
 export const EndpointMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const CatchUpPolicies = ['none', 'one', 'all'] as const;
+/** `triggerMetadata.retry.backoff`: the wait before attempt n+1 is `delayMs` (fixed) or `delayMs * 2^(n-1)`. */
+export const RetryBackoffs = ['exponential', 'fixed'] as const;
+export const MAX_RETRY_ATTEMPTS = 10;
+export const MAX_RETRY_DELAY_MS = 3_600_000;
 export const OverlapPolicies = ['allow', 'skip', 'buffer-one'] as const;
 /** A cron fire whose local time does not exist (clocks spring forward): `shift` to the next valid minute, or `skip`. */
 export const DstGapPolicies = ['shift', 'skip'] as const;

@@ -1,7 +1,8 @@
 import { CreateRuns1763816400000 } from './1763816400000-create-runs';
+import { AddRunAttempts1764230000000 } from './1764230000000-add-run-attempts';
 
 /**
  * Checked-in migrations of the `runtime` schema, in order. Add new ones as `<epochMs>-<name>.ts`
  * beside this file and list them here (docs/development.md).
  */
-export const migrations = [CreateRuns1763816400000];
+export const migrations = [CreateRuns1763816400000, AddRunAttempts1764230000000];
