@@ -415,6 +415,79 @@ describe('webhook-gateway: inbound webhook triggers', () => {
     expect((await api.get(`/function-triggers/${randomUUID()}/test-samples`)).status).toBe(404);
   });
 
+  it('makes a verified, event-filtered webhook trigger from a provider template (GET /providers round trip)', async () => {
+    const providers = await api.get<{ providers: Array<{ id: string; triggerCount: number }> }>('/providers');
+    expect(providers.body.providers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'stripe', triggerCount: 3 }),
+        expect.objectContaining({ id: 'github', triggerCount: 3 }),
+        expect.objectContaining({ id: 'slack', triggerCount: 2 }),
+      ]),
+    );
+    const stripeTriggers = await api.get<{ triggers: Array<{ id: string }> }>('/providers/stripe/triggers');
+    expect(stripeTriggers.body.triggers.map((t) => t.id)).toEqual([
+      'customer.created',
+      'invoice.paid',
+      'invoice.payment_failed',
+    ]);
+    const template = await api.get<{ triggerMetadata: Record<string, unknown>; requires: string[] }>(
+      '/providers/stripe/triggers/invoice.paid',
+    );
+    expect(template.body.triggerMetadata).toEqual({
+      path: '/stripe/invoice.paid',
+      params: { provider: 'stripe', validateSignature: true },
+      filter: { 'body.type': 'invoice.paid' },
+    });
+    expect(template.body.requires).toEqual(['triggerMetadata.params.signingSecret']);
+    expect((await api.get('/providers/paypal/triggers')).status).toBe(404);
+
+    const secret = 'whsec_from_template';
+    const created = await api.post<FunctionTrigger>('/function-triggers', {
+      name: `stripe-paid-${randomUUID().slice(0, 6)}`,
+      functionId,
+      providerId: 'stripe',
+      providerTriggerId: 'invoice.paid',
+      triggerMetadata: { path: `/stripe/paid-${randomUUID().slice(0, 6)}`, params: { signingSecret: secret } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      executionType: 'webhook',
+      triggerMetadata: {
+        params: { provider: 'stripe', validateSignature: true, signingSecret: { encrypted: true } },
+        filter: { 'body.type': 'invoice.paid' },
+      },
+    });
+    const unknown = await api.post('/function-triggers', {
+      name: `x-${randomUUID().slice(0, 6)}`,
+      functionId,
+      providerId: 'stripe',
+      providerTriggerId: 'charge.exploded',
+    });
+    expect(unknown.status).toBe(400);
+    await sleep(200);
+
+    const stripe = new Stripe('sk_test_123');
+    const path = created.body.triggerMetadata['path'] as string;
+    const deliver = (type: string, signWith = secret) => {
+      const body = JSON.stringify({ id: `evt_${randomUUID()}`, type, data: { object: { id: 'in_1' } } });
+      return send(path, {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: body, secret: signWith }),
+        },
+      });
+    };
+    const paid = await deliver('invoice.paid');
+    expect(paid.status).toBe(202);
+    await completedRun(((await paid.json()) as { jobId: string }).jobId);
+    const other = await deliver('customer.created');
+    expect(other.status).toBe(200);
+    expect(await other.json()).toEqual({ ignored: true, reason: 'the request does not match the trigger filter' });
+    expect((await deliver('invoice.paid', 'whsec_wrong')).status).toBe(401);
+    expect(await runsOf(created.body.id)).toHaveLength(1);
+  });
+
   describe("endpoint triggers (synchronous: the function's result is the response)", () => {
     const createFunction = async (code: string) => {
       const response = await api.post<ComputeFunction>('/compute-functions', {

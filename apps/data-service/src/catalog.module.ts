@@ -15,6 +15,7 @@ import { TriggerScheduleService } from './function-triggers/trigger-schedule.ser
 import { TriggerTestSamplesService } from './function-triggers/trigger-test-samples.service';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
+import { ProviderController } from './providers/provider.controller';
 import { WEBHOOK_URL_POLICY, type WebhookUrlPolicy } from './webhooks/webhook.constants';
 import { WebhookController } from './webhooks/webhook.controller';
 import { WebhookRepository } from './webhooks/webhook.repository';
@@ -37,6 +38,7 @@ export class CatalogModule {
         FunctionTriggerController,
         WebhookController,
         WebhookRpcController,
+        ProviderController,
       ],
       providers: [
         { provide: FUNCTION_LIMITS, useValue: limits },

@@ -6,6 +6,7 @@ export * from './rest/api-keys';
 export * from './rest/common';
 export * from './rest/compute-functions';
 export * from './rest/function-triggers';
+export * from './rest/providers';
 export * from './retries';
 export * from './run-ids';
 export * from './runs';

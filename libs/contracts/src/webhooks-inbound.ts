@@ -25,6 +25,12 @@ export interface WebhookAccepted {
   readonly duplicate?: true;
 }
 
+/** `200` answer of an inbound webhook that the trigger's `filter` does not match: verified, nothing started. */
+export interface WebhookIgnored {
+  readonly ignored: true;
+  readonly reason: string;
+}
+
 /** Headers never passed to a function or stored: they carry credentials. */
 export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
@@ -44,7 +50,7 @@ export const WebhookTestSampleSchema = Type.Object({
   body: Type.String({ description: 'the body as text (base64 when it was not UTF-8), at most 64 KB' }),
   bodyEncoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
   bodyTruncated: Type.Boolean(),
-  outcome: Type.String({ description: 'accepted | duplicate | signature_failed | invalid_body' }),
+  outcome: Type.String({ description: 'accepted | duplicate | filtered | signature_failed | invalid_body' }),
   jobId: Type.Union([Uuid, Type.Null()]),
 });
 export type WebhookTestSample = Static<typeof WebhookTestSampleSchema>;

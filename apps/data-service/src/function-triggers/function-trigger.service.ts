@@ -5,6 +5,7 @@ import {
   type CreateFunctionTrigger,
   type Deleted,
   type ExecuteResponse,
+  type ExecutionType,
   type FunctionTrigger,
   type FunctionTriggerList,
   FunctionTriggerSearchFields,
@@ -23,6 +24,7 @@ import { ComputeFunctionRepository } from '../compute-functions/compute-function
 import { ConfigPublisher } from '../config-sync/config-publisher.service';
 import { RuntimeClient } from '../function-runs/runtime.client';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { fromTemplate } from '../providers/provider-catalog';
 import type { FunctionTriggerEntity } from './function-trigger.entity';
 import { toFunctionTrigger, toTriggerConfig } from './function-trigger.mapper';
 import { FunctionTriggerRepository } from './function-trigger.repository';
@@ -50,8 +52,9 @@ export class FunctionTriggerService {
   ) {}
 
   /** Creates a trigger; `fromDraftId` publishes a draft (the trigger keeps the draft's id, see docs/api.md). */
-  async create(actor: Actor, input: CreateFunctionTrigger, fromDraftId?: string): Promise<FunctionTrigger> {
-    const metadata = input.triggerMetadata ?? {};
+  async create(actor: Actor, body: CreateFunctionTrigger, fromDraftId?: string): Promise<FunctionTrigger> {
+    const input = withProviderTemplate(body);
+    const metadata = input.triggerMetadata;
     validateTriggerMetadata(input.executionType, metadata);
     if (!(await this.functions.find(actor.workspace, input.functionId))) {
       throw new SignalboxError(
@@ -220,5 +223,43 @@ export class FunctionTriggerService {
   async versions(actor: Actor, id: string): Promise<VersionList> {
     if (!(await this.triggers.find(actor.workspace, id))) throw triggerNotFound(id);
     return toVersionList(await this.triggers.versions(actor.workspace, id));
+  }
+}
+
+/**
+ * The execution type and metadata to create: as given, or filled from a provider template
+ * (`providerId` + `providerTriggerId`, issue 9), which makes a webhook trigger.
+ */
+function withProviderTemplate(
+  body: CreateFunctionTrigger,
+): CreateFunctionTrigger & { executionType: ExecutionType; triggerMetadata: Record<string, unknown> } {
+  const { providerId, providerTriggerId, ...rest } = body;
+  if (providerId === undefined && providerTriggerId === undefined) {
+    if (!rest.executionType) {
+      throw new SignalboxError('VALIDATION_ERROR', 'executionType is required (or providerId and providerTriggerId)', [
+        { path: ['executionType'], message: 'executionType is required' },
+      ]);
+    }
+    return { ...rest, executionType: rest.executionType, triggerMetadata: rest.triggerMetadata ?? {} };
+  }
+  if (!providerId || !providerTriggerId) {
+    throw new SignalboxError('VALIDATION_ERROR', 'providerId and providerTriggerId go together', [
+      { path: [providerId ? 'providerTriggerId' : 'providerId'], message: 'required with the other' },
+    ]);
+  }
+  if (rest.executionType !== undefined && rest.executionType !== 'webhook') {
+    throw new SignalboxError('VALIDATION_ERROR', 'a provider template makes a webhook trigger', [
+      { path: ['executionType'], message: 'must be webhook (or left out) with a provider template' },
+    ]);
+  }
+  try {
+    return { ...rest, ...fromTemplate(providerId, providerTriggerId, rest.triggerMetadata ?? {}) };
+  } catch (error) {
+    if (error instanceof SignalboxError && error.code === 'NOT_FOUND') {
+      throw new SignalboxError('VALIDATION_ERROR', error.message, [
+        { path: ['providerTriggerId'], message: error.message },
+      ]);
+    }
+    throw error;
   }
 }

@@ -34,7 +34,7 @@ const ALLOWED_KEYS: Readonly<Record<ExecutionType, readonly string[]>> = {
   'on-demand': ['params', 'inputSchema'],
   'event-driven': ['event', 'recordSlug', 'params', 'filter'],
   scheduled: ['interval', 'cron', 'timezone', 'catchUp', 'overlap', 'dstGap', 'params'],
-  webhook: ['path', 'params', 'inputSchema'],
+  webhook: ['path', 'params', 'inputSchema', 'filter'],
   endpoint: ['path', 'method', 'timeoutMs', 'timeoutResponse', 'params', 'inputSchema'],
   polling: ['url', 'interval', 'itemsPath', 'idField', 'headers', 'params'],
 };
@@ -86,6 +86,12 @@ export function validateTriggerMetadata(executionType: ExecutionType, metadata: 
     case 'webhook':
       checkPath(metadata['path'], executionType, problems);
       checkWebhookParams(metadata['params'], problems);
+      // A condition over the request, `{ headers, body }` (provider templates filter on the event type).
+      if ('filter' in metadata) {
+        for (const problem of checkRecordFilter(metadata['filter'], ['triggerMetadata', 'filter'])) {
+          problems.add(problem.path, problem.message);
+        }
+      }
       break;
     case 'endpoint':
       checkPath(metadata['path'], executionType, problems);

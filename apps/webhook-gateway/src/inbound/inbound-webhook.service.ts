@@ -8,6 +8,7 @@ import {
   SignalboxError,
   type TriggerConfig,
   type WebhookAccepted,
+  type WebhookIgnored,
   webhookRunId,
   type WebhookRunParams,
   type WebhookTestSample,
@@ -19,6 +20,7 @@ import {
   webhookDeliveryId,
   type WebhookSignatureProvider,
 } from '@signalbox/crypto';
+import { compileRecordFilter, type RecordPredicate } from '@signalbox/filters';
 import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
@@ -58,6 +60,7 @@ export class InboundWebhookService {
   private readonly outcomes: Counter<'outcome'>;
   private readonly signatureFailures: Counter<'provider' | 'reason'>;
   private deliveries: { connection: NatsConnection; kv: Promise<KV> } | null = null;
+  private readonly filters = new Map<string, { version: number; matches: RecordPredicate }>();
 
   constructor(
     private readonly index: InboundTriggerIndex,
@@ -77,7 +80,7 @@ export class InboundWebhookService {
     );
   }
 
-  async accept(request: InboundRequest): Promise<WebhookAccepted> {
+  async accept(request: InboundRequest): Promise<WebhookAccepted | WebhookIgnored> {
     if (!this.index.isLoaded) {
       throw new SignalboxError('SERVICE_UNAVAILABLE', 'the gateway is starting; retry shortly');
     }
@@ -120,6 +123,12 @@ export class InboundWebhookService {
       this.keepSample(trigger, request, headers, 'invalid_body', null);
       throw error;
     }
+    if (!this.filterOf(trigger)({ headers, body })) {
+      // Verified, but not an event this trigger wants (a provider template's event type): 200, nothing runs.
+      this.outcomes.inc({ outcome: 'filtered' });
+      this.keepSample(trigger, request, headers, 'filtered', null);
+      return { ignored: true, reason: 'the request does not match the trigger filter' };
+    }
     const deliveryId = webhookDeliveryId(provider, headers, body);
     const deliveryKey = deliveryId
       ? `${trigger.workspaceSlug}.${trigger.id}.${createHash('sha256').update(deliveryId).digest('hex')}`
@@ -155,6 +164,22 @@ export class InboundWebhookService {
     this.outcomes.inc({ outcome: 'accepted' });
     this.keepSample(trigger, request, headers, 'accepted', runId);
     return { jobId: runId };
+  }
+
+  /** The trigger's `filter` over `{ headers, body }`, compiled once per trigger version (none matches all). */
+  private filterOf(trigger: TriggerConfig): RecordPredicate {
+    const cached = this.filters.get(trigger.id);
+    if (cached?.version === trigger.version) return cached.matches;
+    let matches: RecordPredicate;
+    try {
+      matches = compileRecordFilter(trigger.triggerMetadata['filter']);
+    } catch (error) {
+      // data-service validates filters; one that slipped past it matches nothing rather than everything.
+      this.logger.error(`webhook trigger ${trigger.id}: filter refused, nothing will run: ${String(error)}`);
+      matches = () => false;
+    }
+    this.filters.set(trigger.id, { version: trigger.version, matches });
+    return matches;
   }
 
   /** Keeps the request as a test sample (buffered, written off the request's path). */

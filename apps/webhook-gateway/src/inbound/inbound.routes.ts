@@ -64,7 +64,10 @@ export async function registerInboundRoutes(app: NestFastifyApplication, setting
       request: FastifyRequest,
       reply: FastifyReply,
       target: Pick<InboundRequest, 'path' | 'triggerId'>,
-    ) => reply.status(202).send(await service.accept(inbound(request, target)));
+    ) => {
+      const answer = await service.accept(inbound(request, target));
+      return reply.status('ignored' in answer ? 200 : 202).send(answer);
+    };
     scope.all(`${PREFIX}/by-id/:triggerId`, (request, reply) =>
       handle(request, reply, { triggerId: (request.params as { triggerId: string }).triggerId }),
     );

@@ -46,9 +46,12 @@ export const CreateFunctionTriggerSchema = Type.Object(
     name: Name,
     description: Type.Optional(Description),
     functionId: Uuid,
-    executionType: ExecutionTypeSchema,
+    /** Required, unless the trigger is made from a provider template (`providerId` + `providerTriggerId`). */
+    executionType: Type.Optional(ExecutionTypeSchema),
     triggerMetadata: Type.Optional(Metadata),
     enabled: Type.Optional(Type.Boolean({ default: true })),
+    providerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'GET /providers' })),
+    providerTriggerId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   },
   { additionalProperties: false },
 );
