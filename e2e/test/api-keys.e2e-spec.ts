@@ -71,16 +71,22 @@ describe('API keys and rate limits', () => {
     expect(otherWorkspace.status).toBe(403);
     expect((await withKey(base(second), `${key.slice(0, -1)}x`)('GET', '/function-triggers')).status).toBe(401);
 
-    // A key cannot hand out more than its creator holds.
-    const admin = await api.post<ApiKey>('/api-keys', {
-      name: 'keys',
-      scopes: ['api-keys:write', 'function-triggers:read'],
-    });
-    const escalate = await withKey(base(platform.service('data-service')), admin.body.key!)('POST', '/api-keys', {
+    // A creator cannot hand out more than it holds, and a key cannot mint keys (they would outlive its revocation).
+    const limited = api.as(
+      testToken({ workspaces: ['acme'], permissions: ['api-keys:write', 'function-triggers:read'] }),
+    );
+    const escalate = await limited.post<{ error: { message: string } }>('/api-keys', {
       name: 'everything',
       scopes: ['*'],
     });
     expect(escalate.status).toBe(403);
+    expect(escalate.body.error.message).toMatch(/cannot get more than its creator holds: \*/);
+    const admin = await api.post<ApiKey>('/api-keys', { name: 'keys', scopes: ['api-keys:write'] });
+    const minted = await withKey(base(platform.service('data-service')), admin.body.key!)('POST', '/api-keys', {
+      name: 'child',
+      scopes: ['api-keys:write'],
+    });
+    expect(minted.status).toBe(403);
     expect((await api.post('/api-keys', { name: 'bad', scopes: ['records:read'] })).status).toBe(400);
 
     await sleep(1_100);

@@ -89,24 +89,44 @@ export async function ensureStream(
   }
 }
 
+/**
+ * Messages a consumer may have unacknowledged. A retry waiting out its backoff (a delayed `nak`: runs, outbound
+ * deliveries) stays pending for its whole wait, so the server's default of 1,000 would let one failing
+ * endpoint or trigger with long backoffs stop delivery for every workspace.
+ */
+export const MAX_ACK_PENDING = 1_000_000;
+
 export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec, ackWaitMs: number): Promise<void> {
   const existing = await jsm.consumers.info(spec.stream, spec.durable).catch((error: unknown) => {
     if (isNotFound(error)) return null;
     throw error;
   });
   if (existing) {
-    if (existing.config.ack_wait !== nanos(ackWaitMs)) {
-      await jsm.consumers.update(spec.stream, spec.durable, { ack_wait: nanos(ackWaitMs) });
+    if (existing.config.ack_wait !== nanos(ackWaitMs) || existing.config.max_ack_pending !== MAX_ACK_PENDING) {
+      await jsm.consumers.update(spec.stream, spec.durable, {
+        ack_wait: nanos(ackWaitMs),
+        max_ack_pending: MAX_ACK_PENDING,
+      });
     }
     return;
   }
-  await jsm.consumers.add(spec.stream, {
-    durable_name: spec.durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(ackWaitMs),
-    ...(spec.filterSubject ? { filter_subject: spec.filterSubject } : {}),
-  });
+  await jsm.consumers
+    .add(spec.stream, {
+      durable_name: spec.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(ackWaitMs),
+      max_ack_pending: MAX_ACK_PENDING,
+      ...(spec.filterSubject ? { filter_subject: spec.filterSubject } : {}),
+    })
+    .catch(async (error: unknown) => {
+      // Another replica of the owning service created it at the same moment: fine if it exists now.
+      const exists = await jsm.consumers.info(spec.stream, spec.durable).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) throw error;
+    });
 }
 
 /**
@@ -127,12 +147,22 @@ export async function declareTopology(
   }
   const kvm = new Kvm(nc);
   for (const spec of Object.values(KvBuckets)) {
-    await kvm.create(spec.bucket, {
-      history: spec.history,
-      replicas: settings.replicas,
-      storage: StorageType.File,
-      ...('ttlMs' in spec ? { ttl: spec.ttlMs } : {}),
-    });
+    await kvm
+      .create(spec.bucket, {
+        history: spec.history,
+        replicas: settings.replicas,
+        storage: StorageType.File,
+        ...('ttlMs' in spec ? { ttl: spec.ttlMs } : {}),
+      })
+      .catch(async (error: unknown) => {
+        // Another replica created it at the same moment (the server may answer "subjects overlap"): fine if
+        // the bucket's stream exists now, as for streams above.
+        const exists = await jsm.streams.info(`KV_${spec.bucket}`).then(
+          () => true,
+          () => false,
+        );
+        if (!exists) throw error;
+      });
   }
 }
 

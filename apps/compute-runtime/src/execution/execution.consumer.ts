@@ -84,10 +84,11 @@ export class ExecutionConsumer extends DurableConsumer {
         return;
       }
       const run = claim.run;
-      // Attempts that started and never finished: their runtime died. Retries by policy do not count here.
-      const crashed = run.attempt - 1 - run.attempts.length;
+      // Attempts since the last one that finished were cut short: their runtime died. Retries by policy (and a
+      // manual retry after an abandoned run) start the count again.
+      const crashed = run.attempt - 1 - (run.attempts.at(-1)?.attempt ?? 0);
       if (crashed >= maxAttempts) {
-        await this.runs.finish(run.jobId, run.functionVersion, abandoned(run.jobId, maxAttempts));
+        await this.runs.finish(run.jobId, run.attempt, run.functionVersion, abandoned(run.jobId, maxAttempts));
         await this.execution.announce(run.workspaceSlug, run.jobId, notify);
         message.ack();
         return;
@@ -106,12 +107,12 @@ export class ExecutionConsumer extends DurableConsumer {
         if ((outcome.status === 'failed' || outcome.status === 'timed_out') && run.attempt < retry.maxAttempts) {
           // The trigger's retry policy: back to queued, and this message comes back when the next attempt is due.
           const delayMs = retryDelayMs(retry, run.attempt);
-          if (await this.runs.scheduleRetry(run.jobId, functionVersion, outcome, delayMs)) {
+          if (await this.runs.scheduleRetry(run.jobId, run.attempt, functionVersion, outcome, delayMs)) {
             message.nak(delayMs);
             return;
           }
         }
-        finished = (await this.runs.finish(run.jobId, functionVersion, outcome)) ? outcome : null;
+        finished = (await this.runs.finish(run.jobId, run.attempt, functionVersion, outcome)) ? outcome : null;
       } finally {
         clearInterval(heartbeat);
       }

@@ -191,12 +191,12 @@ export class RunRepository {
    * Records the outcome of a running run; answers false when it was not running (another runtime finished
    * it). Outcomes recorded together share one statement.
    */
-  finish(id: string, functionVersion: number | null, outcome: SandboxResult): Promise<boolean> {
-    return this.finishes.submit({ id, functionVersion, outcome });
+  finish(id: string, attempt: number, functionVersion: number | null, outcome: SandboxResult): Promise<boolean> {
+    return this.finishes.submit({ id, attempt, functionVersion, outcome });
   }
 
   private readonly finishes = new MicroBatcher<
-    { id: string; functionVersion: number | null; outcome: SandboxResult },
+    { id: string; attempt: number; functionVersion: number | null; outcome: SandboxResult },
     boolean
   >(async (items) => {
     const [rows] = await this.database.source.query<[Array<{ id: string }>, number]>(
@@ -211,15 +211,16 @@ export class RunRepository {
                 'startedAt', to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                 'finishedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                 'durationMs', x.duration_ms))
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, result jsonb, error jsonb, logs jsonb,
-                                                 logs_truncated boolean, steps jsonb, function_version integer,
-                                                 duration_ms integer, cpu_time_ms integer)
-        WHERE r.id = x.id AND r.status = 'running'
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt integer, status text, result jsonb, error jsonb,
+                                                 logs jsonb, logs_truncated boolean, steps jsonb,
+                                                 function_version integer, duration_ms integer, cpu_time_ms integer)
+        WHERE r.id = x.id AND r.status = 'running' AND r.attempt = x.attempt
       RETURNING r.id`,
       [
         JSON.stringify(
-          items.map(({ id, functionVersion, outcome }) => ({
+          items.map(({ id, attempt, functionVersion, outcome }) => ({
             id,
+            attempt,
             status: outcome.status,
             result: outcome.result === undefined ? null : outcome.result,
             error: outcome.error ?? null,
@@ -244,6 +245,7 @@ export class RunRepository {
    */
   async scheduleRetry(
     id: string,
+    attempt: number,
     functionVersion: number | null,
     outcome: SandboxResult,
     delayMs: number,
@@ -260,14 +262,16 @@ export class RunRepository {
                 'startedAt', to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                 'finishedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                 'durationMs', x.duration_ms))
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, error jsonb, logs jsonb, logs_truncated boolean,
-                                                 steps jsonb, function_version integer, duration_ms integer)
-        WHERE r.id = x.id AND r.status = 'running'
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt integer, status text, error jsonb, logs jsonb,
+                                                 logs_truncated boolean, steps jsonb, function_version integer,
+                                                 duration_ms integer)
+        WHERE r.id = x.id AND r.status = 'running' AND r.attempt = x.attempt
       RETURNING r.id`,
       [
         JSON.stringify([
           {
             id,
+            attempt,
             status: outcome.status,
             error: outcome.error ?? null,
             logs: outcome.logs,
@@ -295,10 +299,14 @@ export class RunRepository {
       [workspace, id],
     );
     if (rows[0]) return { run: toRun(rows[0]), status: 'queued' };
-    const [current] = await this.database.source.query<Array<{ status: RunStatus }>>(
-      'SELECT status FROM runtime.runs WHERE workspace_slug = $1 AND id = $2',
+    const [current] = await this.database.source.query<RunRow[]>(
+      'SELECT * FROM runtime.runs WHERE workspace_slug = $1 AND id = $2',
       [workspace, id],
     );
+    // Queued by an earlier retry whose message may not have been published (a crash in between): the caller
+    // publishes it again under the same id, which JetStream de-duplicates if it was.
+    if (current?.status === 'queued' && current.next_attempt_at !== null)
+      return { run: toRun(current), status: 'queued' };
     return { run: null, status: current?.status ?? null };
   }
 

@@ -61,6 +61,10 @@ export class ApiKeyService extends ApiKeyVerifier {
   }
 
   async create(actor: Actor, principal: Principal, body: CreateApiKey): Promise<ApiKey> {
+    // A leaked key must not be able to mint keys that outlive its revocation.
+    if (principal.kind === 'api-key') {
+      throw new SignalboxError('FORBIDDEN', 'API keys are created with a user token, not with another API key');
+    }
     const missing = body.scopes.filter((scope) => !covers(principal.permissions, scope));
     if (missing.length > 0) {
       throw new SignalboxError('FORBIDDEN', `a key cannot get more than its creator holds: ${missing.join(', ')}`);

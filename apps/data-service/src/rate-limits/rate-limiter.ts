@@ -58,7 +58,14 @@ export class RateLimiter implements OnApplicationShutdown {
          FROM jsonb_to_recordset($1::jsonb) AS x(key text, window_ms bigint, n integer)
        ON CONFLICT (key, window_start) DO UPDATE SET count = data.rate_limit_windows.count + EXCLUDED.count
        RETURNING key, (extract(epoch FROM window_start) * 1000)::bigint AS window_ms, count`,
-      [JSON.stringify([...groups.values()].map((g) => ({ key: g.key, window_ms: g.windowStart, n: g.n })))],
+      // Rows in key order: two batches upserting the same keys lock them in the same order (no deadlock).
+      [
+        JSON.stringify(
+          [...groups.values()]
+            .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.windowStart - b.windowStart))
+            .map((g) => ({ key: g.key, window_ms: g.windowStart, n: g.n })),
+        ),
+      ],
     );
     // Each caller's position: the batch's hits on a key are the last n of its returned count, in order.
     const next = new Map(rows.map((row) => [`${row.key}\u0000${Number(row.window_ms)}`, row.count]));

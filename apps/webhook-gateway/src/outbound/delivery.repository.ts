@@ -198,14 +198,20 @@ export class DeliveryRepository {
     );
   }
 
-  /** A failed attempt starts (or continues) a failure streak; answers when it started. */
-  async markFailure(workspace: string, webhookId: string): Promise<Date> {
+  /**
+   * A failed attempt starts (or continues) a failure streak; answers when it started. A streak older than the
+   * subscription's last change (`configChangedAt`: re-enabled, new URL) starts again: the user fixed something.
+   */
+  async markFailure(workspace: string, webhookId: string, configChangedAt: string): Promise<Date> {
     const rows = await this.database.source.query<Array<{ failing_since: Date }>>(
       `INSERT INTO webhooks.subscription_health (webhook_id, workspace_slug, failing_since)
        VALUES ($1, $2, now())
-       ON CONFLICT (webhook_id) DO UPDATE SET failing_since = coalesce(webhooks.subscription_health.failing_since, now())
+       ON CONFLICT (webhook_id) DO UPDATE SET failing_since =
+         CASE WHEN webhooks.subscription_health.failing_since IS NULL
+                OR webhooks.subscription_health.failing_since < $3::timestamptz THEN now()
+              ELSE webhooks.subscription_health.failing_since END
        RETURNING failing_since`,
-      [webhookId, workspace],
+      [webhookId, workspace, configChangedAt],
     );
     return rows[0].failing_since;
   }

@@ -19,6 +19,9 @@ import { SubscriptionIndex } from './subscription.index';
 /** Waiting for a free slot of a busy endpoint: not an attempt, just a short wait. */
 const BUSY_ENDPOINT_RETRY_MS = 200;
 const HEARTBEAT_MS = 5_000;
+const HEALTHY_FOR_MS = 60_000;
+/** A subscription this replica has not seen yet may be brand new (its KV watch lags): wait this long for it. */
+const UNKNOWN_SUBSCRIPTION_GRACE_MS = 30_000;
 
 /**
  * Works the DELIVERIES queue (one durable consumer shared by every gateway replica). The delivery row is the
@@ -30,8 +33,11 @@ const HEARTBEAT_MS = 5_000;
 export class DeliveryWorker extends DurableConsumer {
   private readonly logger = new Logger(DeliveryWorker.name);
   private readonly inFlight = new Map<string, number>();
-  /** Subscriptions this replica last saw delivered: a success then needs no write (the hot path). */
-  private readonly healthy = new Set<string>();
+  /**
+   * When this replica last recorded a success per subscription: another success within HEALTHY_FOR_MS needs no
+   * write (the hot path); after that it is written again, since another replica may have recorded a failure.
+   */
+  private readonly healthy = new Map<string, number>();
   private readonly attempts: Counter<'outcome'>;
   private readonly latency: Histogram<'outcome'>;
 
@@ -84,6 +90,10 @@ export class DeliveryWorker extends DurableConsumer {
         return;
       }
       const config = this.index.get(job.workspace, job.webhookId);
+      if (!config && Date.now() - delivery.created_at.getTime() < UNKNOWN_SUBSCRIPTION_GRACE_MS) {
+        message.nak(1_000); // created by a replica that already knows it; this one's index will follow
+        return;
+      }
       if (!config || !config.enabled) {
         await this.finishWithout(delivery, config ? 'the webhook is disabled' : 'the webhook was deleted');
         message.ack();
@@ -145,13 +155,13 @@ export class DeliveryWorker extends DurableConsumer {
   private async trackHealth(config: WebhookConfig, delivered: boolean): Promise<void> {
     try {
       if (delivered) {
-        if (this.healthy.has(config.id)) return;
+        if (Date.now() - (this.healthy.get(config.id) ?? 0) < HEALTHY_FOR_MS) return;
         await this.deliveries.markSuccess(config.workspaceSlug, config.id);
-        this.healthy.add(config.id);
+        this.healthy.set(config.id, Date.now());
         return;
       }
       this.healthy.delete(config.id);
-      const failingSince = await this.deliveries.markFailure(config.workspaceSlug, config.id);
+      const failingSince = await this.deliveries.markFailure(config.workspaceSlug, config.id, config.updatedAt);
       if (Date.now() - failingSince.getTime() < this.settings.disableAfterMs) return;
       const days = Math.round(this.settings.disableAfterMs / 86_400_000);
       const request: DisableWebhookRequest = {
