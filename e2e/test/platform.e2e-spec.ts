@@ -43,7 +43,7 @@ describe('the platform, started as five processes', () => {
     const checks = ((await ready.json()) as { checks: Record<string, unknown> }).checks;
     const checksOf: Partial<Record<string, string[]>> = {
       'event-router': ['nats', 'trigger-index'],
-      'scheduler-service': ['nats', 'postgres', 'schedules'],
+      'scheduler-service': ['nats', 'polls', 'postgres', 'schedules'],
       'webhook-gateway': ['nats', 'postgres', 'subscription-index', 'trigger-index'],
     };
     expect(Object.keys(checks).sort()).toEqual(checksOf[name] ?? ['nats', 'postgres']);

@@ -1,14 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceSchemas } from '@signalbox/contracts';
-import { type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
+import { type ResolvedKeys, type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
 
-import { type Env, schedulerSettings } from './config/env.schema';
+import { type Env, pollingSettings, schedulerSettings } from './config/env.schema';
 import { migrations } from './database/migrations';
+import { PollingModule } from './polling/polling.module';
 import { SchedulesModule } from './schedules/schedules.module';
 
 @Module({})
 export class AppModule {
-  static register(env: Env, identity: ServiceIdentity): DynamicModule {
+  static register(env: Env, keys: ResolvedKeys, identity: ServiceIdentity): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -18,6 +19,7 @@ export class AppModule {
           database: { schema: ServiceSchemas['scheduler-service'], entities: [], migrations, env },
         }),
         SchedulesModule.register(schedulerSettings(env)),
+        PollingModule.register(pollingSettings(env), keys.privateKeys),
       ],
     };
   }

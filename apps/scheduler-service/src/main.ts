@@ -3,12 +3,13 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { defaultInstanceId, runService } from '@signalbox/service-kit';
+import { defaultInstanceId, DEVELOPMENT_KEY_WARNING, runService } from '@signalbox/service-kit';
+import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
 import { loadEnv } from './config/env.schema';
 
-const env = loadEnv();
+const { env, keys } = loadEnv();
 const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
 const identity = {
   name: 'scheduler-service',
@@ -17,4 +18,6 @@ const identity = {
   startedAt: Date.now(),
 } as const;
 
-void runService(AppModule.register(env, identity), identity, env);
+void runService(AppModule.register(env, keys, identity), identity, env).then((app) => {
+  if (keys.usingDevelopmentKey) app.get(Logger).warn(DEVELOPMENT_KEY_WARNING);
+});

@@ -41,3 +41,11 @@ export function webhookRunId(workspace: string, triggerId: string, deliveryId: s
 export function outboundDeliveryId(workspace: string, eventId: string, webhookId: string): string {
   return uuidv5(`delivery/${workspace}/${eventId}/${webhookId}`, RUN_ID_NAMESPACE);
 }
+
+/**
+ * The run id of one item a polling trigger found (trigger + the item's id): a cursor write lost to a crash
+ * makes the next poll publish the item again under the same id, which JetStream and the runtime drop.
+ */
+export function pollRunId(workspace: string, triggerId: string, itemId: string): string {
+  return uuidv5(`poll/${workspace}/${triggerId}/${itemId}`, RUN_ID_NAMESPACE);
+}

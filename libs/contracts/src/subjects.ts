@@ -26,6 +26,8 @@ export const Subjects = {
   runFinished: (runId: string) => `runs.v1.finished.${runId}`,
   /** Request-reply to scheduler-service: a trigger's schedule (next fire times, last fire, missed fires). */
   schedulerGetSchedule: 'scheduler.v1.schedules.get',
+  /** Request-reply to scheduler-service: a polling trigger's state and cursor. */
+  schedulerGetPoll: 'scheduler.v1.polls.get',
   /** Request-reply to webhook-gateway: the latest requests a webhook trigger received. */
   gatewayTestSamples: 'webhooks.v1.test-samples.list',
   /** Request-reply to webhook-gateway: a page of an outbound webhook's deliveries (with their attempts). */

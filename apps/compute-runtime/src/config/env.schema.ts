@@ -4,6 +4,7 @@ import {
   commonEnvProperties,
   databaseEnvProperties,
   loadEnvWithKeysOrExit,
+  outboundHttpEnvProperties,
   type ResolvedKeys,
   secretKeysEnvProperties,
 } from '@signalbox/service-kit';
@@ -27,8 +28,7 @@ export const EnvSchema = Type.Object({
   SANDBOX_MAX_LOG_LINES: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   SANDBOX_MAX_LOG_BYTES: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 262_144 }),
   SANDBOX_MAX_FETCHES: Type.Integer({ minimum: 0, maximum: 10_000, default: 50 }),
-  FETCH_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
-  FETCH_ALLOWED_HOSTS: Type.String({ default: '' }),
+  ...outboundHttpEnvProperties(),
   FETCH_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
   FETCH_MAX_RESPONSE_BYTES: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 5 * 1024 * 1024 }),
 });

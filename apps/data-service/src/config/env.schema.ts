@@ -1,7 +1,13 @@
 import { type AuthSettings, DEVELOPMENT_JWT_SECRET, type JwtAlgorithm } from '@signalbox/auth';
 import { DefaultPorts } from '@signalbox/contracts';
 import { DEVELOPMENT_SECRET_KEYS, parseVersionedKeys, type VersionedKey } from '@signalbox/crypto';
-import { commonEnvProperties, ConfigError, databaseEnvProperties, loadEnvOrExit } from '@signalbox/service-kit';
+import {
+  commonEnvProperties,
+  ConfigError,
+  databaseEnvProperties,
+  loadEnvOrExit,
+  outboundHttpEnvProperties,
+} from '@signalbox/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 
 const ALGORITHMS = 'HS256|HS384|HS512|RS256|RS384|RS512|ES256|ES384|ES512';
@@ -21,10 +27,7 @@ export const EnvSchema = Type.Object({
   FUNCTION_CODE_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 262_144 }),
   FUNCTION_DEFAULT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 30_000 }),
   FUNCTION_DEFAULT_MEMORY_MB: Type.Integer({ minimum: 8, maximum: 1024, default: 128 }),
-  // Outbound HTTP policy, shared with api.fetch and the gateway's deliveries: a webhook URL is refused when
-  // it is saved if its host resolves to a loopback, private, link-local or metadata address.
-  FETCH_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
-  FETCH_ALLOWED_HOSTS: Type.String({ default: '', description: 'hosts, host:port and CIDR ranges exempt' }),
+  ...outboundHttpEnvProperties(),
   // Requests per minute per API key or token subject, shared by every replica (seed 004: execute 500).
   RATE_LIMIT_READ_PER_MINUTE: Type.Integer({ minimum: 1, default: 6000 }),
   RATE_LIMIT_WRITE_PER_MINUTE: Type.Integer({ minimum: 1, default: 1200 }),

@@ -14,6 +14,8 @@ import {
   FunctionTriggerListQuerySchema,
   FunctionTriggerListSchema,
   FunctionTriggerSchema,
+  type PollState,
+  PollStateSchema,
   type Replay,
   type ReplayRequest,
   ReplayRequestSchema,
@@ -198,6 +200,15 @@ export class FunctionTriggerController {
     @Param('replayId') replayId: string,
   ): Promise<Replay> {
     return this.replays.get(actor, id, replayId);
+  }
+
+  @Get(':id/poll')
+  @RequirePermission('function-triggers', 'read')
+  @ApiOperation({ summary: 'A polling trigger: its cursor (item ids seen), last poll, failures and next poll' })
+  @ApiJsonResponse(200, PollStateSchema)
+  @ApiErrors('NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
+  poll(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<PollState> {
+    return this.schedules.poll(actor, id);
   }
 
   @Get(':id/schedule')

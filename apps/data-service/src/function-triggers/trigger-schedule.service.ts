@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { type GetScheduleRequest, SignalboxError, Subjects, type TriggerSchedule } from '@signalbox/contracts';
+import {
+  type GetPollRequest,
+  type GetScheduleRequest,
+  type PollState,
+  SignalboxError,
+  Subjects,
+  type TriggerSchedule,
+} from '@signalbox/contracts';
 
 import type { Actor } from '../common/actor';
 import { RpcClient } from '../rpc/rpc.client';
@@ -38,5 +45,30 @@ export class TriggerScheduleService {
       );
     }
     return schedule;
+  }
+
+  /** `GET .../function-triggers/{id}/poll`: a polling trigger's cursor and failures, from scheduler-service. */
+  async poll(actor: Actor, triggerId: string): Promise<PollState> {
+    const trigger = await this.triggers.find(actor.workspace, triggerId);
+    if (!trigger) throw triggerNotFound(triggerId);
+    if (trigger.executionType !== 'polling') {
+      throw new SignalboxError(
+        'INVALID_STATUS',
+        `only polling triggers have a cursor; ${trigger.name} is ${trigger.executionType}`,
+      );
+    }
+    const request: GetPollRequest = { workspace: actor.workspace, triggerId };
+    const state = await this.rpc.ask<PollState | null>(
+      Subjects.schedulerGetPoll,
+      request,
+      'the scheduler did not answer; retry shortly',
+    );
+    if (!state) {
+      throw new SignalboxError(
+        'SERVICE_UNAVAILABLE',
+        'the scheduler has not picked up this trigger yet; retry shortly',
+      );
+    }
+    return state;
   }
 }

@@ -1,13 +1,28 @@
 import { DefaultPorts } from '@signalbox/contracts';
-import { commonEnvProperties, databaseEnvProperties, loadEnvOrExit } from '@signalbox/service-kit';
+import { parseAllowedHosts } from '@signalbox/net-guard';
+import {
+  commonEnvProperties,
+  databaseEnvProperties,
+  loadEnvWithKeysOrExit,
+  outboundHttpEnvProperties,
+  type ResolvedKeys,
+  secretKeysEnvProperties,
+} from '@signalbox/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 
+import type { PollingSettings } from '../polling/poller';
 import type { SchedulerSettings } from '../schedules/scheduler.settings';
 
 /** Every setting of scheduler-service. The only file that reads process.env. */
 export const EnvSchema = Type.Object({
   ...databaseEnvProperties(),
   ...commonEnvProperties(DefaultPorts['scheduler-service']),
+  // Polling triggers' headers may be sealed secrets: the scheduler opens them, as the runtime does params.
+  ...secretKeysEnvProperties(),
+  ...outboundHttpEnvProperties(),
+  POLL_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  POLL_MAX_RESPONSE_BYTES: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 5 * 1024 * 1024 }),
+  POLL_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
   SCHEDULER_BATCH_SIZE: Type.Integer({
     minimum: 1,
     maximum: 10_000,
@@ -50,7 +65,19 @@ export const EnvSchema = Type.Object({
 });
 export type Env = Static<typeof EnvSchema>;
 
-export const loadEnv = (): Env => loadEnvOrExit(EnvSchema, process.env);
+export const loadEnv = (): { env: Env; keys: ResolvedKeys } => loadEnvWithKeysOrExit(EnvSchema, process.env);
+
+export const pollingSettings = (env: Env): PollingSettings => ({
+  fetch: {
+    label: 'polling',
+    allowPrivateNetworks: env.FETCH_ALLOW_PRIVATE_NETWORKS,
+    allowedHosts: parseAllowedHosts(env.FETCH_ALLOWED_HOSTS),
+    timeoutMs: env.POLL_TIMEOUT_MS,
+    maxResponseBytes: env.POLL_MAX_RESPONSE_BYTES,
+    maxRedirects: 3,
+  },
+  concurrency: env.POLL_CONCURRENCY,
+});
 
 export const schedulerSettings = (env: Env): SchedulerSettings => ({
   batchSize: env.SCHEDULER_BATCH_SIZE,

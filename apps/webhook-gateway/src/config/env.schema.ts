@@ -4,6 +4,7 @@ import {
   commonEnvProperties,
   databaseEnvProperties,
   loadEnvWithKeysOrExit,
+  outboundHttpEnvProperties,
   type ResolvedKeys,
   secretKeysEnvProperties,
 } from '@signalbox/service-kit';
@@ -30,10 +31,7 @@ export const EnvSchema = Type.Object({
     default: 6000,
     description: 'Requests per minute to one webhook path, per replica; above it 429 with Retry-After.',
   }),
-  // Outbound HTTP policy, shared with api.fetch: deliveries to loopback, private, link-local or metadata
-  // addresses are refused at send time unless allowed here (npm start allows them for local testing).
-  FETCH_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
-  FETCH_ALLOWED_HOSTS: Type.String({ default: '', description: 'hosts, host:port and CIDR ranges exempt' }),
+  ...outboundHttpEnvProperties(),
   WEBHOOK_DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 30_000 }),
   WEBHOOK_RESPONSE_BODY_MAX_BYTES: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 4096 }),
   WEBHOOK_DELIVERY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 4096, default: 256 }),

@@ -100,3 +100,15 @@ export const CommonEnv = Type.Object(commonEnvProperties(3000));
 export type CommonEnv = Static<typeof CommonEnv>;
 export const DatabaseEnv = Type.Object(databaseEnvProperties());
 export type DatabaseEnv = Static<typeof DatabaseEnv>;
+
+/**
+ * The outbound HTTP policy (`libs/net-guard`), one setting for every service that reaches out: `api.fetch`,
+ * outbound webhooks (checked when saved and when sent) and polling triggers.
+ */
+export const outboundHttpEnvProperties = () => ({
+  FETCH_ALLOW_PRIVATE_NETWORKS: Type.Boolean({
+    default: false,
+    description: 'Allow loopback, private, link-local and metadata addresses (npm start sets it for local testing).',
+  }),
+  FETCH_ALLOWED_HOSTS: Type.String({ default: '', description: 'hosts, host:port and CIDR ranges exempt' }),
+});
