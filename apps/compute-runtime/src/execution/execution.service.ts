@@ -21,6 +21,20 @@ import { FunctionConfigStore } from './function-config.store';
 /** A failure that another attempt cannot fix (the function or trigger is gone, a secret cannot be opened). */
 const NO_RETRY: RetryPolicy = { maxAttempts: 1, backoff: 'fixed', delayMs: 1000 };
 
+const finishedNotice = (
+  jobId: string,
+  status: RunStatus,
+  result: unknown,
+  error: { name: string; message: string } | null,
+  durationMs: number | null,
+): RunFinished => ({
+  jobId,
+  status,
+  result,
+  error: error ? { name: error.name, message: error.message } : null,
+  durationMs,
+});
+
 export const failure = (name: string, message: string): SandboxResult => ({
   runId: '',
   status: 'failed',
@@ -53,15 +67,7 @@ export class ExecutionService {
     const run = found?.run;
     if (!run || run.status === 'queued' || run.status === 'running') return;
     await this.publishEvent(run, run.status, run.durationMs, run.error, run.finishedAt);
-    if (notify) {
-      this.notifyFinished({
-        jobId: run.jobId,
-        status: run.status,
-        result: run.result,
-        error: run.error ? { name: run.error.name, message: run.error.message } : null,
-        durationMs: run.durationMs,
-      });
-    }
+    if (notify) this.notifyFinished(finishedNotice(run.jobId, run.status, run.result, run.error, run.durationMs));
   }
 
   /**
@@ -87,13 +93,9 @@ export class ExecutionService {
   ): Promise<void> {
     await this.publishEvent(run, outcome.status, outcome.durationMs, outcome.error ?? null, null);
     if (notify) {
-      this.notifyFinished({
-        jobId: run.jobId,
-        status: outcome.status,
-        result: outcome.result ?? null,
-        error: outcome.error ? { name: outcome.error.name, message: outcome.error.message } : null,
-        durationMs: outcome.durationMs,
-      });
+      this.notifyFinished(
+        finishedNotice(run.jobId, outcome.status, outcome.result ?? null, outcome.error ?? null, outcome.durationMs),
+      );
     }
   }
 

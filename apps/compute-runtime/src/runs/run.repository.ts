@@ -27,6 +27,18 @@ interface RunRow {
   duration_ms: number | null;
 }
 
+/**
+ * SQL (an UPDATE of `runtime.runs r` from a recordset `x`): the finished attempt appended to `attempts`, with
+ * its status, error, start and finish. Shared by finish and scheduleRetry.
+ */
+const APPEND_ATTEMPT = `attempts = r.attempts || jsonb_build_array(jsonb_build_object(
+  'attempt', r.attempt, 'status', x.status,
+  'error', CASE WHEN x.error IS NULL THEN NULL
+                ELSE jsonb_build_object('name', x.error->>'name', 'message', x.error->>'message') END,
+  'startedAt', to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'finishedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'durationMs', x.duration_ms))`;
+
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 function toRun(row: RunRow): FunctionRun {
@@ -204,13 +216,7 @@ export class RunRepository {
           SET status = x.status, result = x.result, error = x.error, logs = x.logs, logs_truncated = x.logs_truncated,
               steps = x.steps, function_version = x.function_version, finished_at = now(), duration_ms = x.duration_ms,
               cpu_time_ms = x.cpu_time_ms, lease_until = NULL, next_attempt_at = NULL,
-              attempts = r.attempts || jsonb_build_array(jsonb_build_object(
-                'attempt', r.attempt, 'status', x.status,
-                'error', CASE WHEN x.error IS NULL THEN NULL
-                              ELSE jsonb_build_object('name', x.error->>'name', 'message', x.error->>'message') END,
-                'startedAt', to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                'finishedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                'durationMs', x.duration_ms))
+              ${APPEND_ATTEMPT}
          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt integer, status text, result jsonb, error jsonb,
                                                  logs jsonb, logs_truncated boolean, steps jsonb,
                                                  function_version integer, duration_ms integer, cpu_time_ms integer)
@@ -255,13 +261,7 @@ export class RunRepository {
           SET status = 'queued', error = x.error, logs = x.logs, logs_truncated = x.logs_truncated, steps = x.steps,
               function_version = x.function_version, lease_until = NULL,
               next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
-              attempts = r.attempts || jsonb_build_array(jsonb_build_object(
-                'attempt', r.attempt, 'status', x.status,
-                'error', CASE WHEN x.error IS NULL THEN NULL
-                              ELSE jsonb_build_object('name', x.error->>'name', 'message', x.error->>'message') END,
-                'startedAt', to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                'finishedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                'durationMs', x.duration_ms))
+              ${APPEND_ATTEMPT}
          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt integer, status text, error jsonb, logs jsonb,
                                                  logs_truncated boolean, steps jsonb, function_version integer,
                                                  duration_ms integer)
