@@ -5,16 +5,9 @@
 import { readFileSync } from 'node:fs';
 
 import yaml from 'js-yaml';
+import { SERVICES, WITHOUT_DATABASE } from './lib/services.mjs';
 
 const ROOT = new URL('../', import.meta.url);
-const SERVICES = {
-  'data-service': 3000,
-  'webhook-gateway': 3001,
-  'scheduler-service': 3002,
-  'event-router': 3003,
-  'compute-runtime': 3004,
-};
-const WITHOUT_DATABASE = new Set(['event-router']);
 const INFRASTRUCTURE = ['postgres', 'nats'];
 
 const problems = [];

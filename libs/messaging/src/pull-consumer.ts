@@ -16,6 +16,13 @@ export interface PullConsumerOptions {
 }
 
 /**
+ * How long one pull request lives. The server sends idle heartbeats every half of it, and two missed
+ * heartbeats make the client pull again: with the client's default (30 s) a pull parked on a NATS node that
+ * died, or on a consumer leader that moved, stalled the consumer for 30 s (measured by `npm run drill`).
+ */
+export const PULL_EXPIRES_MS = 5_000;
+
+/**
  * The loop every durable pull consumer of the platform runs: start pulling once NATS is ready (again after
  * every reconnect), keep at most `concurrency` messages in hand, and on `stop()` pull no more and wait for
  * the messages in hand. What was not acked is redelivered to another replica after the ack wait.
@@ -48,7 +55,7 @@ export class PullConsumer {
     try {
       await before?.();
       const source = await jetstream(this.nats.connection).consumers.get(consumer.stream, consumer.durable);
-      this.messages = await source.consume({ max_messages: concurrency * 2 });
+      this.messages = await source.consume({ max_messages: concurrency * 2, expires: PULL_EXPIRES_MS });
       for await (const message of this.messages) {
         while (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
         const work = handle(message).finally(() => this.inFlight.delete(work));
