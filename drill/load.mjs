@@ -16,7 +16,7 @@ export class Ledger {
   sideEffects = new Map();
   /** webhook-id -> how many times it arrived */
   deliveryIds = new Map();
-  /** runId -> { events: Set of event ids, firstAt } */
+  /** runId -> { events: Set of event ids, deliveries: Set of webhook-ids, firstAt } */
   deliveredRuns = new Map();
 
   send(key, source) {
@@ -46,8 +46,13 @@ export async function startReceiver(ledger) {
         ledger.deliveryIds.set(id, (ledger.deliveryIds.get(id) ?? 0) + 1);
         const runId = body.data?.runId;
         if (runId) {
-          const run = ledger.deliveredRuns.get(runId) ?? { events: new Set(), firstAt: Date.now() };
+          const run = ledger.deliveredRuns.get(runId) ?? {
+            events: new Set(),
+            deliveries: new Set(),
+            firstAt: Date.now(),
+          };
           run.events.add(body.id);
+          run.deliveries.add(id);
           ledger.deliveredRuns.set(runId, run);
         }
       }

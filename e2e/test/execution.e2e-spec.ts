@@ -190,6 +190,24 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
     expect(timedOut).toMatchObject({ status: 'timed_out', error: { name: 'TimeoutError' } });
   });
 
+  it('counts attempts by outcome and times them on /metrics', async () => {
+    const sample = async (name: string, label: string) => {
+      const text = await (await fetch(`${platform.service('compute-runtime').url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(label));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const completedBefore = await sample('signalbox_run_attempts_total', 'outcome="completed"');
+    const failedBefore = await sample('signalbox_run_duration_seconds_count', 'status="failed"');
+    const ok = await createTrigger((await createFunction('async function run() { return 1; }')).id);
+    const failing = await createTrigger((await createFunction("async function run() { throw new Error('no'); }")).id);
+    for (const trigger of [ok, failing]) {
+      await finished((await api.post<{ jobId: string }>(`/function-triggers/${trigger.id}/execute`)).body.jobId);
+    }
+    expect(await sample('signalbox_run_attempts_total', 'outcome="completed"')).toBe(completedBefore + 1);
+    expect(await sample('signalbox_run_duration_seconds_count', 'status="failed"')).toBe(failedBefore + 1);
+    expect(await sample('signalbox_run_start_delay_seconds_count', '')).toBeGreaterThanOrEqual(2);
+  });
+
   it('refuses bodies that break the inputSchema, and starts nothing', async () => {
     const fn = await createFunction('async function run() { return 1; }');
     const trigger = await createTrigger(fn.id, {

@@ -163,6 +163,12 @@ export async function declareTopology(
         );
         if (!exists) throw error;
       });
+    // A bucket made on one server keeps one replica when the cluster grows, and losing its server would stop
+    // every service. Bring its stream to the declared replicas, as for the streams above.
+    const stream = await jsm.streams.info(`KV_${spec.bucket}`);
+    if (stream.config.num_replicas !== settings.replicas) {
+      await jsm.streams.update(stream.config.name, { ...stream.config, num_replicas: settings.replicas });
+    }
   }
 }
 

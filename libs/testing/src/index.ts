@@ -1,4 +1,5 @@
 export * from './database';
+export * from './nats-cluster';
 export * from './processes';
 export * from './service-process';
 export * from './tokens';

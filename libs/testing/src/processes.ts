@@ -36,7 +36,8 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
   );
 }
 
-function natsServerBinary(): string {
+/** The nats-server binary: NATS_SERVER_BIN, or Debian's and the usual install paths. */
+export function natsServerBinary(): string {
   const candidates = [
     process.env['NATS_SERVER_BIN'],
     '/usr/sbin/nats-server',

@@ -2,6 +2,8 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Consumers, type ExecRequest, type FunctionRun, retryDelayMs } from '@signalbox/contracts';
 import { DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
+import { MetricsService } from '@signalbox/observability';
+import type { Counter, Histogram } from 'prom-client';
 
 import { type ClaimOutcome, RunRepository } from '../runs/run.repository';
 import type { SandboxResult } from '../sandbox/sandbox.types';
@@ -33,18 +35,40 @@ function abandoned(runId: string, maxAttempts: number): SandboxResult {
 @Injectable()
 export class ExecutionConsumer extends DurableConsumer {
   private readonly logger = new Logger(ExecutionConsumer.name);
+  private readonly attempts: Counter<'outcome'>;
+  private readonly duration: Histogram<'status'>;
+  private readonly startDelay: Histogram<never>;
 
   constructor(
     nats: NatsClient,
     private readonly runs: RunRepository,
     private readonly execution: ExecutionService,
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
+    metrics: MetricsService,
   ) {
     super(nats, {
       consumer: Consumers.runtimeExecutions,
       concurrency: settings.concurrency,
       logger: messagingLogger(new Logger(ExecutionConsumer.name)),
     });
+    this.attempts = metrics.counter(
+      'signalbox_run_attempts_total',
+      'Execution requests handled, by outcome: completed, failed, timed_out (final), retry_scheduled, ' +
+        'abandoned, already_finished (a redelivery), busy (another runtime holds the lease), error (naked).',
+      ['outcome'],
+    );
+    this.duration = metrics.histogram(
+      'signalbox_run_duration_seconds',
+      'Wall-clock time of one attempt in the sandbox, by its status.',
+      ['status'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    );
+    this.startDelay = metrics.histogram(
+      'signalbox_run_start_delay_seconds',
+      'From a run being queued to its first attempt starting (the backlog of the compute-runtime consumer).',
+      [],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    );
   }
 
   /** A dispatched run is recorded and claimed at once; a known run goes through the conditional claim. */
@@ -73,6 +97,7 @@ export class ExecutionConsumer extends DurableConsumer {
       const { leaseMs, maxAttempts } = this.settings;
       const claim = await this.claim(request, leaseMs);
       if (claim.kind === 'done') {
+        this.attempts.inc({ outcome: 'already_finished' });
         // Finished already: never run twice. Publish its event again in case the last runtime died
         // between recording the outcome and publishing (the event id de-duplicates it).
         await this.execution.announce(request.workspace, request.runId, notify);
@@ -80,6 +105,7 @@ export class ExecutionConsumer extends DurableConsumer {
         return;
       }
       if (claim.kind === 'busy') {
+        this.attempts.inc({ outcome: 'busy' });
         message.nak(claim.retryInMs); // a live runtime has it; look again when its lease would have expired
         return;
       }
@@ -89,6 +115,7 @@ export class ExecutionConsumer extends DurableConsumer {
       const crashed = run.attempt - 1 - (run.attempts.at(-1)?.attempt ?? 0);
       if (crashed >= maxAttempts) {
         await this.runs.finish(run.jobId, run.attempt, run.functionVersion, abandoned(run.jobId, maxAttempts));
+        this.attempts.inc({ outcome: 'abandoned' });
         await this.execution.announce(run.workspaceSlug, run.jobId, notify);
         message.ack();
         return;
@@ -101,18 +128,22 @@ export class ExecutionConsumer extends DurableConsumer {
         },
         Math.max(250, Math.floor(leaseMs / 3)),
       );
+      if (run.attempt === 1) this.startDelay.observe(Math.max(0, Date.now() - Date.parse(run.queuedAt)) / 1000);
       let finished: SandboxResult | null = null;
       try {
         const { outcome, functionVersion, retry } = await this.execution.execute(run, memoizedSteps(run));
+        this.duration.observe({ status: outcome.status }, outcome.durationMs / 1000);
         if ((outcome.status === 'failed' || outcome.status === 'timed_out') && run.attempt < retry.maxAttempts) {
           // The trigger's retry policy: back to queued, and this message comes back when the next attempt is due.
           const delayMs = retryDelayMs(retry, run.attempt);
           if (await this.runs.scheduleRetry(run.jobId, run.attempt, functionVersion, outcome, delayMs)) {
+            this.attempts.inc({ outcome: 'retry_scheduled' });
             message.nak(delayMs);
             return;
           }
         }
         finished = (await this.runs.finish(run.jobId, run.attempt, functionVersion, outcome)) ? outcome : null;
+        if (finished) this.attempts.inc({ outcome: finished.status });
       } finally {
         clearInterval(heartbeat);
       }
@@ -120,6 +151,7 @@ export class ExecutionConsumer extends DurableConsumer {
       else await this.execution.announce(run.workspaceSlug, run.jobId, notify);
       message.ack();
     } catch (error) {
+      this.attempts.inc({ outcome: 'error' });
       this.logger.warn(`run ${request.runId} could not be processed; retrying: ${String(error)}`);
       message.nak(5_000);
     }
