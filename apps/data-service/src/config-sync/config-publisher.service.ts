@@ -1,5 +1,5 @@
 import { type KV, Kvm } from '@nats-io/kv';
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
   configKey,
   type FunctionConfig,
@@ -19,16 +19,24 @@ import { WebhookRepository } from '../webhooks/webhook.repository';
 
 type Bucket = keyof typeof KvBuckets;
 
+/** After a failed write, the first reconcile comes this soon; failed reconciles back off to HEAL_MAX_DELAY_MS. */
+export const HEAL_FIRST_DELAY_MS = 1_000;
+export const HEAL_MAX_DELAY_MS = 60_000;
+
 /**
  * Publishes every committed change of a trigger, function or webhook subscription to the execution plane
  * (KV buckets `triggers`, `functions` and `webhooks`). Postgres is the truth: after every NATS (re)connect, and so at every
- * start, the buckets are reconciled from it, which heals a crash between commit and publish.
+ * start, the buckets are reconciled from it, which heals a crash between commit and publish. A write that fails
+ * while the connection stays up (a JetStream leader election on a cluster answers "no responders" for seconds)
+ * is healed by a reconcile soon after, repeated with backoff until one succeeds.
  */
 @Injectable()
-export class ConfigPublisher implements OnApplicationBootstrap {
+export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ConfigPublisher.name);
   private readonly buckets = new Map<Bucket, Promise<KV>>();
-  private reconciling: Promise<void> | null = null;
+  private reconciling: Promise<boolean> | null = null;
+  private healTimer: NodeJS.Timeout | null = null;
+  private healDelayMs = HEAL_FIRST_DELAY_MS;
 
   constructor(
     private readonly nats: NatsClient,
@@ -40,6 +48,11 @@ export class ConfigPublisher implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     this.nats.onReady(() => void this.reconcile());
+  }
+
+  onModuleDestroy(): void {
+    if (this.healTimer) clearTimeout(this.healTimer);
+    this.healTimer = null;
   }
 
   async publishTrigger(config: TriggerConfig): Promise<void> {
@@ -66,13 +79,13 @@ export class ConfigPublisher implements OnApplicationBootstrap {
     await this.remove('functions', configKey(workspace, id));
   }
 
-  /** Makes the buckets equal to Postgres. Safe to run at any time and on every replica. */
-  reconcile(): Promise<void> {
+  /** Makes the buckets equal to Postgres. Safe to run at any time and on every replica. Resolves with success. */
+  reconcile(): Promise<boolean> {
     this.reconciling ??= this.reconcileOnce().finally(() => (this.reconciling = null));
     return this.reconciling;
   }
 
-  private async reconcileOnce(): Promise<void> {
+  private async reconcileOnce(): Promise<boolean> {
     try {
       await this.database.whenReady();
       const [functions, triggers, webhooks] = await Promise.all([
@@ -88,9 +101,26 @@ export class ConfigPublisher implements OnApplicationBootstrap {
       this.logger.log(
         `execution-plane config reconciled: ${functions.length} functions, ${triggers.length} triggers, ${webhooks.length} webhooks (${published[0] + published[1] + published[2]} written or removed)`,
       );
+      return true;
     } catch (error) {
-      this.logger.warn(`reconciling execution-plane config failed; retried on next reconnect: ${String(error)}`);
+      this.logger.warn(`reconciling execution-plane config failed; trying again: ${String(error)}`);
+      this.scheduleHeal();
+      return false;
     }
+  }
+
+  /** One reconcile after `healDelayMs`; a failed one schedules the next with twice the delay. */
+  private scheduleHeal(): void {
+    if (this.healTimer) return;
+    const delayMs = this.healDelayMs;
+    this.healDelayMs = Math.min(HEAL_MAX_DELAY_MS, delayMs * 2);
+    this.healTimer = setTimeout(() => {
+      this.healTimer = null;
+      void this.reconcile().then((ok) => {
+        if (ok) this.healDelayMs = HEAL_FIRST_DELAY_MS;
+      });
+    }, delayMs);
+    this.healTimer.unref();
   }
 
   private async sync(bucket: Bucket, wanted: Map<string, { version: number; updatedAt: string }>): Promise<number> {
@@ -119,8 +149,9 @@ export class ConfigPublisher implements OnApplicationBootstrap {
     try {
       await (await this.bucket(bucket)).put(key, JSON.stringify(value));
     } catch (error) {
-      // Committed in Postgres already; the next reconcile publishes it.
+      // Committed in Postgres already; the reconcile publishes it.
       this.logger.warn(`publishing ${bucket}/${key} failed, will be healed by reconcile: ${String(error)}`);
+      this.scheduleHeal();
     }
   }
 
@@ -129,6 +160,7 @@ export class ConfigPublisher implements OnApplicationBootstrap {
       await (await this.bucket(bucket)).delete(key);
     } catch (error) {
       this.logger.warn(`removing ${bucket}/${key} failed, will be healed by reconcile: ${String(error)}`);
+      this.scheduleHeal();
     }
   }
 

@@ -1,0 +1,83 @@
+import type { NatsClient } from '@signalbox/messaging';
+import type { Database } from '@signalbox/persistence';
+
+import type { ComputeFunctionRepository } from '../compute-functions/compute-function.repository';
+import type { FunctionTriggerRepository } from '../function-triggers/function-trigger.repository';
+import type { WebhookRepository } from '../webhooks/webhook.repository';
+import { ConfigPublisher, HEAL_FIRST_DELAY_MS } from './config-publisher.service';
+
+const triggerConfig = {
+  id: 't1',
+  workspaceSlug: 'acme',
+  functionId: 'f1',
+  executionType: 'scheduled',
+  enabled: true,
+  triggerMetadata: {},
+  version: 2,
+  updatedAt: '2026-11-26T10:00:00.000Z',
+} as const;
+
+// The buckets, faked: this test is about when the publisher writes and reconciles, not about NATS.
+const mockKv = { put: jest.fn(), delete: jest.fn(), get: jest.fn(), keys: jest.fn() };
+jest.mock('@nats-io/kv', () => ({ Kvm: jest.fn(() => ({ open: () => Promise.resolve(mockKv) })) }));
+
+describe(ConfigPublisher.name, () => {
+  const kv = mockKv;
+  const allTriggers = jest.fn();
+  let sut: ConfigPublisher;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    kv.put.mockReset().mockResolvedValue(1);
+    kv.keys.mockReset().mockImplementation(() => Promise.resolve((async function* () {})()));
+    allTriggers.mockReset().mockResolvedValue([]);
+    const none = { all: () => Promise.resolve([]) };
+    sut = new ConfigPublisher(
+      { connection: {}, onReady: jest.fn() } as unknown as NatsClient,
+      { whenReady: () => Promise.resolve() } as unknown as Database,
+      none as unknown as ComputeFunctionRepository,
+      { all: allTriggers } as unknown as FunctionTriggerRepository,
+      none as unknown as WebhookRepository,
+    );
+  });
+
+  afterEach(() => {
+    sut.onModuleDestroy();
+    jest.useRealTimers();
+  });
+
+  it('reconciles from Postgres soon after a write fails while the connection stays up', async () => {
+    kv.put.mockRejectedValueOnce(new Error('503 no responders'));
+
+    await sut.publishTrigger(triggerConfig as never);
+    expect(allTriggers).not.toHaveBeenCalled();
+
+    await jest.advanceTimersByTimeAsync(HEAL_FIRST_DELAY_MS);
+    expect(allTriggers).toHaveBeenCalledTimes(1);
+  });
+
+  it('tries a failed reconcile again with a growing delay until one succeeds, then stops', async () => {
+    allTriggers.mockRejectedValueOnce(new Error('no stream leader')).mockRejectedValueOnce(new Error('again'));
+    kv.put.mockRejectedValueOnce(new Error('503 no responders'));
+    await sut.publishTrigger(triggerConfig as never);
+
+    await jest.advanceTimersByTimeAsync(HEAL_FIRST_DELAY_MS); // fails
+    expect(allTriggers).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(2 * HEAL_FIRST_DELAY_MS - 1);
+    expect(allTriggers).toHaveBeenCalledTimes(1); // waits twice as long before the next
+    await jest.advanceTimersByTimeAsync(1); // fails again
+    expect(allTriggers).toHaveBeenCalledTimes(2);
+    await jest.advanceTimersByTimeAsync(4 * HEAL_FIRST_DELAY_MS); // succeeds
+    expect(allTriggers).toHaveBeenCalledTimes(3);
+
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(allTriggers).toHaveBeenCalledTimes(3);
+  });
+
+  it('does nothing more when writes succeed', async () => {
+    await sut.publishTrigger(triggerConfig as never);
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(kv.put).toHaveBeenCalledTimes(1);
+    expect(allTriggers).not.toHaveBeenCalled();
+  });
+});
