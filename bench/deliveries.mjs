@@ -15,7 +15,16 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { buildProjects, createBenchDatabase, percentile, require, root, sleep, startService } from './lib.mjs';
+import {
+  buildProjects,
+  markConfigBucketsFilled,
+  createBenchDatabase,
+  percentile,
+  require,
+  root,
+  sleep,
+  startService,
+} from './lib.mjs';
 
 const { connect } = require('@nats-io/transport-node');
 const { Kvm } = require('@nats-io/kv');
@@ -100,6 +109,7 @@ async function baseline() {
 
 const nats = await NatsServerProcess.create();
 await nats.start();
+await markConfigBucketsFilled(nats.url);
 const database = await createBenchDatabase('bench_deliveries');
 const env = {
   PATH: process.env.PATH,

@@ -74,3 +74,6 @@ export function buildProjects(projects) {
   });
   if (result.status !== 0) throw new Error('build failed');
 }
+
+/** See libs/testing: the config buckets say data-service filled them, for benchmarks that write configs themselves. */
+export const markConfigBucketsFilled = (natsUrl) => require('@signalbox/testing').markConfigBucketsFilled(natsUrl);

@@ -10,7 +10,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { buildProjects, createBenchDatabase, percentile, require, root, sleep, startService } from './lib.mjs';
+import {
+  buildProjects,
+  markConfigBucketsFilled,
+  createBenchDatabase,
+  percentile,
+  require,
+  root,
+  sleep,
+  startService,
+} from './lib.mjs';
 
 const { connect } = require('@nats-io/transport-node');
 const { jetstream, jetstreamManager, AckPolicy } = require('@nats-io/jetstream');
@@ -68,6 +77,7 @@ async function ours(count) {
   const database = await createBenchDatabase('bench_scheduler');
   const nats = await NatsServerProcess.create();
   await nats.start();
+  await markConfigBucketsFilled(nats.url);
   const { port, child } = await startService('scheduler-service', {
     PATH: process.env.PATH,
     NODE_ENV: 'development',

@@ -14,7 +14,15 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { buildProjects, createBenchDatabase, freePort, require, root, startService } from './lib.mjs';
+import {
+  buildProjects,
+  markConfigBucketsFilled,
+  createBenchDatabase,
+  freePort,
+  require,
+  root,
+  startService,
+} from './lib.mjs';
 
 const autocannon = require('autocannon');
 const { connect } = require('@nats-io/transport-node');
@@ -56,6 +64,7 @@ const HMAC_SECRET = 'bench-hmac-secret';
 
 const nats = await NatsServerProcess.create();
 await nats.start();
+await markConfigBucketsFilled(nats.url);
 const database = await createBenchDatabase('bench_wh');
 const baselinePort = await freePort();
 const baseline = fork(join(root, 'bench/baseline-server.mjs'), [], {

@@ -1,6 +1,7 @@
 import {
   createTestDatabase,
   DelayedTcpProxy,
+  markConfigBucketsFilled,
   NatsServerProcess,
   ServiceProcess,
   TEST_JWT_SECRET,
@@ -75,6 +76,7 @@ describe('faults and bad configuration', () => {
 
   it('starts while Postgres is unreachable and becomes ready by itself when it opens', async () => {
     await nats.start();
+    await markConfigBucketsFilled(nats.url); // no data-service here: stand in for its reconcile
     const target = new URL(TEST_POSTGRES_URL);
     const proxy = await DelayedTcpProxy.create({ host: target.hostname, port: Number(target.port || 5432) });
     const viaProxy = new URL(database.url);

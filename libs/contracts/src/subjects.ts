@@ -154,3 +154,11 @@ export const KvBuckets = {
   /** Replay jobs' progress (key `<workspace>.<replayId>`): created by data-service, advanced by the router. */
   replays: { bucket: 'replays', history: 1, ttlMs: 7 * 24 * 3600 * 1000 },
 } as const;
+
+/**
+ * The key data-service writes in each config bucket (`triggers`, `functions`, `webhooks`) once it has made the
+ * bucket equal to Postgres. A bucket without it is new or was lost with NATS's data: its silence means "not
+ * published yet", not "no triggers", so the execution plane does not act on it (no deleting schedules, no
+ * acking events as unrouted) until the marker arrives. Its value: `{ reconciledAt }`.
+ */
+export const CONFIG_RECONCILED_KEY = '_reconciled';

@@ -1,8 +1,20 @@
 import type { KvWatchEntry } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
+import { CONFIG_RECONCILED_KEY } from '@signalbox/contracts';
 
 import type { MessagingLogger, NatsClient } from './nats.client';
+
+export interface KvMirrorOptions {
+  /**
+   * A key whose presence means the bucket's writer has filled it (`CONFIG_RECONCILED_KEY`): until it is there
+   * the mirror does not load, and keeps what it held before. It is never one of the entries.
+   */
+  readonly requireKey?: string;
+}
+
+/** For the buckets data-service fills from Postgres (`triggers`, `functions`, `webhooks`). */
+export const CONFIG_BUCKET: KvMirrorOptions = { requireKey: CONFIG_RECONCILED_KEY };
 
 export interface KvMirrorListener<T> {
   /** A key was written (`value`) or deleted (`null`) after the mirror was loaded. */
@@ -31,6 +43,7 @@ export class KvMirror<T> {
     private readonly bucket: string,
     private readonly logger: MessagingLogger,
     private readonly listener: KvMirrorListener<T> = {},
+    private readonly options: KvMirrorOptions = {},
   ) {}
 
   start(): void {
@@ -68,21 +81,30 @@ export class KvMirror<T> {
       const { values } = await kv.status();
       const watcher = await kv.watch();
       this.watcher = watcher;
+      const { requireKey } = this.options;
       const fresh = new Map<string, T>();
-      let current = values === 0 ? this.swap(fresh) : null;
+      // An empty bucket is loaded at once, unless its writer must first say it filled it.
+      let current = values === 0 && !requireKey ? this.swap(fresh) : null;
+      let marked = !requireKey;
+      let caughtUp = values === 0;
       for await (const entry of watcher) {
         if (generation !== this.generation) break;
-        const value = entry.operation === 'PUT' ? entry.json<T>() : null;
-        if (current) {
-          const previous = current.get(entry.key);
-          if (value === null) current.delete(entry.key);
-          else current.set(entry.key, value);
-          this.listener.changed?.(entry.key, value, previous);
-          continue;
+        if (requireKey && entry.key === requireKey) {
+          marked ||= entry.operation === 'PUT';
+        } else {
+          const value = entry.operation === 'PUT' ? entry.json<T>() : null;
+          if (current) {
+            const previous = current.get(entry.key);
+            if (value === null) current.delete(entry.key);
+            else current.set(entry.key, value);
+            this.listener.changed?.(entry.key, value, previous);
+            continue;
+          }
+          if (value === null) fresh.delete(entry.key);
+          else fresh.set(entry.key, value);
         }
-        if (value === null) fresh.delete(entry.key);
-        else fresh.set(entry.key, value);
-        if (!entry.delta) current = this.swap(fresh);
+        caughtUp ||= !entry.delta;
+        if (!current && caughtUp && marked) current = this.swap(fresh);
       }
     } catch (error) {
       if (generation !== this.generation) return;

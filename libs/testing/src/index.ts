@@ -1,3 +1,4 @@
+export * from './config-buckets';
 export * from './database';
 export * from './nats-cluster';
 export * from './processes';

@@ -9,6 +9,7 @@ import { type ClaimOutcome, RunRepository } from '../runs/run.repository';
 import type { SandboxResult } from '../sandbox/sandbox.types';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
 import { ExecutionService, failure } from './execution.service';
+import { FunctionConfigStore } from './function-config.store';
 
 /** The outputs of the steps earlier attempts completed, for `api.step` to return instead of running them. */
 function memoizedSteps(run: FunctionRun): Record<string, unknown> {
@@ -45,6 +46,7 @@ export class ExecutionConsumer extends DurableConsumer {
     private readonly execution: ExecutionService,
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
     metrics: MetricsService,
+    private readonly configs: FunctionConfigStore,
   ) {
     super(nats, {
       consumer: Consumers.runtimeExecutions,
@@ -69,6 +71,14 @@ export class ExecutionConsumer extends DurableConsumer {
       [],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     );
+  }
+
+  /**
+   * Runs start once data-service has filled the config buckets at least once: on a NATS that lost its data,
+   * a missing function means "not published yet", and failing the run for it would lose it.
+   */
+  protected override ready(): Promise<void> {
+    return this.configs.whenLoaded();
   }
 
   /** A dispatched run is recorded and claimed at once; a known run goes through the conditional claim. */

@@ -1,7 +1,7 @@
 import { type KV, Kvm } from '@nats-io/kv';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { configKey, type FunctionConfig, KvBuckets, type TriggerConfig } from '@signalbox/contracts';
-import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
+import { CONFIG_BUCKET, KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
 
 /**
  * Trigger and function configuration, as data-service publishes it (KV buckets `triggers` and `functions`,
@@ -18,8 +18,8 @@ export class FunctionConfigStore implements OnApplicationBootstrap, OnApplicatio
 
   constructor(private readonly nats: NatsClient) {
     const log = messagingLogger(this.logger);
-    this.triggers = new KvMirror(nats, KvBuckets.triggers.bucket, log);
-    this.functions = new KvMirror(nats, KvBuckets.functions.bucket, log);
+    this.triggers = new KvMirror(nats, KvBuckets.triggers.bucket, log, {}, CONFIG_BUCKET);
+    this.functions = new KvMirror(nats, KvBuckets.functions.bucket, log, {}, CONFIG_BUCKET);
   }
 
   onApplicationBootstrap(): void {
@@ -30,6 +30,11 @@ export class FunctionConfigStore implements OnApplicationBootstrap, OnApplicatio
   onApplicationShutdown(): void {
     this.triggers.stop();
     this.functions.stop();
+  }
+
+  /** Resolves once both buckets are loaded: data-service has filled them at least once. */
+  async whenLoaded(): Promise<void> {
+    await Promise.all([this.triggers.loaded, this.functions.loaded]);
   }
 
   async trigger(workspace: string, id: string): Promise<TriggerConfig | null> {

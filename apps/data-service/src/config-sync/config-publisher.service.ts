@@ -1,6 +1,7 @@
 import { type KV, Kvm } from '@nats-io/kv';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
+  CONFIG_RECONCILED_KEY,
   configKey,
   type FunctionConfig,
   KvBuckets,
@@ -127,7 +128,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     const kv = await this.bucket(bucket);
     let changes = 0;
     const present = new Set<string>();
-    for await (const key of await kv.keys()) present.add(key);
+    for await (const key of await kv.keys()) if (key !== CONFIG_RECONCILED_KEY) present.add(key);
     for (const key of present) {
       if (!wanted.has(key)) {
         await kv.delete(key);
@@ -142,6 +143,8 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
         changes++;
       }
     }
+    // Last: the bucket now holds everything, and the execution plane may act on what it does not hold.
+    await kv.put(CONFIG_RECONCILED_KEY, JSON.stringify({ reconciledAt: new Date().toISOString() }));
     return changes;
   }
 
