@@ -162,3 +162,8 @@ export const KvBuckets = {
  * acking events as unrouted) until the marker arrives. Its value: `{ reconciledAt }`.
  */
 export const CONFIG_RECONCILED_KEY = '_reconciled';
+
+/** The buckets data-service fills from Postgres and marks with CONFIG_RECONCILED_KEY. */
+export const CONFIG_BUCKETS: readonly string[] = [KvBuckets.triggers, KvBuckets.functions, KvBuckets.webhooks].map(
+  (spec) => spec.bucket,
+);

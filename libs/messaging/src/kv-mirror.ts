@@ -1,20 +1,9 @@
 import type { KvWatchEntry } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
-import { CONFIG_RECONCILED_KEY } from '@signalbox/contracts';
+import { CONFIG_BUCKETS, CONFIG_RECONCILED_KEY } from '@signalbox/contracts';
 
 import type { MessagingLogger, NatsClient } from './nats.client';
-
-export interface KvMirrorOptions {
-  /**
-   * A key whose presence means the bucket's writer has filled it (`CONFIG_RECONCILED_KEY`): until it is there
-   * the mirror does not load, and keeps what it held before. It is never one of the entries.
-   */
-  readonly requireKey?: string;
-}
-
-/** For the buckets data-service fills from Postgres (`triggers`, `functions`, `webhooks`). */
-export const CONFIG_BUCKET: KvMirrorOptions = { requireKey: CONFIG_RECONCILED_KEY };
 
 export interface KvMirrorListener<T> {
   /** A key was written (`value`) or deleted (`null`) after the mirror was loaded. */
@@ -27,7 +16,8 @@ export interface KvMirrorListener<T> {
  * An in-memory copy of a KV bucket, kept current by a watch: the way the execution plane reads the config
  * that data-service publishes, without a request per message. The watch is started again after every
  * (re)connect; the new copy replaces the old one only once it holds every key, so readers never see a
- * half-loaded bucket.
+ * half-loaded bucket. A config bucket (CONFIG_BUCKETS) must also hold CONFIG_RECONCILED_KEY: an empty one, new
+ * or lost with NATS's data, is "not filled yet", not "no configuration".
  */
 export class KvMirror<T> {
   private entries = new Map<string, T>();
@@ -43,7 +33,6 @@ export class KvMirror<T> {
     private readonly bucket: string,
     private readonly logger: MessagingLogger,
     private readonly listener: KvMirrorListener<T> = {},
-    private readonly options: KvMirrorOptions = {},
   ) {}
 
   start(): void {
@@ -81,7 +70,9 @@ export class KvMirror<T> {
       const { values } = await kv.status();
       const watcher = await kv.watch();
       this.watcher = watcher;
-      const { requireKey } = this.options;
+      // A config bucket loads only once data-service has said it filled it (CONFIG_RECONCILED_KEY): until then
+      // the mirror keeps what it held before, and the marker is never one of the entries.
+      const requireKey = CONFIG_BUCKETS.includes(this.bucket) ? CONFIG_RECONCILED_KEY : undefined;
       const fresh = new Map<string, T>();
       // An empty bucket is loaded at once, unless its writer must first say it filled it.
       let current = values === 0 && !requireKey ? this.swap(fresh) : null;

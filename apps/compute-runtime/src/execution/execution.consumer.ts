@@ -11,6 +11,9 @@ import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constant
 import { ExecutionService, failure } from './execution.service';
 import { FunctionConfigStore } from './function-config.store';
 
+/** Histogram buckets for run times: milliseconds to SANDBOX_MAX_TIMEOUT_MS (300 s). */
+const RUN_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
 /** The outputs of the steps earlier attempts completed, for `api.step` to return instead of running them. */
 function memoizedSteps(run: FunctionRun): Record<string, unknown> {
   const memo: Record<string, unknown> = {};
@@ -63,13 +66,13 @@ export class ExecutionConsumer extends DurableConsumer {
       'signalbox_run_duration_seconds',
       'Wall-clock time of one attempt in the sandbox, by its status.',
       ['status'],
-      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      RUN_SECONDS_BUCKETS,
     );
     this.startDelay = metrics.histogram(
       'signalbox_run_start_delay_seconds',
       'From a run being queued to its first attempt starting (the backlog of the compute-runtime consumer).',
       [],
-      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      RUN_SECONDS_BUCKETS,
     );
   }
 

@@ -1,7 +1,7 @@
 import { type KV, Kvm } from '@nats-io/kv';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { configKey, type FunctionConfig, KvBuckets, type TriggerConfig } from '@signalbox/contracts';
-import { CONFIG_BUCKET, KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
+import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
 
 /**
  * Trigger and function configuration, as data-service publishes it (KV buckets `triggers` and `functions`,
@@ -18,8 +18,8 @@ export class FunctionConfigStore implements OnApplicationBootstrap, OnApplicatio
 
   constructor(private readonly nats: NatsClient) {
     const log = messagingLogger(this.logger);
-    this.triggers = new KvMirror(nats, KvBuckets.triggers.bucket, log, {}, CONFIG_BUCKET);
-    this.functions = new KvMirror(nats, KvBuckets.functions.bucket, log, {}, CONFIG_BUCKET);
+    this.triggers = new KvMirror(nats, KvBuckets.triggers.bucket, log);
+    this.functions = new KvMirror(nats, KvBuckets.functions.bucket, log);
   }
 
   onApplicationBootstrap(): void {

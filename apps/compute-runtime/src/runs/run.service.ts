@@ -51,10 +51,6 @@ export class RunService {
   }
 
   /**
-   * A synchronous run (endpoint triggers): recorded as running from the start (no queue), executed at
-   * once, announced, and answered inline. Recorded like every other run.
-   */
-  /**
    * A failed (or timed-out) run queued again: its next attempt reuses the steps it completed. A new message on
    * EXECUTIONS, under its own id (`<runId>.retry.<attempt>`) so JetStream does not drop it as a duplicate.
    */

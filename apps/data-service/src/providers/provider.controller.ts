@@ -23,6 +23,7 @@ export class ProviderController {
   @RequirePermission('function-triggers', 'read')
   @ApiOperation({ summary: 'Providers with trigger templates (Stripe, GitHub, Slack)' })
   @ApiJsonResponse(200, ProviderListSchema)
+  @ApiErrors()
   list(): ProviderList {
     return { providers: listProviders() };
   }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { configKey, KvBuckets, type TriggerConfig } from '@signalbox/contracts';
 import { compileRecordFilter, type RecordPredicate } from '@signalbox/filters';
-import { CONFIG_BUCKET, KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
+import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
 import { HealthRegistry } from '@signalbox/observability';
 
 /** An event-driven trigger ready to match: its config and its compiled filter. */
@@ -28,22 +28,16 @@ export class TriggerIndex implements OnApplicationBootstrap, OnApplicationShutdo
     nats: NatsClient,
     private readonly health: HealthRegistry,
   ) {
-    this.mirror = new KvMirror<TriggerConfig>(
-      nats,
-      KvBuckets.triggers.bucket,
-      messagingLogger(this.logger),
-      {
-        loaded: (entries) => this.rebuild(entries.values()),
-        changed: (key, value, previous) => {
-          if (previous) this.remove(previous);
-          if (value) this.add(value);
-          this.logger.log(
-            `trigger ${key} ${value ? (value.enabled ? 'enabled' : 'disabled') : 'removed'} (v${value?.version ?? '-'})`,
-          );
-        },
+    this.mirror = new KvMirror<TriggerConfig>(nats, KvBuckets.triggers.bucket, messagingLogger(this.logger), {
+      loaded: (entries) => this.rebuild(entries.values()),
+      changed: (key, value, previous) => {
+        if (previous) this.remove(previous);
+        if (value) this.add(value);
+        this.logger.log(
+          `trigger ${key} ${value ? (value.enabled ? 'enabled' : 'disabled') : 'removed'} (v${value?.version ?? '-'})`,
+        );
       },
-      CONFIG_BUCKET,
-    );
+    });
   }
 
   onApplicationBootstrap(): void {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { configKey, KvBuckets, type PollingRunParams, pollRunId, type TriggerConfig } from '@signalbox/contracts';
 import { isSealedSecret, SecretOpener } from '@signalbox/crypto';
-import { CONFIG_BUCKET, KvMirror, messagingLogger, NatsClient, publishTriggeredRun } from '@signalbox/messaging';
+import { KvMirror, messagingLogger, NatsClient, publishTriggeredRun } from '@signalbox/messaging';
 import { type FetchPolicy, guardedFetch } from '@signalbox/net-guard';
 import { HealthRegistry, MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
@@ -56,31 +56,25 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
     metrics: MetricsService,
   ) {
     this.polls = metrics.counter('signalbox_polls_total', 'Polls of polling triggers by outcome.', ['outcome']);
-    this.mirror = new KvMirror<TriggerConfig>(
-      nats,
-      KvBuckets.triggers.bucket,
-      messagingLogger(this.logger),
-      {
-        loaded: (entries) => {
-          const polling = [...entries.values()].filter(isPolling);
-          void this.repository
-            .sync(
-              polling.map((config) => ({ id: config.id, workspace: config.workspaceSlug })),
-              true,
-            )
-            .catch((error: unknown) => this.logger.warn(`polls not synced: ${String(error)}`));
-        },
-        changed: (_key, value, previous) => {
-          const work = isPolling(value)
-            ? this.repository.sync([{ id: value.id, workspace: value.workspaceSlug }], false)
-            : value === null && isPolling(previous)
-              ? this.repository.remove(previous.id)
-              : null;
-          void work?.catch((error: unknown) => this.logger.warn(`poll not synced: ${String(error)}`));
-        },
+    this.mirror = new KvMirror<TriggerConfig>(nats, KvBuckets.triggers.bucket, messagingLogger(this.logger), {
+      loaded: (entries) => {
+        const polling = [...entries.values()].filter(isPolling);
+        void this.repository
+          .sync(
+            polling.map((config) => ({ id: config.id, workspace: config.workspaceSlug })),
+            true,
+          )
+          .catch((error: unknown) => this.logger.warn(`polls not synced: ${String(error)}`));
       },
-      CONFIG_BUCKET,
-    );
+      changed: (_key, value, previous) => {
+        const work = isPolling(value)
+          ? this.repository.sync([{ id: value.id, workspace: value.workspaceSlug }], false)
+          : value === null && isPolling(previous)
+            ? this.repository.remove(previous.id)
+            : null;
+        void work?.catch((error: unknown) => this.logger.warn(`poll not synced: ${String(error)}`));
+      },
+    });
   }
 
   onApplicationBootstrap(): void {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { KvBuckets, type TriggerConfig } from '@signalbox/contracts';
-import { CONFIG_BUCKET, KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
+import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
 import { HealthRegistry } from '@signalbox/observability';
 
 import { ScheduleRepository } from './schedule.repository';
@@ -35,34 +35,28 @@ export class ScheduleSync implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly repository: ScheduleRepository,
     private readonly health: HealthRegistry,
   ) {
-    this.mirror = new KvMirror<TriggerConfig>(
-      nats,
-      KvBuckets.triggers.bucket,
-      messagingLogger(this.logger),
-      {
-        loaded: (entries) => {
-          const scheduled = [...entries.values()].filter(isScheduled);
-          this.tracked.clear();
-          for (const config of scheduled) this.track(config);
-          this.fullPass = scheduled;
-          this.pending.clear();
-          this.flush();
-        },
-        changed: (_key, value, previous) => {
-          if (isScheduled(value)) {
-            this.track(value);
-            this.pending.set(value.id, value);
-          } else if (value === null && isScheduled(previous)) {
-            this.tracked.delete(previous.id);
-            this.pending.set(previous.id, null);
-          } else {
-            return;
-          }
-          this.flush();
-        },
+    this.mirror = new KvMirror<TriggerConfig>(nats, KvBuckets.triggers.bucket, messagingLogger(this.logger), {
+      loaded: (entries) => {
+        const scheduled = [...entries.values()].filter(isScheduled);
+        this.tracked.clear();
+        for (const config of scheduled) this.track(config);
+        this.fullPass = scheduled;
+        this.pending.clear();
+        this.flush();
       },
-      CONFIG_BUCKET,
-    );
+      changed: (_key, value, previous) => {
+        if (isScheduled(value)) {
+          this.track(value);
+          this.pending.set(value.id, value);
+        } else if (value === null && isScheduled(previous)) {
+          this.tracked.delete(previous.id);
+          this.pending.set(previous.id, null);
+        } else {
+          return;
+        }
+        this.flush();
+      },
+    });
   }
 
   onApplicationBootstrap(): void {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { configKey, KvBuckets, type TriggerConfig } from '@signalbox/contracts';
-import { CONFIG_BUCKET, KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
+import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
 import { HealthRegistry } from '@signalbox/observability';
 
 const pathKey = (workspace: string, path: string) => `${workspace}\u0000${path}`;
@@ -27,23 +27,17 @@ export class InboundTriggerIndex implements OnApplicationBootstrap, OnApplicatio
     nats: NatsClient,
     private readonly health: HealthRegistry,
   ) {
-    this.mirror = new KvMirror<TriggerConfig>(
-      nats,
-      KvBuckets.triggers.bucket,
-      messagingLogger(this.logger),
-      {
-        loaded: (entries) => {
-          this.byPath.clear();
-          this.endpoints.clear();
-          for (const config of entries.values()) this.add(config);
-        },
-        changed: (_key, value, previous) => {
-          if (previous) this.remove(previous);
-          if (value) this.add(value);
-        },
+    this.mirror = new KvMirror<TriggerConfig>(nats, KvBuckets.triggers.bucket, messagingLogger(this.logger), {
+      loaded: (entries) => {
+        this.byPath.clear();
+        this.endpoints.clear();
+        for (const config of entries.values()) this.add(config);
       },
-      CONFIG_BUCKET,
-    );
+      changed: (_key, value, previous) => {
+        if (previous) this.remove(previous);
+        if (value) this.add(value);
+      },
+    });
   }
 
   onApplicationBootstrap(): void {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { configKey, KvBuckets, type WebhookConfig, type WebhookEvent } from '@signalbox/contracts';
 import { compileRecordFilter, type RecordPredicate } from '@signalbox/filters';
-import { CONFIG_BUCKET, KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
+import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
 import { HealthRegistry } from '@signalbox/observability';
 
 interface Subscription {
@@ -25,22 +25,16 @@ export class SubscriptionIndex implements OnApplicationBootstrap, OnApplicationS
     nats: NatsClient,
     private readonly health: HealthRegistry,
   ) {
-    this.mirror = new KvMirror<WebhookConfig>(
-      nats,
-      KvBuckets.webhooks.bucket,
-      messagingLogger(this.logger),
-      {
-        loaded: (entries) => {
-          this.byWorkspace.clear();
-          for (const config of entries.values()) this.add(config);
-        },
-        changed: (_key, value, previous) => {
-          if (previous) this.byWorkspace.get(previous.workspaceSlug)?.delete(previous.id);
-          if (value) this.add(value);
-        },
+    this.mirror = new KvMirror<WebhookConfig>(nats, KvBuckets.webhooks.bucket, messagingLogger(this.logger), {
+      loaded: (entries) => {
+        this.byWorkspace.clear();
+        for (const config of entries.values()) this.add(config);
       },
-      CONFIG_BUCKET,
-    );
+      changed: (_key, value, previous) => {
+        if (previous) this.byWorkspace.get(previous.workspaceSlug)?.delete(previous.id);
+        if (value) this.add(value);
+      },
+    });
   }
 
   onApplicationBootstrap(): void {

@@ -3,7 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { CONFIG_RECONCILED_KEY, KvBuckets } from '@signalbox/contracts';
 import { NatsServerProcess, sleep, waitFor } from '@signalbox/testing';
 
-import { CONFIG_BUCKET, KvMirror, NatsClient } from '../../src';
+import { KvMirror, NatsClient } from '../../src';
 
 const quietLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -37,15 +37,10 @@ describe(KvMirror.name, () => {
     await server.dispose();
   });
 
-  const mirror = (options = CONFIG_BUCKET) => {
+  /** A mirror of `triggers` (a config bucket), or of `replays` (not one). */
+  const mirror = (bucket: string = KvBuckets.triggers.bucket) => {
     const loads: Array<ReadonlyMap<string, unknown>> = [];
-    const created = new KvMirror<unknown>(
-      client,
-      KvBuckets.triggers.bucket,
-      quietLogger,
-      { loaded: (entries) => loads.push(entries) },
-      options,
-    );
+    const created = new KvMirror<unknown>(client, bucket, quietLogger, { loaded: (entries) => loads.push(entries) });
     mirrors.push(created);
     created.start();
     return { mirror: created, loads };
@@ -72,10 +67,10 @@ describe(KvMirror.name, () => {
     await nc.close();
   });
 
-  it('loads at once when the marker is already there, and an empty bucket at once without the option', async () => {
+  it('loads at once when the marker is already there, and an empty bucket that is not a config bucket', async () => {
     const nc = await connect({ servers: server.url });
     const kv = await new Kvm(nc).open(KvBuckets.triggers.bucket);
-    const { mirror: plain } = mirror({});
+    const { mirror: plain } = mirror(KvBuckets.replays.bucket);
     await waitFor(() => Promise.resolve(plain.isLoaded || undefined), 5_000, 'the plain mirror to load');
 
     await kv.put('acme.t1', JSON.stringify({ id: 't1' }));
