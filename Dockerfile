@@ -3,7 +3,7 @@
 #   docker build --build-arg APP=data-service -t signalbox/data-service .
 # APP is one of data-service, webhook-gateway, scheduler-service, event-router, compute-runtime.
 # docker-compose.yml builds all five from this file.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 ARG APP
 
 # --- the workspace's package.json files alone: `npm ci` below reruns only when one of them or the lockfile
@@ -15,11 +15,11 @@ COPY apps/ apps/
 COPY e2e/package.json e2e/
 RUN find libs apps -mindepth 2 -maxdepth 2 ! -name package.json -exec rm -rf {} +
 
-# --- every dependency (dev too), with the toolchain native addons build with (isolated-vm, compute-runtime).
-# Install scripts run only for the packages package.json's allowScripts approves: npm 11 reads that field,
-# the npm 10 in this image does not, so scripts are off for `npm ci` and the approved ones are rebuilt.
+# --- every dependency (dev too). Install scripts are off for `npm ci`: the image brings its own Node.js 24, so
+# the `node` devDependency (Node 24 for machines whose own node is older) is not set up here, and isolated-vm,
+# the one native addon, is rebuilt alone. It ships prebuilt binaries for Node 24 on linux x64 and arm64, which
+# the rebuild picks; the toolchain is there for any other platform, where it compiles against the image's headers.
 FROM ${NODE_IMAGE} AS deps
-# node-gyp compiles against the image's own headers instead of downloading them
 ENV npm_config_nodedir=/usr/local
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -28,8 +28,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=manifests /app/ ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
- && approved="$(node -p "Object.entries(require('./package.json').allowScripts ?? {}).filter(([, ok]) => ok === true).map(([name]) => name).join(' ')")" \
- && if [ -n "$approved" ]; then npm rebuild $approved; fi
+ && npm rebuild isolated-vm \
+ && node --no-node-snapshot -e "require('isolated-vm')"
 
 # --- production dependencies only; pruning keeps the native build from the stage above
 FROM deps AS prod-deps
@@ -90,6 +90,6 @@ COPY --from=build /out/ ./
 USER node
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health/ready', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# isolated-vm (compute-runtime) needs --no-node-snapshot on Node 20+ (its sandbox workers get it through
+# isolated-vm (compute-runtime) needs --no-node-snapshot on Node 20 and later (its sandbox workers get it through
 # execArgv); the other services run the same way. `exec` leaves node as the process that gets SIGTERM.
 CMD ["sh", "-c", "exec node --enable-source-maps --no-node-snapshot \"apps/$APP/dist/main.js\""]

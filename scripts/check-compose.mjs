@@ -9,6 +9,8 @@ import { SERVICES, WITHOUT_DATABASE } from './lib/services.mjs';
 
 const ROOT = new URL('../', import.meta.url);
 const INFRASTRUCTURE = ['postgres', 'nats'];
+// The oldest image versions users may be given: supported releases (PostgreSQL 17, NATS 2.11 and later)
+const MINIMUM_IMAGE = { postgres: [17], nats: [2, 11] };
 
 const problems = [];
 const expect = (condition, message) => {
@@ -46,10 +48,28 @@ function checkHealthcheck(name, service) {
   );
 }
 
+/** Versions compared part by part: [2, 12] is at least [2, 11]; a missing part is older than any. */
+function atLeast(version, minimum) {
+  for (let i = 0; i < minimum.length; i++) {
+    const part = version[i] ?? -1;
+    if (part !== minimum[i]) return part > minimum[i];
+  }
+  return true;
+}
+
 function checkInfrastructure(compose, name) {
   const service = compose.services[name];
   if (!isObject(service)) return problems.push(`the ${name} service is missing`);
   checkHealthcheck(name, service);
+  const version =
+    /:(\d+(?:\.\d+)*)/
+      .exec(String(service.image ?? ''))?.[1]
+      ?.split('.')
+      .map(Number) ?? [];
+  expect(
+    atLeast(version, MINIMUM_IMAGE[name]),
+    `${name} must use image version ${MINIMUM_IMAGE[name].join('.')} or later by its tag (got ${service.image})`,
+  );
   const volumes = service.volumes ?? [];
   expect(volumes.length > 0, `${name} keeps no data on a volume`);
   for (const volume of volumes) {
@@ -95,6 +115,10 @@ function checkService(compose, name, port) {
 
 function checkDockerfile(text) {
   expect(/^ARG APP$/m.test(text), 'Dockerfile must take ARG APP');
+  expect(
+    /^ARG NODE_IMAGE=node:24-/m.test(text),
+    'Dockerfile must build on a Node.js 24 image (ARG NODE_IMAGE=node:24-...)',
+  );
   expect(/^HEALTHCHECK /m.test(text), 'Dockerfile has no HEALTHCHECK');
   expect(/^USER node$/m.test(text), 'Dockerfile must run the service as the non-root user node');
   expect(/^ENV NODE_ENV=production$/m.test(text), 'Dockerfile must set NODE_ENV=production');

@@ -10,7 +10,8 @@ import { ensureDatabase, ensureDependencies } from './lib/dependencies.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
-const t0 = Date.now();
+// Set when this script hands over to the project's Node (below), so the times printed count the install too.
+const t0 = Number(process.env.SIGNALBOX_START_TIME) || Date.now();
 const SERVICES = [
   { name: 'data-service', port: 3000, color: 36 },
   { name: 'webhook-gateway', port: 3001, color: 35 },
@@ -18,6 +19,7 @@ const SERVICES = [
   { name: 'event-router', port: 3003, color: 32 },
   { name: 'compute-runtime', port: 3004, color: 34 },
 ];
+const REQUIRED_NODE_MAJOR = '24';
 const seconds = (ms) => (ms / 1000).toFixed(1);
 const say = (message) => console.log(`\x1b[1m[signalbox]\x1b[0m ${message}`);
 
@@ -29,10 +31,29 @@ function run(command, args) {
   }
 }
 
-if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
+// The platform runs on the Node.js 24 that the `node` devDependency installs (node_modules/.bin/node), whatever
+// the machine's own node is. A fresh clone starts this script on the machine's node: install, then hand over.
+const projectNode = join(root, 'node_modules', '.bin', 'node');
+if (!existsSync(join(root, 'node_modules', '.package-lock.json')) || !existsSync(projectNode)) {
   say('installing dependencies (npm ci)...');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
+if (process.versions.node.split('.')[0] !== REQUIRED_NODE_MAJOR) {
+  if (!existsSync(projectNode)) {
+    console.error(`Node.js ${REQUIRED_NODE_MAJOR} is required and node_modules/.bin/node is missing: run npm ci`);
+    process.exit(1);
+  }
+  const child = spawn(projectNode, process.argv.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, SIGNALBOX_START_TIME: String(t0) },
+  });
+  // Ctrl-C reaches both processes (one process group): this one waits for the other to stop its services.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  await new Promise(() => undefined);
+}
+say(`services run on Node.js ${process.version} (${process.execPath})`);
 say('building...');
 run('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static']);
 
@@ -134,7 +155,7 @@ const token = spawnSync(
 ).stdout.trim();
 const api = `http://127.0.0.1:${SERVICES[0].port}`;
 console.log(`
-\x1b[1mSignalbox is up\x1b[0m: all five services ready ${seconds(Date.now() - t0)} s after the command (install check and build ${seconds(tBuilt - t0)} s, services from spawn to ready ${seconds(Date.now() - tBuilt)} s)
+\x1b[1mSignalbox is up\x1b[0m: all five services ready ${seconds(Date.now() - t0)} s after the command (install check and build ${seconds(tBuilt - t0)} s, services from spawn to ready ${seconds(Date.now() - tBuilt)} s), on Node.js ${process.version}
 
 ${SERVICES.map((s) => `  ${s.name.padEnd(17)} http://127.0.0.1:${s.port}  (/health/ready, /metrics)`).join('\n')}
 

@@ -1,11 +1,7 @@
-import type { webcrypto } from 'node:crypto';
-
 import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
 import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
 
-type CryptoKey = webcrypto.CryptoKey;
-
-// WebCrypto key types (CryptoKey) come from the DOM lib, enabled for this library only.
+// WebCrypto key types (CryptoKey, as @hpke/core declares them) come from the DOM lib, enabled for this library only.
 
 /**
  * Sealed secret params (api-contract.md "Secret params").

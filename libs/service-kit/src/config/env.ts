@@ -2,6 +2,8 @@ import { type Static, type TObject, Type } from '@sinclair/typebox';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 
+import { unsupportedNodeMessage } from './runtime';
+
 /** Thrown when the environment does not satisfy a service's schema. The message is one line naming every bad key. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -42,11 +44,16 @@ function describeAllowed(schema: TObject, key: string): string {
   return values?.length ? `: one of ${values.join(', ')}` : '';
 }
 
-/** For main.ts: parse, or print the one line and stop the process. */
+/** For main.ts: check the Node.js version and parse, or print the one line and stop the process. */
 export function loadEnvOrExit<T extends TObject>(
   schema: T,
   env: Readonly<Record<string, string | undefined>>,
 ): Static<T> {
+  const tooOld = unsupportedNodeMessage(process.version, process.execPath);
+  if (tooOld) {
+    process.stderr.write(`${tooOld}\n`);
+    process.exit(1);
+  }
   try {
     return parseEnv(schema, env);
   } catch (error) {
