@@ -61,6 +61,7 @@ describe('event-router: record events fire event-driven triggers', () => {
       );
       throw new Error(
         `${error instanceof Error ? error.message : String(error)}; runs now: ${JSON.stringify(statuses)}`,
+        { cause: error },
       );
     }
   };

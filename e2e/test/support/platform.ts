@@ -44,7 +44,7 @@ export class Platform {
         .map((service) => `--- ${service.name}\n${service.logs.slice(-2000)}`)
         .join('\n');
       await platform.stop();
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs}`);
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs}`, { cause: error });
     }
     return platform;
   }

@@ -73,9 +73,8 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   private async loop(): Promise<void> {
     await Promise.race([this.sync.whenSynced(), this.stopped]);
     while (!this.stopping) {
-      let claimed = 0;
       try {
-        claimed = await this.pass();
+        const claimed = await this.pass();
         if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
           this.lastPrune = Date.now();
           await this.repository.pruneLog(LOG_KEPT_PER_TRIGGER);
