@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import type { ComputeFunction, FunctionRun, FunctionTrigger, TriggerSchedule } from '@signalbox/contracts';
+import type {
+  ComputeFunction,
+  FunctionRun,
+  FunctionRunList,
+  FunctionTrigger,
+  TriggerSchedule,
+} from '@signalbox/contracts';
 import { queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
@@ -83,14 +89,15 @@ describe('NATS losing its data', () => {
 
     dataService.start();
     await dataService.waitReady();
-    const run = await waitFor(
+    const completed = await waitFor(
       async () => {
-        const { runs } = (await api.get<{ runs: FunctionRun[] }>(`/function-runs?triggerId=${onOrder.id}`)).body;
+        const { runs } = (await api.get<FunctionRunList>(`/function-runs?triggerId=${onOrder.id}`)).body;
         return runs.find((candidate) => candidate.status === 'completed');
       },
       20_000,
       'the event-driven run',
     );
+    const run = (await api.get<FunctionRun>(`/function-runs/${completed.jobId}`)).body;
     expect(run.result).toEqual({ eventId });
     const schedule = (await api.get<TriggerSchedule>(`/function-triggers/${hourly.id}/schedule`)).body;
     expect(schedule.nextFireTimes[0]).toBe(firstDue); // not rescheduled from scratch

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { ComputeFunction, FunctionRunList, FunctionTrigger, PollState } from '@signalbox/contracts';
+import type { ComputeFunction, FunctionRun, FunctionRunList, FunctionTrigger, PollState } from '@signalbox/contracts';
 import { sleep, testToken, waitFor } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
@@ -78,11 +78,14 @@ describe('polling triggers', () => {
     expect(trigger.status).toBe(201);
     const id = trigger.body.id;
     const state = () => api.get<PollState>(`/function-triggers/${id}/poll`).then((r) => r.body);
-    const runItems = async () =>
-      (await api.get<FunctionRunList>(`/function-runs?triggerId=${id}`)).body.runs
-        .filter((run) => run.status === 'completed')
-        .map((run) => (run.result as { item: string }).item)
-        .sort();
+    // A list carries summaries; each run's result is read from the run itself.
+    const runItems = async () => {
+      const completed = (await api.get<FunctionRunList>(`/function-runs?triggerId=${id}`)).body.runs.filter(
+        (run) => run.status === 'completed',
+      );
+      const runs = await Promise.all(completed.map((run) => api.get<FunctionRun>(`/function-runs/${run.jobId}`)));
+      return runs.map((run) => (run.body.result as { item: string }).item).sort();
+    };
 
     // The first poll records what is there and runs nothing.
     await waitFor(async () => ((await state()).initialized ? true : undefined), 20_000, 'first poll');

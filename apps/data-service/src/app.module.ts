@@ -13,7 +13,6 @@ import { migrations } from './database/migrations';
 import { FunctionRunsModule } from './function-runs/function-runs.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RecordEventsModule } from './record-events/record-events.module';
-import { RpcModule } from './rpc/rpc.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { SystemModule } from './system/system.module';
 
@@ -41,7 +40,6 @@ export class AppModule {
             allowedHosts: parseAllowedHosts(env.FETCH_ALLOWED_HOSTS),
           },
         ),
-        RpcModule.register({ natsUrl: env.NATS_URL, clientName: `data-service:${identity.instanceId}:rpc-client` }),
         SystemModule.register({ timeoutMs: env.SYSTEM_STATUS_TIMEOUT_MS }),
         FunctionRunsModule.register({ timeoutMs: env.RUNTIME_REQUEST_TIMEOUT_MS }),
         RecordEventsModule,

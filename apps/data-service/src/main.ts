@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { defaultInstanceId, runService } from '@signalbox/service-kit';
+import { defaultInstanceId, runService, StorableInputPipe } from '@signalbox/service-kit';
 import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
@@ -20,7 +20,11 @@ const identity = {
 } as const;
 
 void runService(AppModule.register(env, auth.settings, secrets, identity), identity, env, {
-  beforeListen: (app) => setupOpenApi(app, version),
+  beforeListen: (app) => {
+    // What a caller of the management API sends is refused when the platform could not store it as sent.
+    app.useGlobalPipes(new StorableInputPipe());
+    return setupOpenApi(app, version);
+  },
 }).then((app) => {
   if (secrets.usingDevelopmentKey) {
     app

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 
-import { Paged, Timestamp, Uuid } from './rest/common';
+import { MAX_PAGE, Paged, Timestamp, Uuid } from './rest/common';
 
 /** Run lifecycle (architecture.md). Never rename a value. */
 export const RunStatuses = ['queued', 'running', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
@@ -103,7 +103,18 @@ export const FunctionRunLogsSchema = Type.Object({
 });
 export type FunctionRunLogs = Static<typeof FunctionRunLogsSchema>;
 
-export const FunctionRunListSchema = Paged('runs', FunctionRunSchema);
+/**
+ * One run in a list: everything but what can be large (`executionParams`, `result`, `steps`, `attempts`, the
+ * error's stack). `GET /function-runs/{jobId}` has the rest. So a page of 500 runs stays small whatever the
+ * runs returned.
+ */
+export const FunctionRunSummarySchema = Type.Object({
+  ...Type.Omit(FunctionRunSchema, ['executionParams', 'result', 'steps', 'attempts', 'error']).properties,
+  error: Type.Union([Type.Object({ name: Type.String(), message: Type.String() }), Type.Null()]),
+});
+export type FunctionRunSummary = Static<typeof FunctionRunSummarySchema>;
+
+export const FunctionRunListSchema = Paged('runs', FunctionRunSummarySchema);
 export type FunctionRunList = Static<typeof FunctionRunListSchema>;
 
 export const FunctionRunListQuerySchema = Type.Object(
@@ -112,7 +123,7 @@ export const FunctionRunListQuerySchema = Type.Object(
     functionId: Type.Optional(Type.String({ format: 'uuid' })),
     status: Type.Optional(Type.Union(RunStatuses.map((status) => Type.Literal(status)))),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-    page: Type.Integer({ minimum: 1, default: 1 }),
+    page: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 }),
   },
   { additionalProperties: false },
 );

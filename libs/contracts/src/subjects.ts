@@ -46,10 +46,26 @@ export const Subjects = {
   platformEvent: (workspace: string, event: string) => `events.${workspace}.${event}`,
   /** Record events the router could not use (not JSON, schema broken), with the reason. */
   deadLetterRecords: 'deadletter.records',
+  /**
+   * A message of a durable consumer that was delivered `NATS_MAX_DELIVERIES` times without being acked: its
+   * original bytes, with the original headers and the `DeadLetterHeaders` (`npm run dead-letters`).
+   */
+  deadLetterMessage: (stream: string) => `deadletter.${stream.toLowerCase()}`,
   /** A durable replay job of an event-driven trigger over a window of RECORD_EVENTS. */
   replayJob: (workspace: string) => `replays.${workspace}`,
   /** One outbound webhook delivery. */
   delivery: (workspace: string, subscriptionId: string) => `deliveries.${workspace}.${subscriptionId}`,
+} as const;
+
+/** The headers of a dead letter written by a consumer (`Subjects.deadLetterMessage`). */
+export const DeadLetterHeaders = {
+  reason: 'Signalbox-Dead-Reason',
+  stream: 'Signalbox-Dead-Stream',
+  consumer: 'Signalbox-Dead-Consumer',
+  subject: 'Signalbox-Dead-Subject',
+  sequence: 'Signalbox-Dead-Sequence',
+  deliveries: 'Signalbox-Dead-Deliveries',
+  at: 'Signalbox-Dead-At',
 } as const;
 
 export type StreamStorage = 'file' | 'memory';

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 
-import { Paged, Timestamp, Uuid } from './rest/common';
+import { MAX_PAGE, Paged, Timestamp, Uuid } from './rest/common';
 
 /**
  * Outbound webhooks (seed 001, api-contract.md "Outbound webhooks"): subscriptions are configuration, owned by
@@ -175,7 +175,7 @@ export const DeliveryListQuerySchema = Type.Object(
   {
     status: Type.Optional(Type.Union(DeliveryStatuses.map((status) => Type.Literal(status)))),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
   },
   { additionalProperties: false },
 );

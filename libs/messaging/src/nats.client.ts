@@ -9,7 +9,12 @@ export interface NatsSettings extends TopologySettings {
   readonly servers: readonly string[];
   readonly service: ServiceName;
   readonly instanceId: string;
+  /** Deliveries of one message after which a durable consumer dead-letters it (`NATS_MAX_DELIVERIES`). */
+  readonly maxDeliveries?: number;
 }
+
+/** Generous: a run waiting for another runtime's lease, or a delivery's retries, is redelivered many times. */
+export const DEFAULT_MAX_DELIVERIES = 100;
 
 export interface MessagingLogger {
   info(message: string): void;
@@ -71,6 +76,10 @@ export class NatsClient {
   onReady(listener: () => void): void {
     this.readyListeners.push(listener);
     if (this.topologyDeclared) listener();
+  }
+
+  get maxDeliveries(): number {
+    return this.settings.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
   }
 
   get connection(): NatsConnection {

@@ -1,5 +1,6 @@
 import { type ConsumerMessages, jetstream, type JsMsg } from '@nats-io/jetstream';
-import type { ConsumerSpec } from '@signalbox/contracts';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import { type ConsumerSpec, DeadLetterHeaders, Subjects } from '@signalbox/contracts';
 
 import type { MessagingLogger, NatsClient } from './nats.client';
 
@@ -26,6 +27,11 @@ export const PULL_EXPIRES_MS = 5_000;
  * The loop every durable pull consumer of the platform runs: start pulling once NATS is ready (again after
  * every reconnect), keep at most `concurrency` messages in hand, and on `stop()` pull no more and wait for
  * the messages in hand. What was not acked is redelivered to another replica after the ack wait.
+ *
+ * A message delivered more than `NATS_MAX_DELIVERIES` times (it failed, or its handler's process died, that
+ * often) is not handed to the handler again: it goes to DEAD_LETTERS as it was, with its headers and the
+ * reason (`Subjects.deadLetterMessage`), and is acked, so no message can cycle forever. `npm run
+ * dead-letters` lists them and puts one back.
  */
 export class PullConsumer {
   private messages: ConsumerMessages | null = null;
@@ -58,7 +64,9 @@ export class PullConsumer {
       this.messages = await source.consume({ max_messages: concurrency * 2, expires: PULL_EXPIRES_MS });
       for await (const message of this.messages) {
         while (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
-        const work = handle(message).finally(() => this.inFlight.delete(work));
+        const work = (
+          message.info.deliveryCount > this.nats.maxDeliveries ? this.deadLetter(message) : handle(message)
+        ).finally(() => this.inFlight.delete(work));
         this.inFlight.add(work);
       }
     } catch (error) {
@@ -66,6 +74,33 @@ export class PullConsumer {
     } finally {
       this.messages = null;
       this.consuming = false;
+    }
+  }
+
+  private async deadLetter(message: JsMsg): Promise<void> {
+    const { consumer, logger } = this.options;
+    const reason = `delivered ${message.info.deliveryCount} times without being acknowledged`;
+    const h = natsHeaders();
+    for (const [key, values] of message.headers ?? []) {
+      if (key !== 'Nats-Msg-Id') for (const value of values) h.append(key, value);
+    }
+    h.set(DeadLetterHeaders.reason, reason);
+    h.set(DeadLetterHeaders.stream, consumer.stream);
+    h.set(DeadLetterHeaders.consumer, consumer.durable);
+    h.set(DeadLetterHeaders.subject, message.subject);
+    h.set(DeadLetterHeaders.sequence, String(message.seq));
+    h.set(DeadLetterHeaders.deliveries, String(message.info.deliveryCount));
+    h.set(DeadLetterHeaders.at, new Date().toISOString());
+    try {
+      await jetstream(this.nats.connection).publish(Subjects.deadLetterMessage(consumer.stream), message.data, {
+        headers: h,
+        msgID: `${consumer.stream}.${message.seq}`,
+      });
+      message.ack();
+      logger.error(`dead-lettered ${consumer.stream} seq ${message.seq} (${message.subject}): ${reason}`);
+    } catch (error) {
+      logger.warn(`dead-lettering ${consumer.stream} seq ${message.seq} failed, retrying: ${String(error)}`);
+      message.nak(5_000);
     }
   }
 }

@@ -24,6 +24,9 @@ describe('isPublicAddress', () => {
     '::ffff:127.0.0.1',
     '::ffff:169.254.169.254',
     '224.0.0.1',
+    '::7f00:1',
+    '::808:808',
+    '::169.254.169.254',
   ])('refuses %s', (address) => {
     expect(isPublicAddress(address)).toBe(false);
   });
@@ -41,8 +44,30 @@ describe('guardedFetch', () => {
     ...extra,
   });
 
+  let other: Server;
+  let otherBase: string;
+
   beforeAll(async () => {
+    // Another origin (same host, another port): it answers the headers it got.
+    other = createServer((request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(request.headers));
+    });
+    other.listen(0, '127.0.0.1');
+    await once(other, 'listening');
+    otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
     server = createServer((request, response) => {
+      if (request.url === '/to-other') {
+        response.writeHead(302, { location: `${otherBase}/echo` }).end();
+        return;
+      }
+      if (request.url === '/to-self') {
+        response.writeHead(307, { location: '/echo' }).end();
+        return;
+      }
+      if (request.url === '/echo') {
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(request.headers));
+        return;
+      }
       if (request.url === '/redirect') {
         response.writeHead(302, { location: '/big' }).end();
         return;
@@ -56,7 +81,48 @@ describe('guardedFetch', () => {
 
   afterAll(() => {
     server.close();
+    other.close();
   });
+
+  it('drops credentials on a redirect to another origin, as WHATWG fetch does, and keeps them on the same one', async () => {
+    const allowed = policy({ allowedHosts: ['127.0.0.0/8'], maxResponseBytes: 65_536 });
+    const headers = {
+      authorization: 'Bearer secret',
+      cookie: 'session=secret',
+      'proxy-authorization': 'Basic secret',
+      'x-api-key': 'secret',
+      'x-trace': 'kept',
+    };
+    const elsewhere = JSON.parse((await guardedFetch(`${base}/to-other`, { headers }, allowed)).body) as Record<
+      string,
+      string
+    >;
+    expect(elsewhere).toMatchObject({ 'x-trace': 'kept', 'x-api-key': 'secret' });
+    expect(elsewhere).not.toHaveProperty('authorization');
+    expect(elsewhere).not.toHaveProperty('cookie');
+    expect(elsewhere).not.toHaveProperty('proxy-authorization');
+    // Headers a caller marks as credentials (a polling trigger's sealed ones) are dropped too.
+    const marked = JSON.parse(
+      (await guardedFetch(`${base}/to-other`, { headers, sensitiveHeaders: ['X-Api-Key'] }, allowed)).body,
+    ) as Record<string, string>;
+    expect(marked).not.toHaveProperty('x-api-key');
+    const same = JSON.parse((await guardedFetch(`${base}/to-self`, { headers }, allowed)).body) as Record<
+      string,
+      string
+    >;
+    expect(same).toMatchObject({ authorization: 'Bearer secret', cookie: 'session=secret' });
+  });
+
+  it.each(['169.254.169.254', '[fd00:ec2::254]', '169.254.170.2', '100.100.100.200'])(
+    'refuses the cloud metadata address %s even when private networks are allowed, unless it is named',
+    async (host) => {
+      const url = new URL(`http://${host}/latest/meta-data/`);
+      await expect(vetUrl(url, policy({ allowPrivateNetworks: true }))).rejects.toThrow(/metadata/);
+      await expect(
+        vetUrl(url, policy({ allowPrivateNetworks: true, allowedHosts: [url.hostname.replace(/^\[|\]$/g, '')] })),
+      ).resolves.toBeDefined();
+    },
+  );
 
   it('refuses loopback, naming who fetched, unless the operator allows its range', async () => {
     await expect(guardedFetch(`${base}/big`, {}, policy({ label: 'webhook delivery' }))).rejects.toThrow(

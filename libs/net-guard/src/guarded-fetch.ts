@@ -30,6 +30,31 @@ export interface FetchInit {
   readonly method?: string;
   readonly headers?: Record<string, string>;
   readonly body?: string;
+  /** More headers to drop on a redirect to another origin (a polling trigger's sealed ones), any case. */
+  readonly sensitiveHeaders?: readonly string[];
+}
+
+/** Dropped on a redirect to another origin, as WHATWG fetch (and undici's own redirect handling) does. */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+/**
+ * Cloud metadata services: they hand out the machine's credentials, so they are refused even when
+ * `allowPrivateNetworks` is on (development), unless named in `allowedHosts` (the address itself).
+ */
+const METADATA_ADDRESSES = new Set(
+  [
+    '169.254.169.254', // AWS, GCP, Azure, OpenStack, DigitalOcean
+    '169.254.170.2', // AWS ECS task credentials
+    '169.254.170.23', // AWS EKS pod identity
+    'fd00:ec2::254', // AWS over IPv6
+    'fd00:ec2::23', // AWS EKS pod identity over IPv6
+    '100.100.100.200', // Alibaba Cloud
+    '192.0.0.192', // Oracle Cloud
+  ].map((address) => ipaddr.parse(address).toNormalizedString()),
+);
+
+function isMetadataAddress(address: string): boolean {
+  return METADATA_ADDRESSES.has(unmapped(ipaddr.parse(address)).toNormalizedString());
 }
 
 export interface FetchResult {
@@ -45,12 +70,23 @@ export class FetchRefused extends Error {
   override readonly name = 'FetchRefused';
 }
 
-/** Only globally routable unicast addresses (an IPv4-mapped IPv6 address counts as its IPv4 address). */
+/** An IPv4-mapped IPv6 address as its IPv4 address; anything else as it is. */
+function unmapped(parsed: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
+  return parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (parsed as ipaddr.IPv6).toIPv4Address()
+    : parsed;
+}
+
+/** The deprecated IPv4-compatible IPv6 addresses (`::a.b.c.d`, `::/96`): some stacks route them to IPv4. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
+/**
+ * Only globally routable unicast addresses (an IPv4-mapped IPv6 address counts as its IPv4 address; an
+ * IPv4-compatible one is never public).
+ */
 export function isPublicAddress(address: string): boolean {
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-  }
+  const parsed = unmapped(ipaddr.parse(address));
+  if (parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE)) return false;
   return parsed.range() === 'unicast';
 }
 
@@ -65,11 +101,7 @@ function inAllowedRange(address: string, policy: FetchPolicy): boolean {
   return policy.allowedHosts.some((entry) => {
     if (!entry.includes('/') || !ipaddr.isValidCIDR(entry)) return false;
     const [range, bits] = ipaddr.parseCIDR(entry);
-    const parsed = ipaddr.parse(address);
-    const candidate =
-      parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()
-        ? (parsed as ipaddr.IPv6).toIPv4Address()
-        : parsed;
+    const candidate = unmapped(ipaddr.parse(address));
     return candidate.kind() === range.kind() && candidate.match(range, bits);
   });
 }
@@ -91,9 +123,16 @@ export async function vetUrl(url: URL, policy: FetchPolicy): Promise<Vetted> {
         family: a.family === 6 ? 6 : 4,
       }));
   if (addresses.length === 0) throw new FetchRefused(`${host} does not resolve`);
-  const exempt =
-    policy.allowPrivateNetworks || policy.allowedHosts.includes(url.host) || policy.allowedHosts.includes(host);
-  if (!exempt) {
+  const named = policy.allowedHosts.includes(url.host) || policy.allowedHosts.includes(host);
+  const metadata = addresses.find(
+    (candidate) => isMetadataAddress(candidate.address) && !policy.allowedHosts.includes(candidate.address),
+  );
+  if (metadata && !named) {
+    throw new FetchRefused(
+      `${label} refused ${url.host}: it resolves to ${metadata.address}, a cloud metadata address (name it in FETCH_ALLOWED_HOSTS to allow it)`,
+    );
+  }
+  if (!(policy.allowPrivateNetworks || named)) {
     const refused = addresses.find(
       (candidate) => !isPublicAddress(candidate.address) && !inAllowedRange(candidate.address, policy),
     );
@@ -140,13 +179,15 @@ async function fetchHops(
   let url = startUrl;
   let method = (init.method ?? 'GET').toUpperCase();
   let body = init.body;
+  let requestHeaders = init.headers;
+  const sensitive = new Set([...CREDENTIAL_HEADERS, ...(init.sensitiveHeaders ?? []).map((h) => h.toLowerCase())]);
   for (let hop = 0; ; hop++) {
     const target = await vetUrl(url, policy);
     const agent = agentFor(url, target);
     try {
       const response = await request(url, {
         method: method as 'GET',
-        headers: init.headers,
+        headers: requestHeaders,
         body,
         dispatcher: agent,
         signal,
@@ -161,7 +202,13 @@ async function fetchHops(
         await response.body.dump();
         if (hop >= policy.maxRedirects)
           throw new FetchRefused(`${label} stopped after ${policy.maxRedirects} redirects`);
-        url = new URL(location, url);
+        const next = new URL(location, url);
+        if (next.origin !== url.origin && requestHeaders) {
+          requestHeaders = Object.fromEntries(
+            Object.entries(requestHeaders).filter(([name]) => !sensitive.has(name.toLowerCase())),
+          );
+        }
+        url = next;
         if (
           response.statusCode === 303 ||
           ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')

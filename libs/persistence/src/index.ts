@@ -1,2 +1,3 @@
 export * from './database';
 export * from './micro-batcher';
+export * from './storable';

@@ -24,7 +24,7 @@ describe('MicroBatcher', () => {
     expect(sizes).toEqual([2, 2, 1]);
   });
 
-  it('rejects every caller of a failed batch, and the next batch still runs', async () => {
+  it('rejects every caller when each item fails alone too, and the next batch still runs', async () => {
     let fail = true;
     const sut = new MicroBatcher<number, number>((items) => {
       if (fail) throw new Error('database down');
@@ -34,5 +34,21 @@ describe('MicroBatcher', () => {
     expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
     fail = false;
     expect(await sut.submit(3)).toBe(3);
+  });
+
+  it('retries a failed batch item by item, so one poison item fails only its own caller', async () => {
+    const batches: number[][] = [];
+    const sut = new MicroBatcher<number, number>((items) => {
+      batches.push(items);
+      if (items.includes(13)) return Promise.reject(new Error('invalid byte sequence'));
+      return Promise.resolve(items.map((item) => item * 10));
+    });
+    const settled = await Promise.allSettled([1, 13, 3].map((n) => sut.submit(n)));
+    expect(settled).toEqual([
+      { status: 'fulfilled', value: 10 },
+      { status: 'rejected', reason: new Error('invalid byte sequence') },
+      { status: 'fulfilled', value: 30 },
+    ]);
+    expect(batches).toEqual([[1, 13, 3], [1], [13], [3]]);
   });
 });

@@ -2,20 +2,22 @@ import { hostname } from 'node:os';
 
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NatsClient } from '@signalbox/messaging';
 import { MetricsService, REQUEST_ID_HEADER, requestId } from '@signalbox/observability';
 import { Logger } from 'nestjs-pino';
 
 import type { CommonEnv } from './config/env';
 import type { ServiceIdentity } from './health/service-identity';
 import { ErrorEnvelopeFilter } from './http/error.filter';
+import { NatsRpcServer } from './rpc/nats-rpc.server';
 
 export const defaultInstanceId = () => `${hostname()}-${process.pid}`;
 
 /**
- * Creates and starts one service: Fastify HTTP server, the NATS request-reply transport (queue group
- * = service name), the error envelope, request metrics, and SIGTERM/SIGINT handling that stops
+ * Creates and starts one service: Fastify HTTP server, the NATS request-reply handlers (queue group
+ * = service name, on the service's NATS connection), the error envelope, request metrics, and SIGTERM/SIGINT handling that stops
  * taking work, lets in-flight work finish, drains NATS, closes the pool and exits 0.
  */
 export async function runService(
@@ -60,26 +62,14 @@ export async function runService(
   });
 
   app.connectMicroservice<MicroserviceOptions>(
-    {
-      transport: Transport.NATS,
-      options: {
-        servers: env.NATS_URL.split(','),
-        queue: identity.name,
-        name: `${identity.name}:${identity.instanceId}:rpc`,
-        waitOnFirstConnect: true,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 1000,
-      },
-    },
+    { strategy: new NatsRpcServer(app.get(NatsClient), identity.name, logger) },
     { inheritAppConfig: true },
   );
 
   await hooks.beforeListen?.(app);
   await app.listen({ port: env.PORT, host: env.HOST });
-  // NATS may be down: the request-reply transport connects (and reconnects) on its own, never blocking start.
-  app
-    .startAllMicroservices()
-    .catch((error: unknown) => logger.error(`NATS request-reply transport failed: ${String(error)}`));
+  // NATS may be down: the request-reply handlers subscribe once the service's connection is up.
+  await app.startAllMicroservices();
   logger.log(`${identity.name} ${identity.version} listening on ${env.HOST}:${env.PORT}`);
 
   installShutdown(app, logger, env.SHUTDOWN_TIMEOUT_MS);

@@ -6,4 +6,5 @@ export * from './health/service-status.service';
 export * from './http/error.filter';
 export * from './http/error.mapping';
 export * from './http/schema.pipe';
+export * from './http/storable-input.pipe';
 export * from './service-kit.module';

@@ -88,6 +88,7 @@ export class ServiceKitModule {
               duplicateWindowMs: env.NATS_DUPLICATE_WINDOW_MS,
               recordEventsMaxAgeMs: env.RECORD_EVENTS_MAX_AGE_MS,
               ackWaitMs: env.NATS_ACK_WAIT_MS,
+              maxDeliveries: env.NATS_MAX_DELIVERIES,
             },
             loggerFor('nats'),
           ),

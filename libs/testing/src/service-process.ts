@@ -37,6 +37,11 @@ export class ServiceProcess {
     return this.child?.pid;
   }
 
+  /** Started and not ended. */
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   start(): void {
     const child = spawn(
       process.execPath,

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { FunctionRun, FunctionRunListQuery, FunctionRunLogs, RunStatus } from '@signalbox/contracts';
-import { Database, MicroBatcher } from '@signalbox/persistence';
+import type {
+  FunctionRun,
+  FunctionRunListQuery,
+  FunctionRunLogs,
+  FunctionRunSummary,
+  RunStatus,
+} from '@signalbox/contracts';
+import { Database, MicroBatcher, storableJson } from '@signalbox/persistence';
 
 import type { SandboxResult } from '../sandbox/sandbox.types';
 
@@ -43,18 +49,33 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 function toRun(row: RunRow): FunctionRun {
   return {
+    ...toSummary(row),
+    executionParams: row.execution_params,
+    result: row.result ?? null,
+    error: row.error ?? null,
+    steps: row.steps,
+    attempts: row.attempts,
+  };
+}
+
+/** The columns of a run summary (lists): none of what can be large. */
+const SUMMARY_COLUMNS = `id, status, workspace_slug, trigger_id, function_id, function_version, attempt, next_attempt_at,
+  requested_by, queued_at, started_at, finished_at, duration_ms,
+  CASE WHEN error IS NULL THEN NULL ELSE jsonb_build_object('name', error->>'name', 'message', error->>'message') END
+    AS error`;
+
+type SummaryRow = Omit<RunRow, 'execution_params' | 'result' | 'logs' | 'logs_truncated' | 'steps' | 'attempts'>;
+
+function toSummary(row: SummaryRow): FunctionRunSummary {
+  return {
     jobId: row.id,
     status: row.status,
     workspaceSlug: row.workspace_slug,
     triggerId: row.trigger_id,
     functionId: row.function_id,
     functionVersion: row.function_version,
-    executionParams: row.execution_params,
-    result: row.result ?? null,
-    error: row.error ?? null,
-    steps: row.steps,
+    error: row.error ? { name: row.error.name, message: row.error.message } : null,
     attempt: row.attempt,
-    attempts: row.attempts,
     nextAttemptAt: iso(row.next_attempt_at),
     requestedBy: row.requested_by,
     queuedAt: row.queued_at.toISOString(),
@@ -100,14 +121,7 @@ export class RunRepository {
       `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by, attempt)
        VALUES ($1, $2, $3, $4, 'queued', $5, $6, 0) ON CONFLICT (id) DO NOTHING
        RETURNING id`,
-      [
-        run.id,
-        run.workspace,
-        run.triggerId,
-        run.functionId,
-        JSON.stringify(run.executionParams ?? {}),
-        run.requestedBy,
-      ],
+      [run.id, run.workspace, run.triggerId, run.functionId, storableJson(run.executionParams ?? {}), run.requestedBy],
     );
     return rows.length === 1;
   }
@@ -133,7 +147,7 @@ export class RunRepository {
          ON CONFLICT (id) DO NOTHING
          RETURNING *`,
         [
-          JSON.stringify(
+          storableJson(
             items.map(({ run }) => ({
               id: run.id,
               workspace_slug: run.workspace,
@@ -223,7 +237,7 @@ export class RunRepository {
         WHERE r.id = x.id AND r.status = 'running' AND r.attempt = x.attempt
       RETURNING r.id`,
       [
-        JSON.stringify(
+        storableJson(
           items.map(({ id, attempt, functionVersion, outcome }) => ({
             id,
             attempt,
@@ -268,7 +282,7 @@ export class RunRepository {
         WHERE r.id = x.id AND r.status = 'running' AND r.attempt = x.attempt
       RETURNING r.id`,
       [
-        JSON.stringify([
+        storableJson([
           {
             id,
             attempt,
@@ -319,7 +333,7 @@ export class RunRepository {
     return row ? { run: toRun(row), logs: { jobId: row.id, logs: row.logs, truncated: row.logs_truncated } } : null;
   }
 
-  async list(workspace: string, query: FunctionRunListQuery): Promise<{ runs: FunctionRun[]; total: number }> {
+  async list(workspace: string, query: FunctionRunListQuery): Promise<{ runs: FunctionRunSummary[]; total: number }> {
     const filters: string[] = ['workspace_slug = $1'];
     const params: unknown[] = [workspace];
     for (const [column, value] of [
@@ -337,10 +351,12 @@ export class RunRepository {
       `SELECT count(*)::int AS total FROM runtime.runs WHERE ${where}`,
       params,
     );
-    const rows = await this.database.source.query<RunRow[]>(
-      `SELECT * FROM runtime.runs WHERE ${where} ORDER BY queued_at DESC, id LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}`,
+    params.push(query.limit, (query.page - 1) * query.limit);
+    const rows = await this.database.source.query<SummaryRow[]>(
+      `SELECT ${SUMMARY_COLUMNS} FROM runtime.runs WHERE ${where}
+        ORDER BY queued_at DESC, id LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
     );
-    return { runs: rows.map(toRun), total };
+    return { runs: rows.map(toSummary), total };
   }
 }

@@ -4,6 +4,14 @@ import ivm from 'isolated-vm';
 import type { SandboxError, SandboxJob, SandboxLogEntry, SandboxResult, SandboxStep } from './sandbox.types';
 
 /**
+ * The run record is bounded whatever the code does: the result and the steps' outputs each by
+ * `maxResultBytes`, the logs by `maxLogLines`/`maxLogBytes`, and these.
+ */
+const MAX_STEPS = 1000;
+const MAX_ERROR_MESSAGE_CHARS = 4096;
+const MAX_ERROR_STACK_CHARS = 16_384;
+
+/**
  * Runs in the sandbox worker process. The isolate sees only copies: `executionParams`, `triggerParams`
  * and an `api` object whose functions reach the host through references captured in a closure that the
  * bootstrap removes from the global object before user code runs.
@@ -36,16 +44,17 @@ const BOOTSTRAP = `
       if (typeof id !== 'string' || typeof fn !== 'function') throw new TypeError('api.step(id, fn) needs a string id and a function');
       // Completed in an earlier attempt of this run: its recorded output, without running fn again.
       if (Object.prototype.hasOwnProperty.call(memo, id)) {
-        hostStep.applyIgnored(undefined, [JSON.stringify({ id, status: 'completed', output: memo[id], durationMs: 0, memoized: true })]);
+        hostStep.applySync(undefined, [JSON.stringify({ id, status: 'completed', output: memo[id], durationMs: 0, memoized: true })]);
         return memo[id];
       }
       const started = Date.now();
       try {
         const output = await fn();
-        hostStep.applyIgnored(undefined, [JSON.stringify({ id, status: 'completed', output: plain(output), durationMs: Date.now() - started })]);
+        const refused = hostStep.applySync(undefined, [JSON.stringify({ id, status: 'completed', output: plain(output), durationMs: Date.now() - started })]);
+        if (refused) throw new RangeError(refused);
         return output;
       } catch (error) {
-        hostStep.applyIgnored(undefined, [JSON.stringify({ id, status: 'failed', error: String(error && error.message || error), durationMs: Date.now() - started })]);
+        hostStep.applySync(undefined, [JSON.stringify({ id, status: 'failed', error: String(error && error.message || error).slice(0, ${MAX_ERROR_MESSAGE_CHARS}), durationMs: Date.now() - started })]);
         throw error;
       }
     },
@@ -159,10 +168,20 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
         logs.push({ at: new Date().toISOString(), level: 'info', args: JSON.parse(json) as unknown[] });
       }),
     );
+    let stepBytes = 0;
     jail.setSync(
       '__hostStep',
-      new ivm.Reference((json: string) => {
-        if (steps.length < 1000) steps.push(JSON.parse(json) as SandboxStep);
+      // Answers why a completed step is refused (its output would take the steps over their budget), or ''.
+      new ivm.Reference((json: string): string => {
+        const step = JSON.parse(json) as SandboxStep;
+        if (steps.length >= MAX_STEPS)
+          return step.status === 'completed' ? `a run records at most ${MAX_STEPS} steps` : '';
+        if (step.status === 'completed' && stepBytes + json.length > job.limits.maxResultBytes) {
+          return `the output of step "${step.id.slice(0, 100)}" would take the steps' outputs over ${job.limits.maxResultBytes} bytes`;
+        }
+        stepBytes += json.length;
+        steps.push(step);
+        return '';
       }),
     );
     let fetches = 0;
@@ -242,8 +261,11 @@ function describeFailure(
       error: { name: 'MemoryLimitError', message: `the run exceeded its ${job.limits.memoryMb} MB memory limit` },
     };
   }
-  const name = error instanceof Error ? error.name : 'Error';
-  return { status: 'failed', error: { name, message, ...userStack(error) } satisfies SandboxError };
+  const name = (error instanceof Error ? error.name : 'Error').slice(0, 200);
+  return {
+    status: 'failed',
+    error: { name, message: message.slice(0, MAX_ERROR_MESSAGE_CHARS), ...userStack(error) } satisfies SandboxError,
+  };
 }
 
 /** Only the frames inside the user's code: no host paths reach the run record. */
@@ -251,5 +273,5 @@ function userStack(error: unknown): { stack?: string } {
   const stack = error instanceof Error ? error.stack : undefined;
   if (!stack) return {};
   const lines = stack.split('\n').filter((line, index) => index === 0 || line.includes(USER_FILENAME));
-  return { stack: lines.join('\n') };
+  return { stack: lines.join('\n').slice(0, MAX_ERROR_STACK_CHARS) };
 }

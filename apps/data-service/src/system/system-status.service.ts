@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ClientProxy } from '@nestjs/microservices';
 import {
   type ServiceName,
   ServiceNames,
@@ -9,17 +8,16 @@ import {
   type SystemStatusResponse,
   type UnreachableService,
 } from '@signalbox/contracts';
+import { NatsClient, requestService } from '@signalbox/messaging';
 import { ServiceStatusService } from '@signalbox/service-kit';
-import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 
-import { NATS_RPC } from '../rpc/rpc.constants';
 import { SYSTEM_STATUS_TIMEOUT_MS } from './system.constants';
 
 /** Asks every other service over NATS request-reply for its name, version and readiness. */
 @Injectable()
 export class SystemStatusService {
   constructor(
-    @Inject(NATS_RPC) private readonly rpc: ClientProxy,
+    private readonly nats: NatsClient,
     @Inject(SYSTEM_STATUS_TIMEOUT_MS) private readonly timeoutMs: number,
     private readonly self: ServiceStatusService,
   ) {}
@@ -33,14 +31,9 @@ export class SystemStatusService {
   private async ask(name: ServiceName): Promise<ServiceStatus | UnreachableService> {
     const request: SystemStatusRequest = { requestedAt: new Date().toISOString() };
     try {
-      return await firstValueFrom(
-        this.rpc
-          .send<ServiceStatus, SystemStatusRequest>(Subjects.systemStatus(name), request)
-          .pipe(timeout(this.timeoutMs)),
-      );
+      return await requestService<ServiceStatus>(this.nats, Subjects.systemStatus(name), request, this.timeoutMs);
     } catch (error) {
-      const reason = error instanceof TimeoutError ? `no answer within ${this.timeoutMs} ms` : describe(error);
-      return { name, ready: false, error: reason };
+      return { name, ready: false, error: describe(error) };
     }
   }
 }

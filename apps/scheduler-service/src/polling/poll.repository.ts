@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { POLL_CURSOR_KEEP, type PollState } from '@signalbox/contracts';
-import { Database } from '@signalbox/persistence';
+import { Database, storableJson } from '@signalbox/persistence';
 
 export interface PollRow {
   readonly trigger_id: string;
@@ -26,7 +26,7 @@ export class PollRepository {
         `INSERT INTO scheduler.polls (trigger_id, workspace_slug)
          SELECT x.id, x.workspace FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workspace text)
          ON CONFLICT (trigger_id) DO NOTHING`,
-        [JSON.stringify(triggers)],
+        [storableJson(triggers)],
       );
     }
     if (complete) {
@@ -65,7 +65,7 @@ export class PollRepository {
               last_error = NULL, runs_started = runs_started + $3, claimed_until = NULL,
               next_poll_at = now() + make_interval(secs => $4::double precision / 1000)
         WHERE trigger_id = $1`,
-      [triggerId, JSON.stringify(seen.slice(-POLL_CURSOR_KEEP)), started, nextInMs],
+      [triggerId, storableJson(seen.slice(-POLL_CURSOR_KEEP)), started, nextInMs],
     );
   }
 

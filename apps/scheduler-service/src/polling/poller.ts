@@ -121,7 +121,12 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
     const url = String(metadata['url']);
     try {
       const headers = await this.headersOf(config);
-      const response = await guardedFetch(url, { method: 'GET', headers }, this.settings.fetch);
+      // The trigger's headers are meant for its URL's origin: a redirect elsewhere does not get them.
+      const response = await guardedFetch(
+        url,
+        { method: 'GET', headers, sensitiveHeaders: Object.keys(headers) },
+        this.settings.fetch,
+      );
       if (!response.ok) throw new Error(`${url} answered ${response.status}`);
       const items = itemsOf(JSON.parse(response.body) as unknown, metadata['itemsPath'] as string | undefined);
       const idField = typeof metadata['idField'] === 'string' ? metadata['idField'] : 'id';

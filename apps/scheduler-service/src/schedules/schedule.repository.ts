@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TriggerConfig } from '@signalbox/contracts';
 import { MetricsService } from '@signalbox/observability';
-import { Database } from '@signalbox/persistence';
+import { Database, storableJson } from '@signalbox/persistence';
 import type { Counter } from 'prom-client';
 import type { QueryRunner } from 'typeorm';
 
@@ -173,7 +173,7 @@ export class ScheduleRepository {
              ${COLUMNS.filter((c) => c !== 'trigger_id')
                .map((column) => `${column} = EXCLUDED.${column}`)
                .join(', ')}, updated_at = now()`,
-          [JSON.stringify(rows.map(toRecord))],
+          [storableJson(rows.map(toRecord))],
         );
       }
       await this.insertLog(runner, log);
@@ -235,7 +235,7 @@ export class ScheduleRepository {
              last_fired_at timestamptz, last_run_id uuid)
            WHERE s.trigger_id = v.trigger_id`,
           [
-            JSON.stringify(
+            storableJson(
               updates.map((u) => ({
                 trigger_id: u.triggerId,
                 next_due_at: u.nextDueAt,
@@ -275,7 +275,7 @@ export class ScheduleRepository {
        FROM jsonb_to_recordset($1::jsonb) AS v(trigger_id uuid, run_id uuid)
        WHERE s.trigger_id = v.trigger_id AND s.running_run_id = v.run_id
        RETURNING s.trigger_id`,
-      [JSON.stringify(triggerIds.map((t) => ({ trigger_id: t.triggerId, run_id: t.runId })))],
+      [storableJson(triggerIds.map((t) => ({ trigger_id: t.triggerId, run_id: t.runId })))],
     );
     return updated.length;
   }
@@ -322,7 +322,7 @@ export class ScheduleRepository {
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(trigger_id uuid, workspace_slug text, outcome text, reason text,
          count integer, first_scheduled_at timestamptz, last_scheduled_at timestamptz)`,
       [
-        JSON.stringify(
+        storableJson(
           log.map((entry) => ({
             trigger_id: entry.triggerId,
             workspace_slug: entry.workspaceSlug,

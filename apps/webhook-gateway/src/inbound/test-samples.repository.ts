@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TEST_SAMPLES_KEPT, type WebhookTestSample } from '@signalbox/contracts';
-import { Database } from '@signalbox/persistence';
+import { Database, storableJson } from '@signalbox/persistence';
 
 interface SampleRow {
   received_at: Date;
@@ -38,7 +38,7 @@ export class TestSampleRepository {
        DELETE FROM webhooks.test_samples WHERE trigger_id = $2 AND id < (
          SELECT min(id) FROM (SELECT id FROM webhooks.test_samples WHERE trigger_id = $2
                               UNION ALL SELECT id FROM inserted ORDER BY id DESC LIMIT $4) newest)`,
-      [workspace, triggerId, JSON.stringify(samples), TEST_SAMPLES_KEPT],
+      [workspace, triggerId, storableJson(samples), TEST_SAMPLES_KEPT],
     );
   }
 

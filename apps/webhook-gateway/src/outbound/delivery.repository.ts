@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '@signalbox/contracts';
-import { Database, MicroBatcher } from '@signalbox/persistence';
+import { Database, MicroBatcher, storableJson } from '@signalbox/persistence';
 
 /** A delivery to create: the exact body is stored, so every attempt and replay sends the same bytes. */
 export interface NewDelivery {
@@ -59,7 +59,7 @@ export class DeliveryRepository {
                                                  event text, body text, replay_of uuid)
        ON CONFLICT (id) DO NOTHING`,
       [
-        JSON.stringify(
+        storableJson(
           groups.flat().map((d) => ({
             id: d.id,
             workspace_slug: d.workspace,
@@ -135,7 +135,7 @@ export class DeliveryRepository {
        )
        SELECT id FROM updated`,
       [
-        JSON.stringify(
+        storableJson(
           [...first.values()].map(({ id, attempt, next }) => ({
             id,
             attempt: attempt.attempt,

@@ -25,13 +25,16 @@ export const ErrorEnvelopeSchema = Type.Object(
 
 export const SortDirection = Type.Union([Type.Literal('asc'), Type.Literal('desc')]);
 
+/** The highest `page` a list accepts: beyond it an offset is no longer a number Postgres takes. */
+export const MAX_PAGE = 1_000_000;
+
 /** `?search=&searchField=&limit=&page=&sort=` (seed 000). `sort` is a JSON array of `{field, direction}`. */
 export const ListQuerySchema = Type.Object(
   {
     search: Type.Optional(Type.String({ maxLength: 200 })),
     searchField: Type.Optional(Type.String()),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }),
-    page: Type.Integer({ minimum: 1, default: 1 }),
+    page: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 }),
     sort: Type.Optional(Type.String({ description: 'JSON array, e.g. [{"field":"createdAt","direction":"desc"}]' })),
   },
   { additionalProperties: false },

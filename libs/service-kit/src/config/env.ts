@@ -88,6 +88,8 @@ export const commonEnvProperties = (defaultPort: number) => ({
   NATS_DUPLICATE_WINDOW_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
   RECORD_EVENTS_MAX_AGE_MS: Type.Integer({ minimum: 60_000, default: 7 * 24 * 3_600_000 }),
   NATS_ACK_WAIT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 30_000 }),
+  /** Deliveries of one message after which a durable consumer moves it to DEAD_LETTERS (`npm run dead-letters`). */
+  NATS_MAX_DELIVERIES: Type.Integer({ minimum: 2, maximum: 10_000, default: 100 }),
   HTTP_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1_048_576 }),
   /** Slow clients: a request's headers must arrive within HTTP_HEADERS_TIMEOUT_MS, the whole request within this. */
   HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
