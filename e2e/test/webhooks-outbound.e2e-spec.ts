@@ -115,7 +115,7 @@ describe('outbound webhooks', () => {
     expect((await refused({ events: ['record.exploded'] })).code).toBe('VALIDATION_ERROR');
     expect((await refused({ filters: { query: { $where: 'sleep(1000)' } } })).message).toMatch(/\$where/);
     expect((await refused({ url: 'ftp://example.com/hook' })).message).toMatch(/only fetches http and https/);
-    expect((await refused({ url: 'http://169.254.169.254/latest' })).message).toMatch(/not a public address/);
+    expect((await refused({ url: 'http://169.254.169.254/latest' })).message).toMatch(/a cloud metadata address/);
     expect((await refused({ url: 'http://10.1.2.3/hook' })).message).toMatch(/not a public address/);
     const duplicate = await api.post('/webhooks', {
       name: 'Order Notifications',

@@ -265,7 +265,7 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
     ])('refuses %s before connecting', async (_name, url) => {
       const result = await fetching(url());
       expect(result.status).toBe('failed');
-      expect(result.error?.message).toMatch(/which is not a public address/);
+      expect(result.error?.message).toMatch(/which is not a public address|a cloud metadata address/);
     });
 
     it('refuses other protocols', async () => {
