@@ -10,8 +10,16 @@ const { connect } = require('@nats-io/transport-node');
 const { jetstream, jetstreamManager } = require('@nats-io/jetstream');
 const { headers: natsHeaders } = require('@nats-io/nats-core');
 
-const STREAM = 'DEAD_LETTERS';
-const DEAD = 'Signalbox-Dead-';
+let contracts;
+try {
+  contracts = require('@signalbox/contracts');
+} catch {
+  console.error('libs/contracts is not built yet: run `npm run build` (or `npm start`) first.');
+  process.exit(1);
+}
+const STREAM = contracts.Streams.deadLetters.name;
+const H = contracts.DeadLetterHeaders;
+const DEAD_HEADERS = new Set(Object.values(H));
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -45,11 +53,11 @@ async function list(jsm) {
     const h = message.header;
     rows.push({
       sequence: seq,
-      at: h?.get(`${DEAD}At`) || message.time.toISOString(),
-      stream: h?.get(`${DEAD}Stream`) || '(record event)',
-      subject: h?.get(`${DEAD}Subject`) || message.subject,
-      deliveries: h?.get(`${DEAD}Deliveries`) || '',
-      reason: h?.get(`${DEAD}Reason`) || reasonOfRecordLetter(message),
+      at: h?.get(H.at) || message.time.toISOString(),
+      stream: h?.get(H.stream) || '(record event)',
+      subject: h?.get(H.subject) || message.subject,
+      deliveries: h?.get(H.deliveries) || '',
+      reason: h?.get(H.reason) || reasonOfRecordLetter(message),
       bytes: message.data.length,
     });
   }
@@ -59,7 +67,7 @@ async function list(jsm) {
 /** The router's letters for unusable record events are JSON with the reason inside. */
 function reasonOfRecordLetter(message) {
   try {
-    return JSON.parse(new TextDecoder().decode(message.data)).reason ?? '';
+    return message.json().reason ?? '';
   } catch {
     return '';
   }
@@ -72,7 +80,7 @@ async function replay(jsm, seq) {
     process.exitCode = 1;
     return;
   }
-  const subject = message.header?.get(`${DEAD}Subject`);
+  const subject = message.header?.get(H.subject);
   if (!subject) {
     console.error(`dead letter ${seq} is a record event the router could not read; fix its publisher instead`);
     process.exitCode = 1;
@@ -80,7 +88,7 @@ async function replay(jsm, seq) {
   }
   const h = natsHeaders();
   for (const [key, list] of message.header ?? []) {
-    if (!key.startsWith(DEAD)) for (const value of list) h.append(key, value);
+    if (!DEAD_HEADERS.has(key)) for (const value of list) h.append(key, value);
   }
   const ack = await jetstream(nc).publish(subject, message.data, { headers: h });
   console.log(`replayed dead letter ${seq} to ${subject} (${ack.stream} seq ${ack.seq})`);
