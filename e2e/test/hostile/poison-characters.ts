@@ -78,6 +78,7 @@ export function poisonCharacters(context: () => HostileContext): void {
 
     it("delivers other tenants' webhooks once while a receiver answers with a NUL", async () => {
       const ctx = context();
+      const subscriptions: Array<() => Promise<unknown>> = [];
       const subscribe = async (api: typeof ctx.api, path: string) => {
         const created = await api.post<Webhook>('/webhooks', {
           name: `wh-${path.slice(1)}`,
@@ -85,6 +86,7 @@ export function poisonCharacters(context: () => HostileContext): void {
           events: ['function.completed'],
         });
         expect(created.status).toBe(201);
+        subscriptions.push(() => api.delete(`/webhooks/${created.body.id}`));
       };
       receiver.on('/answers-nul', () => ({ status: 200, body: 'ok\u0000 and \ud800' }));
       receiver.on('/clean', () => ({ status: 200, body: 'ok' }));
@@ -108,6 +110,8 @@ export function poisonCharacters(context: () => HostileContext): void {
       expect(ids('/clean')).toHaveLength(20);
       expect(new Set(ids('/clean')).size).toBe(20);
       expect(ids('/answers-nul')).toHaveLength(20);
+      // The cases after this one run functions too; their events are not for this receiver.
+      for (const unsubscribe of subscriptions) await unsubscribe();
     });
 
     it('refuses what a tenant sends the API with them, naming the field, and changes nothing', async () => {

@@ -1,1 +1,3 @@
 export * from './record-filter';
+export * from './user-regex';
+export * from './user-schema';

@@ -35,10 +35,23 @@ describe('record filters', () => {
     expect(() => compileRecordFilter({ [op]: 'x' })).toThrow(/not allowed/);
   });
 
-  it('refuses a regular expression that could run for exponential time, or is not one', () => {
-    expect(checkRecordFilter({ name: { $regex: '(a+)+$' } }, ['filter'])[0].message).toMatch(/exponential time/);
+  it('matches any regular expression in linear time (RE2), with $options', () => {
+    // On a backtracking engine each of these would not return within the test's lifetime.
+    for (const pattern of ['^(a+)+$', '^(\\w|\\d)+$', '^((a|aa)+)+$', '(x+x+)+y']) {
+      expect(checkRecordFilter({ name: { $regex: pattern } }, ['filter'])).toEqual([]);
+      expect(compileRecordFilter({ name: { $regex: pattern } })({ name: `${'a'.repeat(50_000)}!` })).toBe(false);
+    }
+    expect(compileRecordFilter({ name: { $regex: '^ACME', $options: 'i' } })({ name: 'acme corp' })).toBe(true);
+    expect(compileRecordFilter({ tags: { $regex: '^v\\d' } })({ tags: ['x', 'v2'] })).toBe(true);
+    expect(compileRecordFilter({ name: { $not: { $regex: '^a' } } })({ name: 'bob' })).toBe(true);
+  });
+
+  it('refuses a pattern RE2 cannot run, one that is not a pattern, and one too long', () => {
+    expect(checkRecordFilter({ name: { $regex: '^(?=a)' } }, ['filter'])[0].message).toMatch(/no lookaround/);
+    expect(checkRecordFilter({ name: { $regex: '(a)\\1' } }, ['filter'])[0].message).toMatch(/not a valid regular/);
     expect(checkRecordFilter({ name: { $regex: '(' } }, ['filter'])[0].message).toMatch(/not a valid regular/);
-    expect(checkRecordFilter({ name: { $regex: 'a'.repeat(300) } }, ['filter'])[0].message).toMatch(/at most 256/);
+    expect(checkRecordFilter({ name: { $regex: 'a'.repeat(1100) } }, ['filter'])[0].message).toMatch(/at most 1024/);
+    expect(checkRecordFilter({ name: { $regex: 'a', $options: 'g' } }, ['filter'])).not.toEqual([]);
   });
 
   it('refuses what is not an object, and nesting beyond the limit', () => {

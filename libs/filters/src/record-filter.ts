@@ -1,5 +1,4 @@
 import type { ErrorDetail } from '@signalbox/contracts';
-import safeRegex from 'safe-regex';
 import {
   $all,
   $and,
@@ -17,17 +16,31 @@ import {
   $not,
   $options,
   $or,
-  $regex,
   $size,
   $type,
+  createEqualsOperation,
   createQueryTester,
 } from 'sift';
+
+import { compileUserRegex, MAX_USER_REGEX_LENGTH, UserRegexError } from './user-regex';
+
+/** `$regex` on RE2 (linear time), with `$options` i, m, s: never JavaScript's backtracking engine. */
+const $regex = (
+  pattern: string,
+  ownerQuery: Record<string, unknown>,
+  options: Parameters<typeof createEqualsOperation>[2],
+) => {
+  const flags = typeof ownerQuery['$options'] === 'string' ? ownerQuery['$options'] : '';
+  const regex = compileUserRegex(String(pattern), flags);
+  return createEqualsOperation((value: unknown) => typeof value === 'string' && regex.test(value), ownerQuery, options);
+};
 
 /**
  * Record filters: a MongoDB-style condition over a record's data, used by event-driven triggers
  * (`triggerMetadata.filter`) and outbound webhook subscriptions (`filters.query`). Comparisons and logic
  * only: no operator evaluates code (`$where`, `$function`, `$expr` are refused), and a regular expression
- * must be short and free of nested quantifiers, because filters run in the router's own process.
+ * runs on RE2 (linear time in the input, `user-regex.ts`), because filters run in shared processes (the
+ * router for every event, the gateway for every webhook).
  */
 const OPERATIONS = {
   $eq,
@@ -52,7 +65,7 @@ const OPERATIONS = {
 };
 
 export const FILTER_OPERATORS: readonly string[] = Object.keys(OPERATIONS);
-export const MAX_FILTER_REGEX_LENGTH = 256;
+export const MAX_FILTER_REGEX_LENGTH = MAX_USER_REGEX_LENGTH;
 export const MAX_FILTER_DEPTH = 12;
 export const MAX_FILTER_BYTES = 16 * 1024;
 
@@ -119,16 +132,10 @@ function checkRegex(value: unknown, path: Array<string | number>, problems: Erro
     return;
   }
   try {
-    new RegExp(source);
-  } catch {
-    problems.push({ path, message: `${path.join('.')} is not a valid regular expression` });
-    return;
-  }
-  if (!safeRegex(source)) {
-    problems.push({
-      path,
-      message: `${path.join('.')} could take exponential time (nested or overlapping quantifiers); simplify it`,
-    });
+    compileUserRegex(source);
+  } catch (error) {
+    const reason = error instanceof UserRegexError ? error.message : String(error);
+    problems.push({ path, message: `${path.join('.')} is not a valid regular expression: ${reason}` });
   }
 }
 

@@ -1,25 +1,18 @@
 import { type ErrorDetail, SignalboxError } from '@signalbox/contracts';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { UserSchemaCache } from '@signalbox/filters';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-const compiled = new Map<string, ValidateFunction>();
-const MAX_CACHED = 1000;
+const compiled = new UserSchemaCache();
+const MAX_DETAILS = 20;
 
 /**
- * Checks an execute body against the trigger's `inputSchema` (compiled once per trigger version);
- * a failure answers 400 with ajv's findings and starts nothing.
+ * Checks an execute body against the trigger's `inputSchema` (compiled once per trigger version, by the
+ * user-schema compiler: RE2 patterns, bounded `uniqueItems`, nothing shared between schemas); a failure
+ * answers 400 with ajv's findings and starts nothing.
  */
 export function checkInput(cacheKey: string, schema: Record<string, unknown>, body: unknown): void {
-  let validate = compiled.get(cacheKey);
-  if (!validate) {
-    if (compiled.size >= MAX_CACHED) compiled.clear();
-    validate = ajv.compile(schema);
-    compiled.set(cacheKey, validate);
-  }
+  const validate = compiled.validator(cacheKey, schema);
   if (validate(body)) return;
-  const details: ErrorDetail[] = (validate.errors ?? []).map((error) => {
+  const details: ErrorDetail[] = (validate.errors ?? []).slice(0, MAX_DETAILS).map((error) => {
     const path = error.instancePath.split('/').filter(Boolean);
     const field = error.keyword === 'required' ? [...path, String(error.params['missingProperty'])] : path;
     return {

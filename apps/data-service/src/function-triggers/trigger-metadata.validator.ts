@@ -15,9 +15,7 @@ import {
   WebhookProviders,
 } from '@signalbox/contracts';
 import { isSealedSecret } from '@signalbox/crypto';
-import { checkRecordFilter } from '@signalbox/filters';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { checkRecordFilter, compileUserSchema } from '@signalbox/filters';
 import { Cron } from 'croner';
 
 /**
@@ -38,9 +36,6 @@ const ALLOWED_KEYS: Readonly<Record<ExecutionType, readonly string[]>> = {
   endpoint: ['path', 'method', 'timeoutMs', 'timeoutResponse', 'params', 'inputSchema'],
   polling: ['url', 'interval', 'itemsPath', 'idField', 'headers', 'params'],
 };
-
-const schemaCompiler = new Ajv({ strict: false, allErrors: true });
-addFormats(schemaCompiler);
 
 const PATH = /^\/[A-Za-z0-9\-._~/]{0,255}$/;
 const RECORD_SLUG = /^[A-Za-z0-9_-]{1,128}$/;
@@ -175,7 +170,7 @@ function checkInputSchema(schema: unknown, problems: Problems): void {
     return;
   }
   try {
-    schemaCompiler.compile(schema);
+    compileUserSchema(schema); // the compiler the checks use, thrown away: nothing is kept per save
   } catch (error) {
     problems.add(
       ['triggerMetadata', 'inputSchema'],

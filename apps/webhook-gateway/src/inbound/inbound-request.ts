@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CREDENTIAL_HEADERS, type ErrorDetail, SignalboxError, type TriggerConfig } from '@signalbox/contracts';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { UserSchemaCache } from '@signalbox/filters';
 
 /** One inbound request as the HTTP layer hands it over. Webhooks set `path` or `triggerId`; endpoints `path`. */
 export interface InboundRequest {
@@ -54,27 +53,19 @@ const MAX_DETAILS = 20;
 
 /**
  * A trigger's `inputSchema` checked against the request body before anything runs: a body that breaks it
- * answers 400 with every problem. Compiled once per trigger version.
+ * answers 400 with its first 20 problems. Compiled once per trigger version by the user-schema compiler (RE2
+ * patterns, bounded `uniqueItems`, nothing shared between schemas or tenants).
  */
 @Injectable()
 export class InputSchemaCheck {
-  private readonly ajv = new Ajv({ strict: false, allErrors: true });
-  private readonly compiled = new Map<string, { version: number; validate: ValidateFunction }>();
-
-  constructor() {
-    addFormats(this.ajv);
-  }
+  private readonly compiled = new UserSchemaCache();
 
   assertValid(trigger: TriggerConfig, body: unknown): void {
     const schema = trigger.triggerMetadata['inputSchema'];
     if (typeof schema !== 'object' || schema === null) return;
-    let entry = this.compiled.get(trigger.id);
-    if (entry?.version !== trigger.version) {
-      entry = { version: trigger.version, validate: this.ajv.compile(schema) };
-      this.compiled.set(trigger.id, entry);
-    }
-    if (entry.validate(body)) return;
-    const details: ErrorDetail[] = (entry.validate.errors ?? []).slice(0, MAX_DETAILS).map((error) => ({
+    const validate = this.compiled.validator(`${trigger.workspaceSlug}:${trigger.id}:${trigger.version}`, schema);
+    if (validate(body)) return;
+    const details: ErrorDetail[] = (validate.errors ?? []).slice(0, MAX_DETAILS).map((error) => ({
       path: ['body', ...error.instancePath.split('/').filter(Boolean)],
       message: `body${error.instancePath.replaceAll('/', '.')} ${error.message ?? 'is invalid'}`,
     }));
