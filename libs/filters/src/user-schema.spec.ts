@@ -46,18 +46,21 @@ describe('compileUserSchema', () => {
 });
 
 describe('UserSchemaCache', () => {
-  it('compiles once per key and drops the least recently used beyond its bounds', () => {
+  it('compiles once per version, replaces an old version, and drops the least recently used beyond its bounds', () => {
     const cache = new UserSchemaCache(2, 1_000_000);
-    const a = cache.validator('a', { type: 'string' });
-    expect(cache.validator('a', { type: 'number' })).toBe(a);
-    cache.validator('b', { type: 'string' });
-    cache.validator('a', {});
-    cache.validator('c', { type: 'string' });
+    const a = cache.validator('a', 1, { type: 'string' });
+    expect(cache.validator('a', 1, { type: 'number' })).toBe(a);
+    const a2 = cache.validator('a', 2, { type: 'number' });
+    expect(a2).not.toBe(a);
+    expect(a2(1)).toBe(true);
+    cache.validator('b', 1, { type: 'string' });
+    cache.validator('a', 2, {});
+    cache.validator('c', 1, { type: 'string' });
     expect(cache.size).toBe(2);
-    expect(cache.validator('a', { type: 'number' })).toBe(a); // 'b' went, not 'a'
+    expect(cache.validator('a', 2, { type: 'string' })).toBe(a2); // 'b' went, not 'a'
     const small = new UserSchemaCache(100, 50);
-    small.validator('x', { type: 'object', description: 'x'.repeat(40) });
-    small.validator('y', { type: 'object', description: 'y'.repeat(40) });
+    small.validator('x', 1, { type: 'object', description: 'x'.repeat(40) });
+    small.validator('y', 1, { type: 'object', description: 'y'.repeat(40) });
     expect(small.size).toBe(1);
   });
 });

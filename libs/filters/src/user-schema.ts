@@ -70,33 +70,40 @@ function bounded(schema: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
- * Compiled user schemas by a key that names one immutable schema (workspace, trigger and version), least
- * recently used out first, bounded in entries and in the schemas' size (a compiled schema costs tens of
- * times its JSON), so a tenant saving schemas in a loop cannot grow a shared process.
+ * Compiled user schemas, one per key (a workspace's trigger) for its current version: a new version replaces
+ * the old one. Least recently used out first, bounded in entries and in the schemas' size (a compiled schema
+ * costs tens of times its JSON: 1 MB of schemas is about 35 MB of heap), so a tenant saving schemas in a loop
+ * cannot grow a shared process.
  */
 export class UserSchemaCache {
-  private readonly entries = new Map<string, { readonly validate: ValidateFunction; readonly bytes: number }>();
+  private readonly entries = new Map<
+    string,
+    { readonly version: number; readonly validate: ValidateFunction; readonly bytes: number }
+  >();
   private bytes = 0;
 
   constructor(
-    private readonly maxEntries = 500,
-    private readonly maxBytes = 4 * 1024 * 1024,
+    private readonly maxEntries = 200,
+    private readonly maxBytes = 1024 * 1024,
   ) {}
 
   get size(): number {
     return this.entries.size;
   }
 
-  validator(key: string, schema: unknown): ValidateFunction {
+  validator(key: string, version: number, schema: unknown): ValidateFunction {
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit.validate;
+      if (hit.version === version) {
+        this.entries.set(key, hit);
+        return hit.validate;
+      }
+      this.bytes -= hit.bytes;
     }
     const validate = compileUserSchema(schema);
     const bytes = JSON.stringify(schema).length;
-    this.entries.set(key, { validate, bytes });
+    this.entries.set(key, { version, validate, bytes });
     this.bytes += bytes;
     for (const [oldest, entry] of this.entries) {
       if (this.entries.size <= this.maxEntries && (this.bytes <= this.maxBytes || this.entries.size === 1)) break;

@@ -196,7 +196,7 @@ export class FunctionTriggerService {
     if (!trigger.enabled) throw new SignalboxError('INVALID_STATUS', `trigger ${trigger.name} is disabled`);
     const inputSchema = trigger.triggerMetadata['inputSchema'];
     if (inputSchema && typeof inputSchema === 'object') {
-      checkInput(`${actor.workspace}:${trigger.id}:${trigger.version}`, inputSchema as Record<string, unknown>, body);
+      checkInput(`${actor.workspace}:${trigger.id}`, trigger.version, inputSchema as Record<string, unknown>, body);
     }
     const executionParams = body ?? {};
     const start = await this.idempotency.start(actor.workspace, idempotencyKey, {

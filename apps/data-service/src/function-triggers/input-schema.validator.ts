@@ -9,8 +9,8 @@ const MAX_DETAILS = 20;
  * user-schema compiler: RE2 patterns, bounded `uniqueItems`, nothing shared between schemas); a failure
  * answers 400 with ajv's findings and starts nothing.
  */
-export function checkInput(cacheKey: string, schema: Record<string, unknown>, body: unknown): void {
-  const validate = compiled.validator(cacheKey, schema);
+export function checkInput(cacheKey: string, version: number, schema: Record<string, unknown>, body: unknown): void {
+  const validate = compiled.validator(cacheKey, version, schema);
   if (validate(body)) return;
   const details: ErrorDetail[] = (validate.errors ?? []).slice(0, MAX_DETAILS).map((error) => {
     const path = error.instancePath.split('/').filter(Boolean);

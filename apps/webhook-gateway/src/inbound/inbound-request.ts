@@ -63,7 +63,7 @@ export class InputSchemaCheck {
   assertValid(trigger: TriggerConfig, body: unknown): void {
     const schema = trigger.triggerMetadata['inputSchema'];
     if (typeof schema !== 'object' || schema === null) return;
-    const validate = this.compiled.validator(`${trigger.workspaceSlug}:${trigger.id}:${trigger.version}`, schema);
+    const validate = this.compiled.validator(`${trigger.workspaceSlug}:${trigger.id}`, trigger.version, schema);
     if (validate(body)) return;
     const details: ErrorDetail[] = (validate.errors ?? []).slice(0, MAX_DETAILS).map((error) => ({
       path: ['body', ...error.instancePath.split('/').filter(Boolean)],
