@@ -2,6 +2,7 @@ import { testToken } from '@signalbox/testing';
 
 import { largeAnswers } from './hostile/large-answers';
 import { poisonCharacters } from './hostile/poison-characters';
+import { smallItems } from './hostile/small-items';
 import { userPatterns } from './hostile/user-patterns';
 import { HostileContext } from './support/hostile';
 import { ApiClient } from './support/http';
@@ -41,6 +42,7 @@ describe('the hostile path: nobody can crash, poison, stall or starve the shared
   largeAnswers(() => ctx);
   poisonCharacters(() => ctx);
   userPatterns(() => ctx);
+  smallItems(() => ctx);
 
   describe('after all of it', () => {
     it('every service is still the process it was', () => {

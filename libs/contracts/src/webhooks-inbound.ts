@@ -31,6 +31,13 @@ export interface WebhookIgnored {
   readonly reason: string;
 }
 
+/**
+ * A header or query parameter whose name says it carries a credential (`?token=`, `x-api-key`): its value is
+ * shown as `[redacted]` in test samples and access logs.
+ */
+export const CREDENTIAL_LOOKING_NAME =
+  /secret|token|passw(or)?d|api[-_]?key|access[-_]?key|signature|^sig$|^auth|credential/i;
+
 /** Headers never passed to a function or stored: they carry credentials. */
 export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
   'authorization',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
+import { CREDENTIAL_LOOKING_NAME } from '@signalbox/contracts';
 import type { Params } from 'nestjs-pino';
 
 export interface LoggerSettings {
@@ -32,6 +33,21 @@ export const REDACTED_PATHS = [
 ];
 
 /** pino JSON logs, one line per request, each with the request id (echoed back in `x-request-id`). */
+/** The URL with the values of credential-looking query parameters (`?token=`, `?api_key=`) as `[redacted]`. */
+export function redactQuery(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const params = new URLSearchParams(url.slice(at + 1));
+  let redacted = false;
+  for (const name of new Set(params.keys())) {
+    if (CREDENTIAL_LOOKING_NAME.test(name)) {
+      params.set(name, '[redacted]');
+      redacted = true;
+    }
+  }
+  return redacted ? `${url.slice(0, at)}?${params.toString()}` : url;
+}
+
 export function loggerParams(settings: LoggerSettings): Params {
   return {
     pinoHttp: {
@@ -51,7 +67,11 @@ export function loggerParams(settings: LoggerSettings): Params {
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactQuery(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     },

@@ -1,4 +1,4 @@
-import { type DynamicModule, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
+import { type DynamicModule, Injectable, Logger, Module, type OnModuleDestroy } from '@nestjs/common';
 import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 
 import { RunController } from '../runs/run.controller';
@@ -30,7 +30,18 @@ export class ExecutionModule {
         { provide: EXECUTION_SETTINGS, useValue: settings },
         {
           provide: SandboxPool,
-          useFactory: () => new SandboxPool({ workers: settings.workers, graceMs: settings.graceMs }),
+          useFactory: () => {
+            const logger = new Logger('sandbox');
+            return new SandboxPool({
+              workers: settings.workers,
+              graceMs: settings.graceMs,
+              // A worker that dies (a hostile allocation, a crash) is replaced; the operator hears why.
+              onWorkerExit: ({ pid, code, signal, stderr }) =>
+                logger.error(
+                  `sandbox worker ${pid ?? '?'} exited (code ${code ?? '-'}, signal ${signal ?? '-'}); a new one takes its place${stderr ? `; its last output: ${stderr.slice(-1000)}` : ''}`,
+                ),
+            });
+          },
         },
         { provide: SecretOpener, useFactory: () => SecretOpener.create(privateKeys) },
         RunRepository,

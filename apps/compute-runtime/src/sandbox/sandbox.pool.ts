@@ -90,7 +90,7 @@ export class SandboxPool {
     child.once('disconnect', () => (worker.ready = false));
     child.once('exit', (code, signal) => {
       this.workers.delete(worker);
-      this.options.onWorkerExit?.({ pid: child.pid, code, signal, stderr });
+      if (!this.closed) this.options.onWorkerExit?.({ pid: child.pid, code, signal, stderr });
       if (worker.current) {
         const { job, resolve, timer } = worker.current;
         clearTimeout(timer);

@@ -38,7 +38,7 @@ export class RecordEventConsumer extends DurableConsumer {
   private readonly logger = new Logger(RecordEventConsumer.name);
   private readonly recordChains = new Map<string, Promise<void>>();
   private readonly events: Counter<'outcome'>;
-  private readonly runsDispatched: Counter<'workspace'>;
+  private readonly runsDispatched: Counter<never>;
   private readonly routingLatency: Histogram<never>;
 
   constructor(
@@ -56,8 +56,8 @@ export class RecordEventConsumer extends DurableConsumer {
     this.events = metrics.counter('signalbox_record_events_total', 'Record events by outcome.', ['outcome']);
     this.runsDispatched = metrics.counter(
       'signalbox_event_runs_dispatched_total',
-      'Runs started by record events (one per event and matching trigger).',
-      ['workspace'],
+      'Runs started by record events (one per event and matching trigger). Not by workspace: a label per tenant would list them to whoever reads /metrics, and grow without bound.',
+      [],
     );
     this.routingLatency = metrics.histogram(
       'signalbox_record_event_routing_seconds',
@@ -106,7 +106,7 @@ export class RecordEventConsumer extends DurableConsumer {
       await Promise.all(publishes);
       message.ack();
       this.events.inc({ outcome: runs > 0 ? 'routed' : 'no_trigger' });
-      if (runs > 0) this.runsDispatched.inc({ workspace: event.workspaceSlug }, runs);
+      if (runs > 0) this.runsDispatched.inc(runs);
       this.routingLatency.observe(Math.max(0, Date.now() - Number(message.info.timestampNanos / 1_000_000)) / 1000);
     } catch (error) {
       // Nothing is lost: the message comes back, and its runs keep their ids.

@@ -38,12 +38,14 @@ describe('endpoint responses', () => {
     });
   });
 
-  it('drops headers that HTTP cannot carry or that the HTTP layer owns, instead of failing the call', () => {
+  it('drops headers that HTTP cannot carry, that the HTTP layer owns, and cookies, instead of failing the call', () => {
     expect(
       sanitizeHeaders({
         'x-ok': 1,
         'x-flag': true,
-        'set-cookie': ['a=1', 'b=2', { bad: true }],
+        'x-list': ['a=1', 'b=2', { bad: true }],
+        'set-cookie': ['session=another-tenant-sees-this'],
+        'Set-Cookie': 'session=x',
         'bad name': 'x',
         'x-injected': 'a\r\nx-evil: 1',
         'content-length': '999',
@@ -51,7 +53,7 @@ describe('endpoint responses', () => {
         'x-object': { nested: true },
         'x-signalbox-job-id': 'forged',
       }),
-    ).toEqual({ 'x-ok': '1', 'x-flag': 'true', 'set-cookie': ['a=1', 'b=2'] });
+    ).toEqual({ 'x-ok': '1', 'x-flag': 'true', 'x-list': ['a=1', 'b=2'] });
     expect(sanitizeHeaders('not headers')).toEqual({});
     expect(isResponseShape({ status: 200, headers: 'x' })).toBe(true);
   });

@@ -14,12 +14,16 @@ const RESPONSE_KEYS = new Set(['status', 'headers', 'body']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What Node accepts in a header value (no CR, LF or NUL). */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-/** Headers the HTTP layer owns: a function cannot set them. */
+/**
+ * Headers the HTTP layer owns: a function cannot set them. `set-cookie` too: every workspace's endpoints share
+ * the gateway's origin, so a cookie one tenant's function set would go with requests to every other's.
+ */
 const RESERVED_HEADERS = new Set([
   'connection',
   'content-length',
   'keep-alive',
   'proxy-connection',
+  'set-cookie',
   'te',
   'trailer',
   'transfer-encoding',

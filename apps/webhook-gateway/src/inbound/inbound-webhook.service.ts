@@ -4,6 +4,7 @@ import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  CREDENTIAL_LOOKING_NAME,
   KvBuckets,
   SignalboxError,
   type TriggerConfig,
@@ -46,7 +47,6 @@ const PROVIDERS: readonly WebhookSignatureProvider[] = [
 ];
 const WEBHOOK_ACTOR = 'webhook';
 const SAMPLE_BODY_MAX_BYTES = 64 * 1024;
-const SECRET_LOOKING_HEADER = /secret|token|password|api[-_]?key/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -196,7 +196,7 @@ export class InboundWebhookService {
       method: request.method,
       path: (trigger.triggerMetadata['path'] as string | undefined) ?? request.path ?? '',
       headers: redactSecrets(withoutCredentials(headers)),
-      query: normalizeQuery(request.query),
+      query: redactSecrets(normalizeQuery(request.query)),
       body: text ?? request.rawBody.subarray(0, SAMPLE_BODY_MAX_BYTES).toString('base64'),
       bodyEncoding: text === null ? 'base64' : 'utf8',
       bodyTruncated: request.rawBody.length > SAMPLE_BODY_MAX_BYTES,
@@ -291,9 +291,10 @@ export class InboundWebhookService {
 }
 
 /** Test samples are shown to users: values of headers that look like they carry a secret are masked. */
-function redactSecrets(headers: Record<string, string>): Record<string, string> {
+/** Values of headers and query parameters whose names look like credentials, as `[redacted]`. */
+function redactSecrets<T>(values: Record<string, T>): Record<string, T | string> {
   return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [name, SECRET_LOOKING_HEADER.test(name) ? '[redacted]' : value]),
+    Object.entries(values).map(([name, value]) => [name, CREDENTIAL_LOOKING_NAME.test(name) ? '[redacted]' : value]),
   );
 }
 
