@@ -53,7 +53,7 @@ const MAX_DETAILS = 20;
 
 /**
  * A trigger's `inputSchema` checked against the request body before anything runs: a body that breaks it
- * answers 400 with its first 20 problems. Compiled once per trigger version by the user-schema compiler (RE2
+ * answers 400 with the first problem ajv finds. Compiled once per trigger version by the user-schema compiler (RE2
  * patterns, bounded `uniqueItems`, nothing shared between schemas or tenants).
  */
 @Injectable()
