@@ -3,6 +3,7 @@ import { testToken } from '@signalbox/testing';
 import { largeAnswers } from './hostile/large-answers';
 import { poisonCharacters } from './hostile/poison-characters';
 import { smallItems } from './hostile/small-items';
+import { storedConfig } from './hostile/stored-config';
 import { userPatterns } from './hostile/user-patterns';
 import { HostileContext } from './support/hostile';
 import { ApiClient } from './support/http';
@@ -42,6 +43,7 @@ describe('the hostile path: nobody can crash, poison, stall or starve the shared
   largeAnswers(() => ctx);
   poisonCharacters(() => ctx);
   userPatterns(() => ctx);
+  storedConfig(() => ctx);
   smallItems(() => ctx);
 
   describe('after all of it', () => {

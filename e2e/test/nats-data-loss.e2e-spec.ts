@@ -102,4 +102,56 @@ describe('NATS losing its data', () => {
     const schedule = (await api.get<TriggerSchedule>(`/function-triggers/${hourly.id}/schedule`)).body;
     expect(schedule.nextFireTimes[0]).toBe(firstDue); // not rescheduled from scratch
   });
+
+  it('skips and reports a stored trigger too large for its bucket, and the others are published around it', async () => {
+    const fn = (
+      await api.post<ComputeFunction>('/compute-functions', {
+        name: 'around',
+        code: 'async function run() { return { big: typeof triggerParams.big }; }',
+      })
+    ).body;
+    const create = async () =>
+      (
+        await api.post<FunctionTrigger>('/function-triggers', {
+          name: `t-${randomUUID().slice(0, 8)}`,
+          functionId: fn.id,
+          executionType: 'on-demand',
+          triggerMetadata: {},
+        })
+      ).body;
+    const [small, large] = [await create(), await create()];
+
+    const dataService = platform.service('data-service');
+    await dataService.stop();
+    // An earlier release stored it (it took configs up to the body limit); sealed, it no longer fits one message.
+    await queryDatabase(
+      platform.database.url,
+      `UPDATE data.function_triggers SET trigger_metadata = $2, updated_at = now() WHERE id = $1`,
+      [large.id, JSON.stringify({ params: { big: 'z'.repeat(1_100_000) } })],
+    );
+    await platform.nats.wipe();
+    await platform.nats.start();
+    dataService.start();
+    await dataService.waitReady();
+
+    await waitFor(
+      () => Promise.resolve(dataService.logs.includes(`triggers/acme.${large.id} is`) ? true : undefined),
+      20_000,
+      'the skipped key to be reported',
+    );
+    const ran = async (triggerId: string) => {
+      const { jobId } = (await api.post<{ jobId: string }>(`/function-triggers/${triggerId}/execute`, {})).body;
+      return waitFor(
+        async () => {
+          const run = (await api.get<FunctionRun>(`/function-runs/${jobId}`)).body;
+          return ['completed', 'failed'].includes(run.status) ? run : undefined;
+        },
+        20_000,
+        `the run of ${triggerId}`,
+      );
+    };
+    expect(await ran(small.id)).toMatchObject({ status: 'completed', result: { big: 'undefined' } });
+    // Not run with no params: the execution plane does not hold it, so its runs fail and say why.
+    expect(await ran(large.id)).toMatchObject({ status: 'failed', error: { name: 'TriggerNotFound' } });
+  });
 });

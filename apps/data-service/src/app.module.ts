@@ -25,7 +25,12 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
-          database: { schema: ServiceSchemas['data-service'], entities, migrations, env },
+          database: {
+            schema: ServiceSchemas['data-service'],
+            entities,
+            migrations: migrations(secrets.publicKey),
+            env,
+          },
         }),
         AuthModule.forRoot(auth, { apiKeys: { module: ApiKeysModule, verifier: ApiKeyService } }),
         SecretsModule.register(secrets.publicKey),

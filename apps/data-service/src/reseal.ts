@@ -22,11 +22,19 @@ import { WebhookRepository } from './webhooks/webhook.repository';
  */
 async function main(): Promise<void> {
   const env = loadResealEnv();
-  const sealer = await SecretSealer.create(parseVersionedKeys(env.SECRETS_PUBLIC_KEY)[0]);
+  const publicKey = parseVersionedKeys(env.SECRETS_PUBLIC_KEY)[0];
+  const sealer = await SecretSealer.create(publicKey);
   const opener = await SecretOpener.create(parseVersionedKeys(env.SECRETS_PRIVATE_KEYS));
   const log = (message: string) => process.stdout.write(`${message}\n`);
   const database = new Database(
-    { url: env.DATABASE_URL, schema: 'data', poolMax: 2, applicationName: 'data-service:reseal', entities, migrations },
+    {
+      url: env.DATABASE_URL,
+      schema: 'data',
+      poolMax: 2,
+      applicationName: 'data-service:reseal',
+      entities,
+      migrations: migrations(publicKey),
+    },
     { info: log, warn: log },
   );
   await database.whenReady();

@@ -1,4 +1,5 @@
 export * from './hmac';
 export * from './outbound-signatures';
 export * from './sealed-secrets';
+export * from './secret-tree';
 export * from './webhook-signatures';

@@ -82,6 +82,11 @@ export class NatsClient {
     return this.settings.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
   }
 
+  /** The largest message the server takes (`max_payload`, 1 MiB unless the operator changed it). */
+  get maxPayload(): number {
+    return this.nc?.info?.max_payload ?? 1_048_576;
+  }
+
   get connection(): NatsConnection {
     if (!this.nc) throw new Error('NATS is not connected');
     return this.nc;

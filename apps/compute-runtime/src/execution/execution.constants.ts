@@ -9,6 +9,8 @@ export interface ExecutionSettings {
   readonly concurrency: number;
   readonly maxTimeoutMs: number;
   readonly graceMs: number;
+  /** Resident memory one sandbox worker may hold (every allocation path, not only the isolate heap). */
+  readonly maxWorkerRssMb: number;
   /** A running run's lease, renewed by its heartbeat; once it lapses (the runtime died) another replica retries the run. */
   readonly leaseMs: number;
   /** Attempts (a crash of the runtime costs one); after the last the run is failed. */

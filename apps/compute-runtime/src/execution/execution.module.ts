@@ -35,6 +35,7 @@ export class ExecutionModule {
             return new SandboxPool({
               workers: settings.workers,
               graceMs: settings.graceMs,
+              maxWorkerRssMb: settings.maxWorkerRssMb,
               // A worker that dies (a hostile allocation, a crash) is replaced; the operator hears why.
               onWorkerExit: ({ pid, code, signal, stderr }) =>
                 logger.error(

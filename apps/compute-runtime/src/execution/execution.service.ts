@@ -9,7 +9,7 @@ import {
   type RunStatus,
   Subjects,
 } from '@signalbox/contracts';
-import { isSealedSecret, SecretOpener } from '@signalbox/crypto';
+import { openSecretTree, SecretOpener } from '@signalbox/crypto';
 import { NatsClient } from '@signalbox/messaging';
 
 import { RunRepository } from '../runs/run.repository';
@@ -145,9 +145,27 @@ export class ExecutionService {
         functionVersion: null,
         retry: NO_RETRY,
       };
-    let triggerParams: Record<string, unknown>;
+    // Without its trigger a run would get no params (or a deleted trigger's): it fails instead. data-service
+    // removes a trigger from the bucket when it is deleted, and never publishes one it cannot store there.
+    if (!trigger)
+      return {
+        outcome: failure(
+          'TriggerNotFound',
+          `trigger ${triggerId} is not in the execution plane's configuration (it was deleted, or could not be published)`,
+        ),
+        functionVersion: fn.version,
+        retry: NO_RETRY,
+      };
+    let triggerParams: unknown;
     try {
-      triggerParams = await this.openParams(workspace, triggerId, trigger?.triggerMetadata['params']);
+      // Secret params are opened here, in the execution plane, for this run only, at any depth.
+      triggerParams =
+        (await openSecretTree(
+          'params',
+          trigger.triggerMetadata['params'],
+          { workspace, ownerId: triggerId },
+          this.opener,
+        )) ?? {};
     } catch (error) {
       return {
         outcome: failure('SecretError', error instanceof Error ? error.message : String(error)),
@@ -167,17 +185,5 @@ export class ExecutionService {
       memoizedSteps,
     });
     return { outcome, functionVersion: fn.version, retry };
-  }
-
-  /** Secret params are opened here, in the execution plane, for this run only. */
-  private async openParams(workspace: string, triggerId: string, params: unknown): Promise<Record<string, unknown>> {
-    if (typeof params !== 'object' || params === null) return {};
-    const opened: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
-      opened[name] = isSealedSecret(value)
-        ? await this.opener.open(value, { workspace, ownerId: triggerId, param: `params.${name}` })
-        : value;
-    }
-    return opened;
   }
 }

@@ -26,6 +26,23 @@ const BOOTSTRAP = `
   delete globalThis.__hostStep;
   delete globalThis.__hostFetch;
   delete globalThis.__memo;
+  // Memory the isolate's limit does not count: a WebAssembly memory, a resizable ArrayBuffer and a growable
+  // SharedArrayBuffer are reserved and committed outside the heap the limit guards (a 16 MB function could
+  // touch 512 MB). Functions get none of them; a fixed-length ArrayBuffer is counted and stays.
+  delete globalThis.WebAssembly;
+  delete globalThis.SharedArrayBuffer;
+  const NativeArrayBuffer = ArrayBuffer;
+  // The options argument (maxByteLength) never reaches the real constructor, so no getter can change it later.
+  const FixedArrayBuffer = new Proxy(NativeArrayBuffer, {
+    construct: (target, args, newTarget) => {
+      if (args[1] !== null && typeof args[1] === 'object' && args[1].maxByteLength !== undefined)
+        throw new TypeError('resizable ArrayBuffers are not available to functions (memoryMb would not count them)');
+      return Reflect.construct(target, [args[0]], newTarget);
+    },
+  });
+  delete NativeArrayBuffer.prototype.resize;
+  Object.defineProperty(NativeArrayBuffer.prototype, 'constructor', { value: FixedArrayBuffer, writable: true, configurable: true });
+  Object.defineProperty(globalThis, 'ArrayBuffer', { value: FixedArrayBuffer, writable: true, configurable: true });
   const plain = (value) => { try { return JSON.parse(JSON.stringify(value === undefined ? null : value)); } catch { return String(value); } };
   const api = Object.freeze({
     log: (...args) => { hostLog.applyIgnored(undefined, [JSON.stringify(args.map(plain))]); },
@@ -70,10 +87,12 @@ const USER_FILENAME = 'function.js';
  * an idle isolate of the same workspace and memory limit, because creating an isolate costs more than the
  * rest of a trivial run. Workspaces never share an isolate. An isolate is dropped after a timeout or a
  * memory failure (it is disposed then anyway), after MAX_RUNS_PER_ISOLATE runs, when its heap is more
- * than half full after a run, and least-recently-used beyond MAX_IDLE_ISOLATES. A worker runs one job at
- * a time, so an isolate never has two runs at once.
+ * than half full after a run, and least-recently-used beyond MAX_IDLE_ISOLATES or beyond IDLE_HEAP_BUDGET
+ * bytes of idle heaps (so what a worker legitimately keeps stays far under the pool's memory cap). A worker
+ * runs one job at a time, so an isolate never has two runs at once.
  */
 const MAX_IDLE_ISOLATES = 16;
+const IDLE_HEAP_BUDGET = 128 * 1024 * 1024;
 const MAX_RUNS_PER_ISOLATE = 500;
 
 interface CachedIsolate {
@@ -81,6 +100,8 @@ interface CachedIsolate {
   readonly isolate: ivm.Isolate;
   readonly memoryMb: number;
   runs: number;
+  /** Its heap when it went idle. */
+  heapBytes: number;
 }
 
 const idle = new Map<string, CachedIsolate>();
@@ -92,25 +113,27 @@ function acquireIsolate(workspace: string, memoryMb: number): CachedIsolate {
     idle.delete(key);
     if (!cached.isolate.isDisposed) return cached;
   }
-  return { key, isolate: new ivm.Isolate({ memoryLimit: memoryMb }), memoryMb, runs: 0 };
+  return { key, isolate: new ivm.Isolate({ memoryLimit: memoryMb }), memoryMb, runs: 0, heapBytes: 0 };
 }
 
 function releaseIsolate(entry: CachedIsolate, reusable: boolean): void {
   entry.runs++;
   const { isolate } = entry;
   if (isolate.isDisposed) return;
-  const heapFull = () => {
-    const heap = isolate.getHeapStatisticsSync();
-    return heap.used_heap_size > (entry.memoryMb * 1024 * 1024) / 2;
-  };
-  if (!reusable || entry.runs >= MAX_RUNS_PER_ISOLATE || heapFull()) {
+  const heap = isolate.getHeapStatisticsSync();
+  const heapFull = heap.used_heap_size > (entry.memoryMb * 1024 * 1024) / 2;
+  if (!reusable || entry.runs >= MAX_RUNS_PER_ISOLATE || heapFull) {
     isolate.dispose();
     return;
   }
+  entry.heapBytes = heap.total_heap_size + heap.externally_allocated_size;
   idle.set(entry.key, entry);
+  let idleBytes = 0;
+  for (const cached of idle.values()) idleBytes += cached.heapBytes;
   for (const [key, oldest] of idle) {
-    if (idle.size <= MAX_IDLE_ISOLATES) break;
+    if (idle.size <= MAX_IDLE_ISOLATES && idleBytes <= IDLE_HEAP_BUDGET) break;
     idle.delete(key);
+    idleBytes -= oldest.heapBytes;
     if (!oldest.isolate.isDisposed) oldest.isolate.dispose();
   }
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { FromWorker, SandboxJob, SandboxResult, ToWorker } from './sandbox.types';
@@ -8,6 +9,13 @@ export interface SandboxPoolOptions {
   readonly workers: number;
   /** Extra time the supervisor gives a worker past the job's wall-clock limit before killing it. */
   readonly graceMs: number;
+  /**
+   * The most resident memory a worker process may hold, whatever allocated it (the isolate's own limit
+   * covers its heap; this covers every other path). A worker over it is killed and its run fails with
+   * `MemoryLimitError`. Read from /proc every `memoryCheckMs`; off where there is no /proc.
+   */
+  readonly maxWorkerRssMb?: number;
+  readonly memoryCheckMs?: number;
   /** The compiled worker entry; defaults to the file beside this one. */
   readonly workerPath?: string;
   /** For the operator's log: the worker's last stderr output says why it died (never shown to users). */
@@ -28,6 +36,8 @@ interface Worker {
   readonly process: ChildProcess;
   ready: boolean;
   current: (Pending & { timer: NodeJS.Timeout }) | null;
+  /** Set when the pool killed it for its memory: the resident size it was seen at, in MB. */
+  overMemoryMb: number | null;
 }
 
 /**
@@ -39,9 +49,14 @@ export class SandboxPool {
   private readonly workers = new Set<Worker>();
   private readonly queue: Pending[] = [];
   private closed = false;
+  private readonly memoryWatch: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: SandboxPoolOptions) {
     for (let i = 0; i < options.workers; i++) this.spawn();
+    if (options.maxWorkerRssMb !== undefined && process.platform === 'linux') {
+      this.memoryWatch = setInterval(() => void this.checkMemory(), options.memoryCheckMs ?? 50);
+      this.memoryWatch.unref();
+    }
   }
 
   run(job: SandboxJob): Promise<SandboxResult> {
@@ -59,6 +74,7 @@ export class SandboxPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.memoryWatch) clearInterval(this.memoryWatch);
     const exits = [...this.workers].map((worker) => new Promise((done) => worker.process.once('exit', done)));
     for (const worker of this.workers) worker.process.kill('SIGKILL');
     await Promise.all(exits);
@@ -71,7 +87,7 @@ export class SandboxPool {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
-    const worker: Worker = { process: child, ready: false, current: null };
+    const worker: Worker = { process: child, ready: false, current: null, overMemoryMb: null };
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4096)));
     this.workers.add(worker);
@@ -94,10 +110,29 @@ export class SandboxPool {
       if (worker.current) {
         const { job, resolve, timer } = worker.current;
         clearTimeout(timer);
-        resolve(crashed(job, code, signal));
+        resolve(
+          worker.overMemoryMb === null
+            ? crashed(job, code, signal)
+            : overMemory(job, worker.overMemoryMb, this.options.maxWorkerRssMb ?? 0),
+        );
       }
       if (!this.closed) this.spawn();
     });
+  }
+
+  /** Kills every worker whose resident memory is over the cap (its run fails, a new worker takes its place). */
+  private async checkMemory(): Promise<void> {
+    const capMb = this.options.maxWorkerRssMb ?? Infinity;
+    await Promise.all(
+      [...this.workers].map(async (worker) => {
+        const pid = worker.process.pid;
+        if (pid === undefined || worker.overMemoryMb !== null) return;
+        const rssMb = await residentMb(pid);
+        if (rssMb === null || rssMb <= capMb || worker.overMemoryMb !== null) return;
+        worker.overMemoryMb = rssMb;
+        worker.process.kill('SIGKILL');
+      }),
+    );
   }
 
   private dispatch(): void {
@@ -138,4 +173,25 @@ function crashed(job: SandboxJob, code: number | null, signal: string | null): S
     durationMs: 0,
     cpuTimeMs: 0,
   };
+}
+
+function overMemory(job: SandboxJob, rssMb: number, capMb: number): SandboxResult {
+  return {
+    ...crashed(job, null, 'SIGKILL'),
+    error: {
+      name: 'MemoryLimitError',
+      message: `the sandbox process running this function grew to ${rssMb} MB, over the ${capMb} MB a worker may hold; the run was stopped`,
+    },
+  };
+}
+
+/** The resident set of a process in MB, from /proc/<pid>/status (null once it is gone). */
+async function residentMb(pid: number): Promise<number | null> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    return match ? Math.round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { FetchPolicy } from '@signalbox/net-guard';
@@ -180,6 +181,35 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
     await expectStillHealthy();
   });
 
+  it('gives functions no memory the isolate limit does not count (WebAssembly, resizable and shared buffers)', async () => {
+    const attempt = (code: string) =>
+      `try { ${code}; return 'allocated'; } catch (error) { return error.name + ': ' + error.message; }`;
+    const tries = {
+      wasm: 'const m = new WebAssembly.Memory({ initial: 1, maximum: 65536 }); m.grow(8000); new Uint8Array(m.buffer).fill(1)',
+      resizable:
+        'const b = new ArrayBuffer(1, { maxByteLength: 1 << 30 }); b.resize(512 << 20); new Uint8Array(b).fill(1)',
+      atOnce: 'new Uint8Array(new ArrayBuffer(512 << 20, { maxByteLength: 512 << 20 })).fill(1)',
+      viaPrototype:
+        'const AB = Object.getPrototypeOf(new Uint8Array(1).buffer).constructor; new Uint8Array(new AB(1, { maxByteLength: 1 << 30 }).transfer(512 << 20)).fill(1)',
+      subclass: 'class Big extends ArrayBuffer {} new Big(1, { maxByteLength: 1 << 30 })',
+      shared: 'const b = new SharedArrayBuffer(1, { maxByteLength: 1 << 30 }); b.grow(512 << 20)',
+      plain: 'new Uint8Array(new ArrayBuffer(512 << 20)).fill(1)',
+    };
+    const limits = { ...LIMITS, memoryMb: 16, timeoutMs: 10_000, cpuTimeMs: 10_000 };
+    for (const [name, code] of Object.entries(tries)) {
+      const result = await run(attempt(code), { limits });
+      const outcome = result.status === 'completed' ? result.result : result.error?.name;
+      expect([name, outcome]).not.toEqual([name, 'allocated']);
+      expect([name, outcome]).not.toEqual([name, 'SandboxCrashed']);
+    }
+    // What user code legitimately uses still works: a counted, fixed-length buffer, and instanceof.
+    const ordinary = await run(
+      'const b = new ArrayBuffer(1024); return [b.byteLength, new Uint8Array(b).buffer instanceof ArrayBuffer, b.slice(0, 8).byteLength];',
+    );
+    expect(ordinary).toMatchObject({ status: 'completed', result: [1024, true, 8] });
+    await expectStillHealthy();
+  });
+
   it('fails deep recursion with a stack that shows only user code', async () => {
     const result = await run('function dive(n) { return dive(n + 1) + 1; } return dive(0);');
     expect(result).toMatchObject({ status: 'failed', error: { name: 'RangeError' } });
@@ -299,5 +329,39 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
       );
       expect(result.error?.message).toBe('api.fetch may be called at most 5 times per run');
     });
+  });
+});
+
+describe('the sandbox pool caps what a worker process holds, whatever allocated it', () => {
+  let pool: SandboxPool;
+  let dir: string;
+
+  beforeAll(() => {
+    // A stand-in worker that allocates outside any isolate, as an allocation path nobody thought of would.
+    dir = mkdtempSync(join(tmpdir(), 'sandbox-rss-'));
+    const worker = join(dir, 'greedy-worker.js');
+    writeFileSync(
+      worker,
+      `const held = [];
+       process.on('message', () => { const grow = setInterval(() => held.push(Buffer.alloc(32 << 20, 1)), 20); grow.ref(); });
+       process.on('disconnect', () => process.exit(0));
+       process.send({ type: 'ready' });`,
+    );
+    pool = new SandboxPool({ workers: 1, graceMs: 20_000, workerPath: worker, maxWorkerRssMb: 256, memoryCheckMs: 20 });
+  });
+
+  afterAll(async () => {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('kills a worker over the cap, fails its run as a memory failure, and starts another', async () => {
+    const [before] = pool.pids;
+    const result = await pool.run(job('', { limits: { ...LIMITS, timeoutMs: 20_000 } }));
+    expect(result).toMatchObject({ status: 'failed', error: { name: 'MemoryLimitError' } });
+    expect(result.error?.message).toMatch(/over the 256 MB a worker may hold/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(pool.pids).toHaveLength(1);
+    expect(pool.pids).not.toContain(before);
   });
 });

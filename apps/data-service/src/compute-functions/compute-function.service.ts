@@ -69,6 +69,7 @@ export class ComputeFunctionService {
       createdAt: now,
       updatedAt: now,
     };
+    this.publisher.assertPublishable('function', toFunctionConfig(fn), 'code');
     const view = toComputeFunction(fn, systemTrigger.id);
     await this.functions.create(fn, { change: 'created', snapshot: { ...view } }, systemTrigger, {
       change: 'created',
@@ -101,6 +102,7 @@ export class ComputeFunctionService {
         updatedBy: actor.subject,
         updatedAt: new Date(),
       };
+      this.publisher.assertPublishable('function', toFunctionConfig(next), 'code');
       return { next, version: { change: 'updated', snapshot: { ...toComputeFunction(next, '') } } };
     });
     if (!updated) throw notFound(id);

@@ -5,6 +5,7 @@ import {
   configKey,
   type FunctionConfig,
   KvBuckets,
+  SignalboxError,
   type TriggerConfig,
   type WebhookConfig,
 } from '@signalbox/contracts';
@@ -23,6 +24,8 @@ type Bucket = keyof typeof KvBuckets;
 /** After a failed write, the first reconcile comes this soon; failed reconciles back off to HEAL_MAX_DELAY_MS. */
 export const HEAL_FIRST_DELAY_MS = 1_000;
 export const HEAL_MAX_DELAY_MS = 60_000;
+/** Room left in one NATS message for the KV headers beside a config value. */
+const KV_HEADER_ROOM = 4096;
 
 /**
  * Publishes every committed change of a trigger, function or webhook subscription to the execution plane
@@ -54,6 +57,22 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   onModuleDestroy(): void {
     if (this.healTimer) clearTimeout(this.healTimer);
     this.healTimer = null;
+  }
+
+  /** The largest config value a bucket takes: one NATS message, less room for the KV headers. */
+  get maxValueBytes(): number {
+    return this.nats.maxPayload - KV_HEADER_ROOM;
+  }
+
+  /**
+   * Refuses (413), before anything is committed, a configuration that could never be written to its
+   * bucket: stored but unpublishable, it would be a trigger that never runs.
+   */
+  assertPublishable(what: 'trigger' | 'function' | 'webhook subscription', config: unknown, field: string): void {
+    const bytes = Buffer.byteLength(JSON.stringify(config), 'utf8');
+    if (bytes <= this.maxValueBytes) return;
+    const message = `the ${what}'s configuration is ${bytes} bytes once stored (secrets sealed); the execution plane takes at most ${this.maxValueBytes}`;
+    throw new SignalboxError('PAYLOAD_TOO_LARGE', message, [{ path: [field], message }]);
   }
 
   async publishTrigger(config: TriggerConfig): Promise<void> {
@@ -124,6 +143,11 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     this.healTimer.unref();
   }
 
+  /**
+   * Makes one bucket equal to `wanted`, key by key. A value too large for the bucket (stored by an earlier
+   * release, or under a larger `max_payload`) is skipped and reported, and its stale copy removed, so one
+   * key cannot hold back every other tenant's; the marker is written only when every other key made it.
+   */
   private async sync(bucket: Bucket, wanted: Map<string, { version: number; updatedAt: string }>): Promise<number> {
     const kv = await this.bucket(bucket);
     let changes = 0;
@@ -136,10 +160,19 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
       }
     }
     for (const [key, config] of wanted) {
+      const json = JSON.stringify(config);
+      const bytes = Buffer.byteLength(json, 'utf8');
+      if (bytes > this.maxValueBytes) {
+        this.logger.error(
+          `${bucket}/${key} is ${bytes} bytes, over the ${this.maxValueBytes} its bucket takes: not published (its runs fail until it is made smaller or deleted)`,
+        );
+        if (present.has(key)) await kv.delete(key);
+        continue;
+      }
       const entry = present.has(key) ? await kv.get(key) : null;
       const current = entry?.operation === 'PUT' ? entry.json<{ version: number; updatedAt: string }>() : null;
       if (current?.version !== config.version || current.updatedAt !== config.updatedAt) {
-        await kv.put(key, JSON.stringify(config));
+        await kv.put(key, json);
         changes++;
       }
     }

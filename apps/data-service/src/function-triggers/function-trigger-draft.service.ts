@@ -115,11 +115,6 @@ export class FunctionTriggerDraftService {
   }
 
   private seal(actor: Actor, id: string, input: FunctionTriggerDraftInput): Promise<Record<string, unknown>> {
-    return sealSecrets(
-      input.triggerMetadata ?? {},
-      input.executionType ?? null,
-      { workspace: actor.workspace, ownerId: id },
-      this.sealer,
-    );
+    return sealSecrets(input.triggerMetadata ?? {}, { workspace: actor.workspace, ownerId: id }, this.sealer);
   }
 }

@@ -72,12 +72,7 @@ export class FunctionTriggerService {
       description: input.description ?? '',
       functionId: input.functionId,
       executionType: input.executionType,
-      triggerMetadata: await sealSecrets(
-        metadata,
-        input.executionType,
-        { workspace: actor.workspace, ownerId: id },
-        this.sealer,
-      ),
+      triggerMetadata: await sealSecrets(metadata, { workspace: actor.workspace, ownerId: id }, this.sealer),
       enabled: input.enabled ?? true,
       isSystem: false,
       version: 1,
@@ -86,6 +81,7 @@ export class FunctionTriggerService {
       createdAt: now,
       updatedAt: now,
     };
+    this.publisher.assertPublishable('trigger', toTriggerConfig(trigger), 'triggerMetadata');
     const view = toFunctionTrigger(trigger);
     await this.triggers.create(
       trigger,
@@ -131,16 +127,12 @@ export class FunctionTriggerService {
         ...current,
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(input.description !== undefined ? { description: input.description } : {}),
-        triggerMetadata: await sealSecrets(
-          metadata,
-          current.executionType,
-          { workspace: actor.workspace, ownerId: id },
-          this.sealer,
-        ),
+        triggerMetadata: await sealSecrets(metadata, { workspace: actor.workspace, ownerId: id }, this.sealer),
         version: current.version + 1,
         updatedBy: actor.subject,
         updatedAt: new Date(),
       };
+      this.publisher.assertPublishable('trigger', toTriggerConfig(next), 'triggerMetadata');
       return { next, version: { change: 'updated', snapshot: { ...toFunctionTrigger(next) } } };
     });
     if (!updated) throw triggerNotFound(id);

@@ -117,9 +117,20 @@ function checkParams(params: unknown, problems: Problems): void {
     checkSecretShape(value, ['triggerMetadata', 'params', name], problems);
 }
 
-/** `{value, encrypt}` must be exactly that; a sealed value is passed through as stored. */
+/**
+ * `{value, encrypt}` must be exactly that, at any depth (it is sealed where it stands); a sealed value is
+ * passed through as stored.
+ */
 function checkSecretShape(value: unknown, path: string[], problems: Problems): void {
-  if (!isObject(value) || !('encrypt' in value)) return;
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => checkSecretShape(item, [...path, String(index)], problems));
+    return;
+  }
+  if (!isObject(value)) return;
+  if (!('encrypt' in value)) {
+    for (const [key, item] of Object.entries(value)) checkSecretShape(item, [...path, key], problems);
+    return;
+  }
   const keys = Object.keys(value).sort().join(',');
   if (keys !== 'encrypt,value' || typeof value['encrypt'] !== 'boolean') {
     problems.add(path, `${path.join('.')} must be {"value": ..., "encrypt": true} to be encrypted`);

@@ -1,4 +1,10 @@
-import { generateSecretKeyPair, isSealedSecret, SecretOpener, SecretSealer } from '@signalbox/crypto';
+import {
+  generateSecretKeyPair,
+  isSealedSecret,
+  type SealedSecret,
+  SecretOpener,
+  SecretSealer,
+} from '@signalbox/crypto';
 
 import { sealSecrets } from './trigger-secrets';
 
@@ -22,7 +28,6 @@ describe('sealSecrets', () => {
           format: 'csv',
         },
       },
-      'on-demand',
       binding,
       sealer,
     );
@@ -36,8 +41,41 @@ describe('sealSecrets', () => {
     );
   });
 
-  it('always seals a webhook signing secret, even when sent as plain text', async () => {
-    const sut = await sealSecrets({ path: '/s', params: { signingSecret: 'whsec_plain' } }, 'webhook', binding, sealer);
+  it('seals {value, encrypt: true} at any depth, each bound to its path, and unwraps encrypt: false there too', async () => {
+    const sut = await sealSecrets(
+      {
+        params: {
+          db: { host: 'db.internal', password: { value: 'pw-nested', encrypt: true } },
+          keys: [{ value: 'k0', encrypt: true }, 'plain', { deeper: [{ value: { a: 1 }, encrypt: true }] }],
+          flags: { debug: { value: true, encrypt: false } },
+        },
+      },
+      binding,
+      sealer,
+    );
+    const params = sut['params'] as {
+      db: { host: string; password: SealedSecret };
+      keys: [SealedSecret, string, { deeper: [SealedSecret] }];
+      flags: unknown;
+    };
+    expect(JSON.stringify(sut)).not.toMatch(/pw-nested|"k0"/);
+    expect(params['db'].host).toBe('db.internal');
+    expect(params['keys'][1]).toBe('plain');
+    expect(params['flags']).toEqual({ debug: true });
+    await expect(opener.open(params['db'].password, { ...binding, param: 'params.db["password"]' })).resolves.toBe(
+      'pw-nested',
+    );
+    await expect(opener.open(params['keys'][0], { ...binding, param: 'params.keys[0]' })).resolves.toBe('k0');
+    await expect(
+      opener.open(params['keys'][2].deeper[0], { ...binding, param: 'params.keys[2]["deeper"][0]' }),
+    ).resolves.toEqual({ a: 1 });
+    // Bound to its place: it does not open as another param of the same trigger.
+    await expect(opener.open(params['keys'][0], { ...binding, param: 'params.keys[1]' })).rejects.toThrow();
+  });
+
+  it('always seals a signing secret, even when sent as plain text, whatever the trigger type', async () => {
+    const sut = await sealSecrets({ path: '/s', params: { signingSecret: 'whsec_plain' } }, binding, sealer);
+    expect(JSON.stringify(sut)).not.toContain('whsec_plain');
     const secret = (sut['params'] as Record<string, unknown>)['signingSecret'];
     expect(isSealedSecret(secret)).toBe(true);
     await expect(opener.open(secret as never, { ...binding, param: 'params.signingSecret' })).resolves.toBe(
@@ -48,11 +86,10 @@ describe('sealSecrets', () => {
   it('seals polling headers and keeps already sealed values as they are', async () => {
     const once = await sealSecrets(
       { headers: { Authorization: { value: 'Bearer t', encrypt: true } } },
-      'polling',
       binding,
       sealer,
     );
-    const twice = await sealSecrets(once, 'polling', binding, sealer);
+    const twice = await sealSecrets(once, binding, sealer);
     expect(twice).toEqual(once);
     const header = (twice['headers'] as Record<string, unknown>)['Authorization'];
     await expect(opener.open(header as never, { ...binding, param: 'headers.Authorization' })).resolves.toBe(

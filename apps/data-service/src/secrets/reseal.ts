@@ -1,4 +1,4 @@
-import { isSealedSecret, type SealedSecret, type SecretOpener, type SecretSealer } from '@signalbox/crypto';
+import { isSealedSecret, type SecretOpener, type SecretSealer } from '@signalbox/crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 
 import { asRow } from '../common/list.repository';
@@ -9,6 +9,7 @@ import {
 } from '../function-triggers/function-trigger.entity';
 import { toFunctionTrigger } from '../function-triggers/function-trigger.mapper';
 import type { WebhookRecord, WebhookRepository } from '../webhooks/webhook.repository';
+import { resealMetadata } from './seal-stored-plaintext';
 
 export interface ResealReport {
   /** Triggers whose secrets were re-sealed (each got a new version, change `resealed`). */
@@ -17,40 +18,9 @@ export interface ResealReport {
   readonly secrets: number;
 }
 
-type Metadata = Record<string, unknown>;
-const GROUPS = ['params', 'headers'] as const;
-
-/** Opens every secret not on the sealer's key version and seals it again with it. */
-async function resealMetadata(
-  metadata: Metadata,
-  binding: { workspace: string; ownerId: string },
-  opener: SecretOpener,
-  sealer: SecretSealer,
-): Promise<{ metadata: Metadata; count: number }> {
-  let count = 0;
-  const next: Metadata = { ...metadata };
-  for (const group of GROUPS) {
-    const values = metadata[group];
-    if (typeof values !== 'object' || values === null) continue;
-    const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
-      if (isSealedSecret(value) && value.keyVersion !== sealer.keyVersion) {
-        const param = `${group}.${name}`;
-        const plaintext = await opener.open(value, { ...binding, param });
-        out[name] = (await sealer.seal(plaintext, { ...binding, param })) satisfies SealedSecret;
-        count++;
-      } else {
-        out[name] = value;
-      }
-    }
-    next[group] = out;
-  }
-  return { metadata: next, count };
-}
-
 /**
  * The key-rotation job (docs/secrets.md): re-seals every secret param of every trigger and draft that is
- * not on the current key version. Row by row, each in its own transaction with the row locked, so it
+ * not on the current key version, at any depth (and seals any still in plain text). Row by row, each in its own transaction with the row locked, so it
  * can run while the platform serves traffic and can be re-run after a crash.
  */
 type Owner = typeof FunctionTriggerEntity | typeof FunctionTriggerDraftEntity;
@@ -75,7 +45,7 @@ async function resealEach<E extends FunctionTriggerEntity | FunctionTriggerDraft
       })) as E | null;
       if (!current) return;
       const binding = { workspace: workspaceSlug, ownerId: id };
-      const { metadata, count } = await resealMetadata(current.triggerMetadata, binding, keys.opener, keys.sealer);
+      const { metadata, count } = await resealMetadata(current.triggerMetadata, binding, keys);
       if (count === 0) return;
       await save(manager, current, metadata);
       secrets += count;

@@ -50,7 +50,7 @@ export class WebhookService {
     const id = randomUUID();
     const secret = body.secret ?? generateSecret();
     const now = new Date();
-    const created = await this.webhooks.insert({
+    const record: WebhookRecord = {
       id,
       workspaceSlug: actor.workspace,
       name: body.name,
@@ -69,7 +69,9 @@ export class WebhookService {
       createdAt: now,
       updatedAt: now,
       version: 1,
-    });
+    };
+    this.publisher.assertPublishable('webhook subscription', toWebhookConfig(record), 'filters');
+    const created = await this.webhooks.insert(record);
     await this.publisher.publishWebhook(toWebhookConfig(created));
     return { ...toWebhook(created), secret };
   }
@@ -103,25 +105,29 @@ export class WebhookService {
       body.secret === undefined
         ? undefined
         : await this.sealer.seal(body.secret, { workspace: actor.workspace, ownerId: id, param: 'secret' });
-    const updated = await this.webhooks.update(actor.workspace, id, (current) => ({
-      ...current,
-      ...(body.name !== undefined ? { name: body.name } : {}),
-      ...(body.url !== undefined ? { url: body.url } : {}),
-      ...(body.events !== undefined ? { events: [...body.events] } : {}),
-      ...(body.filters !== undefined ? { filters: body.filters } : {}),
-      ...(body.retrySchedule !== undefined ? { retrySchedule: [...body.retrySchedule] } : {}),
-      ...(body.enabled !== undefined ? { enabled: body.enabled, disabledReason: null } : {}),
-      // A new secret: the old one keeps signing beside it for 24 h, so receivers can switch without a gap.
-      ...(sealed && body.secret !== undefined
-        ? {
-            secret: sealed,
-            secretHint: hintOf(body.secret),
-            previousSecret: current.secret,
-            previousSecretUntil: new Date(Date.now() + PREVIOUS_SECRET_GRACE_MS),
-          }
-        : {}),
-      updatedBy: actor.subject,
-    }));
+    const updated = await this.webhooks.update(actor.workspace, id, (current) => {
+      const next: WebhookRecord = {
+        ...current,
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.url !== undefined ? { url: body.url } : {}),
+        ...(body.events !== undefined ? { events: [...body.events] } : {}),
+        ...(body.filters !== undefined ? { filters: body.filters } : {}),
+        ...(body.retrySchedule !== undefined ? { retrySchedule: [...body.retrySchedule] } : {}),
+        ...(body.enabled !== undefined ? { enabled: body.enabled, disabledReason: null } : {}),
+        // A new secret: the old one keeps signing beside it for 24 h, so receivers can switch without a gap.
+        ...(sealed && body.secret !== undefined
+          ? {
+              secret: sealed,
+              secretHint: hintOf(body.secret),
+              previousSecret: current.secret,
+              previousSecretUntil: new Date(Date.now() + PREVIOUS_SECRET_GRACE_MS),
+            }
+          : {}),
+        updatedBy: actor.subject,
+      };
+      this.publisher.assertPublishable('webhook subscription', toWebhookConfig(next), 'filters');
+      return next;
+    });
     if (!updated) throw webhookNotFound(id);
     await this.publisher.publishWebhook(toWebhookConfig(updated));
     return { ...toWebhook(updated), ...(body.secret !== undefined ? { secret: body.secret } : {}) };

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@signalbox/testing';
 import { entities } from '../../src/database/entities';
 import { migrations } from '../../src/database/migrations';
 import { RateLimiter } from '../../src/rate-limits/rate-limiter';
+import { DEVELOPMENT_PUBLIC_KEY } from '../../src/secrets/secrets.module';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
@@ -17,7 +18,14 @@ describe(RateLimiter.name, () => {
     databases = [1, 2].map(
       (n) =>
         new Database(
-          { url: db.url, schema: 'data', poolMax: 4, applicationName: `limiter-${n}`, entities, migrations },
+          {
+            url: db.url,
+            schema: 'data',
+            poolMax: 4,
+            applicationName: `limiter-${n}`,
+            entities,
+            migrations: migrations(DEVELOPMENT_PUBLIC_KEY),
+          },
           quiet,
         ),
     );

@@ -10,6 +10,8 @@ import { migrations } from '../../src/database/migrations';
 import { FunctionTriggerEntity } from '../../src/function-triggers/function-trigger.entity';
 import { sealSecrets } from '../../src/function-triggers/trigger-secrets';
 import { resealSecrets, resealWebhookSecrets } from '../../src/secrets/reseal';
+import { sealStoredPlaintext } from '../../src/secrets/seal-stored-plaintext';
+import { DEVELOPMENT_PUBLIC_KEY } from '../../src/secrets/secrets.module';
 import { WebhookRepository } from '../../src/webhooks/webhook.repository';
 
 const quiet = { info: () => undefined, warn: () => undefined };
@@ -21,7 +23,14 @@ describe(resealSecrets.name, () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     database = new Database(
-      { url: db.url, schema: 'data', poolMax: 2, applicationName: 'reseal-spec', entities, migrations },
+      {
+        url: db.url,
+        schema: 'data',
+        poolMax: 2,
+        applicationName: 'reseal-spec',
+        entities,
+        migrations: migrations(DEVELOPMENT_PUBLIC_KEY),
+      },
       quiet,
     );
     await database.whenReady();
@@ -58,7 +67,6 @@ describe(resealSecrets.name, () => {
         params: { apiKey: { value: 'sk_live_1', encrypt: true }, plain: 'p' },
         headers: { Authorization: { value: 'Bearer t', encrypt: true } },
       },
-      'polling',
       { workspace: 'acme', ownerId: triggerId },
       oldSealer,
     );
@@ -117,6 +125,73 @@ describe(resealSecrets.name, () => {
 
     const again = await resealSecrets(database.source, opener, sealer);
     expect(again).toEqual({ triggers: [], drafts: 0, secrets: 0 });
+  });
+
+  it('seals what earlier releases kept in plain text: nested params, signing secrets, drafts and version snapshots', async () => {
+    const pair = await generateSecretKeyPair();
+    const sealer = await SecretSealer.create({ version: 1, key: pair.publicKey });
+    const opener = await SecretOpener.create([{ version: 1, key: pair.privateKey }]);
+    const [triggerId, draftId, functionId] = [randomUUID(), randomUUID(), randomUUID()];
+    const stored = {
+      path: '/plain',
+      params: { db: { password: { value: 'pw-old', encrypt: true } }, signingSecret: 'whsec_old', other: 'p' },
+    };
+    await queryDatabase(
+      db.url,
+      `INSERT INTO data.compute_functions (id, workspace_slug, name, description, code, timeout_ms, memory_mb, version,
+         created_by, updated_by, created_at, updated_at)
+       VALUES ($1, 'acme', $2, '', 'async function run() {}', 1000, 64, 1, 'u', 'u', now(), now())`,
+      [functionId, `f-${functionId}`],
+    );
+    await queryDatabase(
+      db.url,
+      `INSERT INTO data.function_triggers (id, workspace_slug, name, description, function_id, execution_type,
+         trigger_metadata, enabled, is_system, version, created_by, updated_by, created_at, updated_at)
+       VALUES ($1, 'acme', $2, '', $3, 'endpoint', $4, true, false, 3, 'u', 'u', now() - interval '1 day', now() - interval '1 day')`,
+      [triggerId, `plain-${triggerId}`, functionId, JSON.stringify(stored)],
+    );
+    await queryDatabase(
+      db.url,
+      `INSERT INTO data.function_trigger_versions (trigger_id, version, workspace_slug, change, snapshot, changed_by, changed_at)
+       VALUES ($1, 3, 'acme', 'updated', $2, 'u', now())`,
+      [triggerId, JSON.stringify({ id: triggerId, triggerMetadata: stored })],
+    );
+    await queryDatabase(
+      db.url,
+      `INSERT INTO data.function_trigger_drafts (id, workspace_slug, description, trigger_metadata, created_by, updated_by, created_at, updated_at)
+       VALUES ($1, 'acme', '', $2, 'u', 'u', now(), now())`,
+      [draftId, JSON.stringify({ params: { signingSecret: 'whsec_draft' } })],
+    );
+
+    expect(await sealStoredPlaintext(database.source, sealer)).toBe(3);
+
+    const text = await queryDatabase<{ t: string }>(
+      db.url,
+      `SELECT (SELECT string_agg(trigger_metadata::text, '') FROM data.function_triggers) ||
+              (SELECT string_agg(snapshot::text, '') FROM data.function_trigger_versions) ||
+              (SELECT string_agg(trigger_metadata::text, '') FROM data.function_trigger_drafts) AS t`,
+    );
+    expect(text[0].t).not.toMatch(/pw-old|whsec_old|whsec_draft/);
+    const [row] = await queryDatabase<{
+      trigger_metadata: { params: { db: { password: SealedSecret }; signingSecret: SealedSecret; other: string } };
+      version: number;
+      fresh: boolean;
+    }>(
+      db.url,
+      `SELECT trigger_metadata, version, updated_at > now() - interval '1 minute' AS fresh FROM data.function_triggers WHERE id = $1`,
+      [triggerId],
+    );
+    // Same version (the secrets did not change), a new updatedAt (so the reconcile republishes it).
+    expect(row).toMatchObject({ version: 3, fresh: true });
+    const owner = { workspace: 'acme', ownerId: triggerId };
+    await expect(
+      opener.open(row.trigger_metadata.params.db.password, { ...owner, param: 'params.db["password"]' }),
+    ).resolves.toBe('pw-old');
+    await expect(
+      opener.open(row.trigger_metadata.params.signingSecret, { ...owner, param: 'params.signingSecret' }),
+    ).resolves.toBe('whsec_old');
+    expect(row.trigger_metadata.params.other).toBe('p');
+    expect(await sealStoredPlaintext(database.source, sealer)).toBe(0);
   });
 
   it('moves outbound webhook secrets (current and previous) to the new key version, keeping the plaintext', async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { configKey, KvBuckets, type PollingRunParams, pollRunId, type TriggerConfig } from '@signalbox/contracts';
-import { isSealedSecret, SecretOpener } from '@signalbox/crypto';
+import { openSecretTree, SecretOpener } from '@signalbox/crypto';
 import { KvMirror, messagingLogger, NatsClient, publishTriggeredRun } from '@signalbox/messaging';
 import { type FetchPolicy, guardedFetch } from '@signalbox/net-guard';
 import { HealthRegistry, MetricsService } from '@signalbox/observability';
@@ -175,17 +175,8 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
   private async headersOf(config: TriggerConfig): Promise<Record<string, string>> {
     const headers = config.triggerMetadata['headers'];
     if (typeof headers !== 'object' || headers === null) return {};
-    const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
-      const opened = isSealedSecret(value)
-        ? await this.opener.open(value, {
-            workspace: config.workspaceSlug,
-            ownerId: config.id,
-            param: `headers.${name}`,
-          })
-        : value;
-      out[name] = String(opened);
-    }
-    return out;
+    const owner = { workspace: config.workspaceSlug, ownerId: config.id };
+    const opened = (await openSecretTree('headers', headers, owner, this.opener)) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(opened).map(([name, value]) => [name, String(value)]));
   }
 }
