@@ -1,6 +1,7 @@
 import { testToken } from '@signalbox/testing';
 
 import { largeAnswers } from './hostile/large-answers';
+import { malformedInput } from './hostile/malformed-input';
 import { poisonCharacters } from './hostile/poison-characters';
 import { smallItems } from './hostile/small-items';
 import { storedConfig } from './hostile/stored-config';
@@ -45,6 +46,7 @@ describe('the hostile path: nobody can crash, poison, stall or starve the shared
   userPatterns(() => ctx);
   storedConfig(() => ctx);
   smallItems(() => ctx);
+  malformedInput(() => ctx);
 
   describe('after all of it', () => {
     it('every service is still the process it was', () => {

@@ -313,7 +313,7 @@ describe('webhook-gateway: inbound webhook triggers', () => {
     expect(await runsOf(plain.id)).toHaveLength(1);
   });
 
-  it('refuses a body over the limit (413) and a burst over the per-path rate limit (429 with Retry-After)', async () => {
+  it('refuses a body over the limit (413) and a burst over the per-trigger rate limit (429 with Retry-After)', async () => {
     const trigger = await createWebhook('/limits');
     const big = await send('/limits', { body: Buffer.alloc(70_000, 'a'), headers: { 'content-type': 'text/plain' } });
     expect(big.status).toBe(413);
@@ -336,6 +336,16 @@ describe('webhook-gateway: inbound webhook triggers', () => {
     await createWebhook('/limits-other');
     expect((await send('/limits-other', { body: 'x' })).status).toBe(202);
     expect(trigger.id).toBeDefined();
+  });
+
+  it('counts the rate limit per trigger, however its path is spelled: percent-encoded or by id', async () => {
+    const trigger = await createWebhook('/limits-spelled');
+    const spellings = ['/limits-spelled', '/%6Cimits-spelled', '/limits%2Dspelled', `/by-id/${trigger.id}`];
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++)
+      statuses.push((await send(spellings[i % spellings.length], { body: `n=${i}` })).status);
+    expect(statuses.filter((status) => status === 202).length).toBeLessThanOrEqual(30);
+    expect(statuses).toContain(429);
   });
 
   it('answers 408 and closes the connection of a client that sends its headers or body too slowly', async () => {

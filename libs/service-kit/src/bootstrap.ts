@@ -4,13 +4,16 @@ import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SignalboxError } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 import { MetricsService, REQUEST_ID_HEADER, requestId } from '@signalbox/observability';
+import type { FastifyError, FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
 
 import type { CommonEnv } from './config/env';
 import type { ServiceIdentity } from './health/service-identity';
 import { ErrorEnvelopeFilter } from './http/error.filter';
+import { mapError } from './http/error.mapping';
 import { NatsRpcServer } from './rpc/nats-rpc.server';
 
 export const defaultInstanceId = () => `${hostname()}-${process.pid}`;
@@ -34,6 +37,16 @@ export async function runService(
     forceCloseConnections: 'idle',
     requestIdHeader: false,
     genReqId: requestId,
+    // What the router refuses before any route runs (a path parameter over 100 characters, a URL that does not
+    // decode) answers in the contract's envelope too, not Fastify's own body.
+    frameworkErrors: (error: FastifyError, _request: unknown, reply: unknown) => {
+      const message =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'a path parameter is longer than 100 characters'
+          : `the request is not valid: ${error.message}`;
+      const mapped = mapError(new SignalboxError('VALIDATION_ERROR', message, [{ path: ['path'], message }]));
+      void (reply as FastifyReply).status(mapped.status).send(mapped.envelope);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
   const logger = app.get(Logger);

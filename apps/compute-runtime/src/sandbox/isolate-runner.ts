@@ -1,7 +1,8 @@
+import { jsonTextDepth, MAX_JSON_DEPTH } from '@signalbox/contracts';
 import { type FetchInit, guardedFetch } from '@signalbox/net-guard';
 import ivm from 'isolated-vm';
 
-import type { SandboxError, SandboxJob, SandboxLogEntry, SandboxResult, SandboxStep } from './sandbox.types';
+import type { SandboxError, SandboxLogEntry, SandboxResult, SandboxStep, WorkerJob } from './sandbox.types';
 
 /**
  * The run record is bounded whatever the code does: the result and the steps' outputs each by
@@ -13,7 +14,7 @@ const MAX_ERROR_STACK_CHARS = 16_384;
 
 /**
  * Runs in the sandbox worker process. The isolate sees only copies: `executionParams`, `triggerParams`
- * and an `api` object whose functions reach the host through references captured in a closure that the
+ * (parsed inside it from the job's JSON text) and an `api` object whose functions reach the host through references captured in a closure that the
  * bootstrap removes from the global object before user code runs.
  */
 const BOOTSTRAP = `
@@ -21,11 +22,14 @@ const BOOTSTRAP = `
   const hostLog = globalThis.__hostLog;
   const hostStep = globalThis.__hostStep;
   const hostFetch = globalThis.__hostFetch;
-  const memo = globalThis.__memo || {};
+  const input = JSON.parse(globalThis.__input);
+  const memo = input.memoizedSteps || {};
+  globalThis.executionParams = input.executionParams;
+  globalThis.triggerParams = input.triggerParams;
+  delete globalThis.__input;
   delete globalThis.__hostLog;
   delete globalThis.__hostStep;
   delete globalThis.__hostFetch;
-  delete globalThis.__memo;
   // Memory the isolate's limit does not count: a WebAssembly memory, a resizable ArrayBuffer and a growable
   // SharedArrayBuffer are reserved and committed outside the heap the limit guards (a 16 MB function could
   // touch 512 MB). Functions get none of them; a fixed-length ArrayBuffer is counted and stays.
@@ -138,7 +142,7 @@ function releaseIsolate(entry: CachedIsolate, reusable: boolean): void {
   }
 }
 
-export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
+export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
   const started = Date.now();
   const logs: SandboxLogEntry[] = [];
   const steps: SandboxStep[] = [];
@@ -176,9 +180,7 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
     // and together they cost more than the isolate itself. Only the user's code runs asynchronously.
     context = isolate.createContextSync();
     const jail = context.global;
-    jail.setSync('executionParams', new ivm.ExternalCopy(job.executionParams ?? {}).copyInto());
-    jail.setSync('triggerParams', new ivm.ExternalCopy(job.triggerParams ?? {}).copyInto());
-    jail.setSync('__memo', new ivm.ExternalCopy(job.memoizedSteps ?? {}).copyInto());
+    jail.setSync('__input', job.input);
     jail.setSync(
       '__hostLog',
       new ivm.Reference((json: string) => {
@@ -188,7 +190,12 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
           logsTruncated = true;
           return;
         }
-        logs.push({ at: new Date().toISOString(), level: 'info', args: JSON.parse(json) as unknown[] });
+        // The arguments' array is one level: what is inside may nest MAX_JSON_DEPTH deep.
+        const args =
+          jsonTextDepth(json) > MAX_JSON_DEPTH + 1
+            ? [`[a log line nested deeper than ${MAX_JSON_DEPTH} levels]`]
+            : (JSON.parse(json) as unknown[]);
+        logs.push({ at: new Date().toISOString(), level: 'info', args });
       }),
     );
     let stepBytes = 0;
@@ -201,6 +208,9 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
           return step.status === 'completed' ? `a run records at most ${MAX_STEPS} steps` : '';
         if (step.status === 'completed' && stepBytes + json.length > job.limits.maxResultBytes) {
           return `the output of step "${step.id.slice(0, 100)}" would take the steps' outputs over ${job.limits.maxResultBytes} bytes`;
+        }
+        if (step.status === 'completed' && jsonTextDepth(json) > MAX_JSON_DEPTH + 1) {
+          return `the output of step "${step.id.slice(0, 100)}" is nested deeper than ${MAX_JSON_DEPTH} levels`;
         }
         stepBytes += json.length;
         steps.push(step);
@@ -247,6 +257,12 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
         },
       });
     }
+    if (output !== undefined && jsonTextDepth(output) > MAX_JSON_DEPTH) {
+      return finish({
+        status: 'failed',
+        error: { name: 'ResultTooDeep', message: `the result is nested deeper than ${MAX_JSON_DEPTH} levels` },
+      });
+    }
     return finish({ status: 'completed', result: output === undefined ? null : (JSON.parse(output) as unknown) });
   } catch (error) {
     return finish(describeFailure(error, deadlineHit, job, isolate));
@@ -262,7 +278,7 @@ export async function runInIsolate(job: SandboxJob): Promise<SandboxResult> {
 function describeFailure(
   error: unknown,
   deadline: 'wall' | 'cpu' | null,
-  job: SandboxJob,
+  job: WorkerJob,
   isolate: ivm.Isolate,
 ): Pick<SandboxResult, 'status' | 'error'> {
   const message = error instanceof Error ? error.message : String(error);

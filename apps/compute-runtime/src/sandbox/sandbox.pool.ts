@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { FromWorker, SandboxJob, SandboxResult, ToWorker } from './sandbox.types';
+import type { FromWorker, SandboxJob, SandboxResult, ToWorker, WorkerJob } from './sandbox.types';
 
 export interface SandboxPoolOptions {
   /** Worker processes (each runs one job at a time). */
@@ -28,7 +28,7 @@ export interface SandboxPoolOptions {
 }
 
 interface Pending {
-  readonly job: SandboxJob;
+  readonly job: WorkerJob;
   readonly resolve: (result: SandboxResult) => void;
 }
 
@@ -61,8 +61,19 @@ export class SandboxPool {
 
   run(job: SandboxJob): Promise<SandboxResult> {
     if (this.closed) return Promise.reject(new Error('the sandbox pool is closed'));
+    const { executionParams, triggerParams, memoizedSteps, ...rest } = job;
+    let input: string;
+    try {
+      input = JSON.stringify({
+        executionParams: executionParams ?? {},
+        triggerParams: triggerParams ?? {},
+        memoizedSteps,
+      });
+    } catch (error) {
+      return Promise.resolve(refused(rest, `the run's input cannot be handed to the sandbox: ${String(error)}`));
+    }
     return new Promise((resolve) => {
-      this.queue.push({ job, resolve });
+      this.queue.push({ job: { ...rest, input }, resolve });
       this.dispatch();
     });
   }
@@ -99,7 +110,7 @@ export class SandboxPool {
         const { resolve, timer } = worker.current;
         clearTimeout(timer);
         worker.current = null;
-        resolve(message.result);
+        resolve(JSON.parse(message.result) as SandboxResult); // JSON.parse does not recurse: any depth is safe
         this.dispatch();
       }
     });
@@ -147,19 +158,30 @@ export class SandboxPool {
       }, pending.job.limits.timeoutMs + this.options.graceMs);
       worker.current = { ...pending, timer };
       const message: ToWorker = { type: 'run', job: pending.job };
-      worker.process.send(message, (error) => {
-        if (!error || worker.current?.job !== pending.job) return;
-        // Never reached the worker: give the job back and replace the worker.
+      try {
+        worker.process.send(message, (error) => {
+          if (!error || worker.current?.job !== pending.job) return;
+          // Never reached the worker: give the job back and replace the worker.
+          clearTimeout(timer);
+          worker.current = null;
+          this.queue.unshift(pending);
+          worker.process.kill('SIGKILL');
+        });
+      } catch (error) {
+        // It could not be serialized: this run fails; the worker stays, and so does this process.
         clearTimeout(timer);
         worker.current = null;
-        this.queue.unshift(pending);
-        worker.process.kill('SIGKILL');
-      });
+        pending.resolve(refused(pending.job, `the run could not be handed to the sandbox: ${String(error)}`));
+      }
     }
   }
 }
 
-function crashed(job: SandboxJob, code: number | null, signal: string | null): SandboxResult {
+function refused(job: Pick<SandboxJob, 'runId'>, message: string): SandboxResult {
+  return { ...crashed(job, null, null), error: { name: 'InvalidInput', message } };
+}
+
+function crashed(job: Pick<SandboxJob, 'runId'>, code: number | null, signal: string | null): SandboxResult {
   return {
     runId: job.runId,
     status: 'failed',
@@ -175,7 +197,7 @@ function crashed(job: SandboxJob, code: number | null, signal: string | null): S
   };
 }
 
-function overMemory(job: SandboxJob, rssMb: number, capMb: number): SandboxResult {
+function overMemory(job: Pick<SandboxJob, 'runId'>, rssMb: number, capMb: number): SandboxResult {
   return {
     ...crashed(job, null, 'SIGKILL'),
     error: {

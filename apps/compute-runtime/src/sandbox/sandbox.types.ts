@@ -65,6 +65,15 @@ export interface SandboxResult {
   readonly cpuTimeMs: number;
 }
 
-/** Messages between the supervisor and a sandbox worker process (IPC, structured clone). */
-export type ToWorker = { readonly type: 'run'; readonly job: SandboxJob };
-export type FromWorker = { readonly type: 'ready' } | { readonly type: 'result'; readonly result: SandboxResult };
+/**
+ * A job as it travels to the worker: the user's values as one JSON text (`{executionParams, triggerParams,
+ * memoizedSteps}`), parsed inside the isolate. Structured clone between processes recurses, and a deeply
+ * nested value used to overflow the stack of the process that (de)serialized it; JSON text does not nest.
+ */
+export type WorkerJob = Omit<SandboxJob, 'executionParams' | 'triggerParams' | 'memoizedSteps'> & {
+  readonly input: string;
+};
+
+/** Messages between the supervisor and a sandbox worker process (IPC). A result travels as JSON text too. */
+export type ToWorker = { readonly type: 'run'; readonly job: WorkerJob };
+export type FromWorker = { readonly type: 'ready' } | { readonly type: 'result'; readonly result: string };

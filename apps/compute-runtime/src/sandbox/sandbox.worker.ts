@@ -10,7 +10,7 @@ const send = (message: FromWorker) => process.send?.(message);
 
 process.on('message', (message: ToWorker) => {
   if (message.type !== 'run') return;
-  void runInIsolate(message.job).then((result) => send({ type: 'result', result }));
+  void runInIsolate(message.job).then((result) => send({ type: 'result', result: JSON.stringify(result) }));
 });
 process.on('disconnect', () => process.exit(0));
 send({ type: 'ready' });

@@ -210,6 +210,27 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
     await expectStillHealthy();
   });
 
+  it('takes and gives values nested at any depth without a worker or this process dying', async () => {
+    const nested = (levels: number): unknown => JSON.parse('['.repeat(levels) + ']'.repeat(levels));
+    for (const levels of [3_000, 100_000]) {
+      const result = await run('return Array.isArray(executionParams);', { executionParams: nested(levels) });
+      expect(['completed', 'failed']).toContain(result.status);
+      expect(result.error?.name).not.toBe('SandboxCrashed');
+    }
+    const deep = 'let v = 1; for (let i = 0; i < 5000; i++) v = [v];';
+    expect((await run(`${deep} return v;`)).error?.name).toBe('ResultTooDeep');
+    const logged = await run(`${deep} api.log(v); return 'logged';`);
+    expect(logged).toMatchObject({
+      status: 'completed',
+      logs: [{ args: ['[a log line nested deeper than 100 levels]'] }],
+    });
+    const stepped = await run(`${deep} await api.step('s', async () => v); return 'stepped';`);
+    expect(stepped).toMatchObject({ status: 'failed', error: { name: 'RangeError' } });
+    expect(stepped.error?.message).toMatch(/nested deeper than 100 levels/);
+    expect(exits.filter((exit) => exit.signal !== 'SIGKILL')).toEqual([]);
+    await expectStillHealthy();
+  });
+
   it('fails deep recursion with a stack that shows only user code', async () => {
     const result = await run('function dive(n) { return dive(n + 1) + 1; } return dive(0);');
     expect(result).toMatchObject({ status: 'failed', error: { name: 'RangeError' } });

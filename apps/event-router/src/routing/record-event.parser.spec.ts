@@ -28,6 +28,13 @@ describe('parseRecordEvent', () => {
     ['no recordId', { ...body, recordId: undefined }, /must have required property 'recordId'/],
     ['data that is not an object', { ...body, data: [1, 2] }, /\/data must be object/],
     ['a bad timestamp', { ...body, timestamp: 'yesterday' }, /\/timestamp must match format "date-time"/],
+    [
+      'data nested 10,000 levels',
+      new TextEncoder().encode(
+        JSON.stringify(body).replace('"data":{"total":5}', `"data":{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`),
+      ),
+      /^nested deeper than 100 levels$/,
+    ],
   ])('refuses %s with the reason', (_case, payload, reason) => {
     const data = payload instanceof Uint8Array ? payload : encode(payload);
     const result = parseRecordEvent(subject, data);

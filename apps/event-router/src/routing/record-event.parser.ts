@@ -1,4 +1,4 @@
-import { type RecordEvent, RecordEventSchema } from '@signalbox/contracts';
+import { jsonTextDepth, MAX_JSON_DEPTH, type RecordEvent, RecordEventSchema } from '@signalbox/contracts';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 
@@ -11,14 +11,17 @@ export type ParseResult =
   { readonly ok: true; readonly event: RecordEvent } | { readonly ok: false; readonly reason: string };
 
 /**
- * Checks one message against the public contract: JSON, the schema, and a subject
+ * Checks one message against the public contract: JSON (nested at most MAX_JSON_DEPTH levels), the schema, and a subject
  * (`records.<workspace>.<recordSlug>.<event>`) that agrees with the body. A failure says why, for the
  * dead-letter message.
  */
 export function parseRecordEvent(subject: string, data: Uint8Array): ParseResult {
   let body: unknown;
   try {
-    body = JSON.parse(decoder.decode(data));
+    const text = decoder.decode(data);
+    if (jsonTextDepth(text) > MAX_JSON_DEPTH)
+      return { ok: false, reason: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+    body = JSON.parse(text);
   } catch (error) {
     return { ok: false, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
   }

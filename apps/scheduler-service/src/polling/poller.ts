@@ -1,5 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { configKey, KvBuckets, type PollingRunParams, pollRunId, type TriggerConfig } from '@signalbox/contracts';
+import {
+  configKey,
+  jsonTextDepth,
+  KvBuckets,
+  MAX_JSON_DEPTH,
+  type PollingRunParams,
+  pollRunId,
+  type TriggerConfig,
+} from '@signalbox/contracts';
 import { openSecretTree, SecretOpener } from '@signalbox/crypto';
 import { KvMirror, messagingLogger, NatsClient, publishTriggeredRun } from '@signalbox/messaging';
 import { type FetchPolicy, guardedFetch } from '@signalbox/net-guard';
@@ -128,6 +136,9 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
         this.settings.fetch,
       );
       if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+      // Deeper JSON would overflow recursive code on its way to the run (storage, the sandbox hand-over).
+      if (jsonTextDepth(response.body) > MAX_JSON_DEPTH)
+        throw new Error(`${url} answered JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
       const items = itemsOf(JSON.parse(response.body) as unknown, metadata['itemsPath'] as string | undefined);
       const idField = typeof metadata['idField'] === 'string' ? metadata['idField'] : 'id';
       const seen = new Set(row.seen_ids);

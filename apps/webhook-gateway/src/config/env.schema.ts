@@ -29,7 +29,7 @@ export const EnvSchema = Type.Object({
     minimum: 1,
     maximum: 1_000_000,
     default: 6000,
-    description: 'Requests per minute to one webhook path, per replica; above it 429 with Retry-After.',
+    description: 'Requests per minute to one webhook or endpoint trigger, per replica; above it 429 with Retry-After.',
   }),
   ...outboundHttpEnvProperties(),
   WEBHOOK_DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 30_000 }),

@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { CREDENTIAL_HEADERS, type ErrorDetail, SignalboxError, type TriggerConfig } from '@signalbox/contracts';
+import {
+  CREDENTIAL_HEADERS,
+  type ErrorDetail,
+  jsonTextDepth,
+  MAX_JSON_DEPTH,
+  SignalboxError,
+  type TriggerConfig,
+} from '@signalbox/contracts';
 import { UserSchemaCache } from '@signalbox/filters';
 
 /** One inbound request as the HTTP layer hands it over. Webhooks set `path` or `triggerId`; endpoints `path`. */
@@ -36,10 +43,17 @@ export function normalizeQuery(query: InboundRequest['query']): Record<string, s
   return out;
 }
 
-/** JSON when the request says so and parses; otherwise the text. */
+/**
+ * JSON when the request says so and parses; otherwise the text. JSON nested deeper than MAX_JSON_DEPTH levels
+ * answers 400: it would overflow recursive code further on (the run's storage, the sandbox hand-over).
+ */
 export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   const text = raw.toString('utf8');
   if (contentType && /\bjson\b/i.test(contentType) && text.length > 0) {
+    if (jsonTextDepth(text) > MAX_JSON_DEPTH) {
+      const message = `body is nested deeper than ${MAX_JSON_DEPTH} levels`;
+      throw new SignalboxError('VALIDATION_ERROR', message, [{ path: ['body'], message }]);
+    }
     try {
       return JSON.parse(text) as unknown;
     } catch {

@@ -115,8 +115,9 @@ export class InboundWebhookService {
       }
     }
 
-    const body = parseBody(request.rawBody, headers['content-type']);
+    let body: unknown;
     try {
+      body = parseBody(request.rawBody, headers['content-type']);
       this.inputSchema.assertValid(trigger, body);
     } catch (error) {
       this.outcomes.inc({ outcome: 'invalid_body' });

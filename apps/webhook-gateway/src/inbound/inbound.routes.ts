@@ -6,12 +6,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { EndpointService } from './endpoint.service';
 import type { InboundRequest } from './inbound-request';
+import { InboundTriggerIndex } from './inbound-trigger.index';
 import { InboundWebhookService } from './inbound-webhook.service';
 
 export interface InboundHttpSettings {
   /** Largest inbound webhook body (413 above). */
   readonly bodyLimitBytes: number;
-  /** Requests per minute to one (workspace, path) per replica (429 with Retry-After above). */
+  /** Requests per minute to one trigger per replica (429 with Retry-After above). */
   readonly rateLimitPerMinute: number;
 }
 
@@ -21,11 +22,12 @@ const ENDPOINTS_PREFIX = '/workspace/:slug/api/v1/endpoints';
 /**
  * The inbound webhook and endpoint routes, registered on Fastify directly (not as a Nest controller) because they need the
  * exact raw bytes of any content type: signatures are computed over them. Their own scope has one parser that
- * keeps every body as a Buffer, the body limit, a per-path rate limit, and the contract's error envelope.
+ * keeps every body as a Buffer, the body limit, a per-trigger rate limit, and the contract's error envelope.
  */
 export async function registerInboundRoutes(app: NestFastifyApplication, settings: InboundHttpSettings): Promise<void> {
   const service = app.get(InboundWebhookService);
   const endpoints = app.get(EndpointService);
+  const index = app.get(InboundTriggerIndex);
   // @nestjs/platform-fastify brings its own copy of fastify; its types lack the plugin's augmentation.
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   await fastify.register(async (scope) => {
@@ -43,12 +45,27 @@ export async function registerInboundRoutes(app: NestFastifyApplication, setting
     await scope.register(rateLimit, {
       max: settings.rateLimitPerMinute,
       timeWindow: 60_000,
+      // Keyed on the trigger the request resolves to (as the handler will resolve it, from the decoded path or
+      // the id), so another spelling of the same path is not another budget; unknown paths share one per workspace.
       keyGenerator: (request) => {
-        const { slug } = request.params as { slug?: string };
-        return `${slug ?? ''}:${request.url.split('?')[0]}`;
+        const params = request.params as { slug?: string; triggerId?: string; '*'?: string };
+        const workspace = params.slug ?? '';
+        const path = `/${params['*'] ?? ''}`;
+        const endpoint = request.routeOptions.url?.startsWith(ENDPOINTS_PREFIX)
+          ? index.endpointOf(workspace, path, request.method)
+          : undefined;
+        const trigger =
+          params.triggerId !== undefined
+            ? index.byIdOf(workspace, params.triggerId)
+            : endpoint
+              ? 'trigger' in endpoint
+                ? endpoint.trigger
+                : undefined
+              : index.byPathOf(workspace, path);
+        return trigger ? `trigger:${trigger.id}` : `unmatched:${workspace}`;
       },
       errorResponseBuilder: (_request, context) =>
-        new SignalboxError('RATE_LIMITED', `more than ${context.max} requests per minute to this path; retry later`),
+        new SignalboxError('RATE_LIMITED', `more than ${context.max} requests per minute to this trigger; retry later`),
     });
 
     const inbound = (request: FastifyRequest, target: Pick<InboundRequest, 'path' | 'triggerId'>): InboundRequest => ({
