@@ -77,3 +77,21 @@ export function buildProjects(projects) {
 
 /** See libs/testing: the config buckets say data-service filled them, for benchmarks that write configs themselves. */
 export const markConfigBucketsFilled = (natsUrl) => require('@signalbox/testing').markConfigBucketsFilled(natsUrl);
+
+/** The environment benchmarks start services with: quiet logs, this database and NATS, and `extra`. */
+export const serviceEnv = (databaseUrl, natsUrl, extra = {}) => ({
+  PATH: process.env.PATH,
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'warn',
+  HOST: '127.0.0.1',
+  DATABASE_URL: databaseUrl,
+  NATS_URL: natsUrl,
+  ...extra,
+});
+
+/** API rate limits out of the way: a benchmark measures the service, not its limits. */
+export const UNLIMITED = {
+  RATE_LIMIT_READ_PER_MINUTE: '100000000',
+  RATE_LIMIT_WRITE_PER_MINUTE: '100000000',
+  RATE_LIMIT_EXECUTE_PER_MINUTE: '100000000',
+};

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
-import { createBenchDatabase, percentile, sleep, startService } from './lib.mjs';
+import { createBenchDatabase, percentile, serviceEnv, sleep, startService, UNLIMITED } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -112,20 +112,8 @@ async function platform(runtimes) {
   const nats = await NatsServerProcess.create();
   await nats.start();
   const database = await createBenchDatabase('bench_rt');
-  const env = {
-    PATH: process.env.PATH,
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    NATS_URL: nats.url,
-    JWT_SECRET: SECRET,
-    // One token drives the whole benchmark: measure the service, not its rate limits.
-    RATE_LIMIT_READ_PER_MINUTE: '100000000',
-    RATE_LIMIT_WRITE_PER_MINUTE: '100000000',
-    RATE_LIMIT_EXECUTE_PER_MINUTE: '100000000',
-    SANDBOX_WORKERS: '2',
-  };
+  // One token drives the whole benchmark: measure the service, not its rate limits.
+  const env = serviceEnv(database.url, nats.url, { JWT_SECRET: SECRET, ...UNLIMITED, SANDBOX_WORKERS: '2' });
   const children = [];
   const start = async (app) => {
     const { port, child } = await startService(app, env);

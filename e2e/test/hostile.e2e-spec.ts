@@ -1,5 +1,6 @@
 import { testToken } from '@signalbox/testing';
 
+import { fairShare } from './hostile/fair-share';
 import { largeAnswers } from './hostile/large-answers';
 import { malformedInput } from './hostile/malformed-input';
 import { poisonCharacters } from './hostile/poison-characters';
@@ -47,6 +48,7 @@ describe('the hostile path: nobody can crash, poison, stall or starve the shared
   storedConfig(() => ctx);
   smallItems(() => ctx);
   malformedInput(() => ctx);
+  fairShare(() => ctx);
 
   describe('after all of it', () => {
     it('every service is still the process it was', () => {

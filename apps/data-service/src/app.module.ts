@@ -11,6 +11,7 @@ import type { Env, ResolvedSecrets } from './config/env.schema';
 import { entities } from './database/entities';
 import { migrations } from './database/migrations';
 import { FunctionRunsModule } from './function-runs/function-runs.module';
+import { QuotasModule } from './quotas/quotas.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RecordEventsModule } from './record-events/record-events.module';
 import { SecretsModule } from './secrets/secrets.module';
@@ -45,6 +46,10 @@ export class AppModule {
             allowedHosts: parseAllowedHosts(env.FETCH_ALLOWED_HOSTS),
           },
         ),
+        QuotasModule.register({
+          runsInFlight: env.RUNS_IN_FLIGHT_PER_WORKSPACE,
+          schedules: env.SCHEDULES_PER_WORKSPACE,
+        }),
         SystemModule.register({ timeoutMs: env.SYSTEM_STATUS_TIMEOUT_MS }),
         FunctionRunsModule.register({ timeoutMs: env.RUNTIME_REQUEST_TIMEOUT_MS }),
         RecordEventsModule,

@@ -20,7 +20,7 @@ export class AppModule {
           database: { schema: ServiceSchemas['webhook-gateway'], entities: [], migrations, env },
         }),
         SecretsModule.register(keys.privateKeys),
-        InboundModule.register(),
+        InboundModule.register(env.RUNS_IN_FLIGHT_PER_WORKSPACE),
         OutboundModule.register(outboundSettings(env)),
       ],
     };

@@ -10,6 +10,8 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** A workspace quota (runs in flight, schedules) is used up; the message says which and what to do. */
+  QUOTA_EXCEEDED: 429,
   INTERNAL: 500,
   /** An endpoint trigger's function threw: the run records the error. */
   FUNCTION_FAILED: 500,

@@ -32,9 +32,16 @@ function abandoned(runId: string, maxAttempts: number): SandboxResult {
 }
 
 /**
+ * A run's message as the handler uses it: delivered by the durable consumer (a `JsMsg`), or read ahead of its
+ * turn by the FairShareScout, for which acking removes it from the stream and a nak leaves it there.
+ */
+export type ExecDelivery = Pick<JsMsg, 'seq' | 'ack' | 'nak' | 'working' | 'term'> & { json<T>(): T };
+
+/**
  * Pulls execution requests from the durable consumer shared by every runtime replica, claims each run
  * (so a redelivery never runs it twice), runs it in the sandbox, records the outcome, then acks. On
- * shutdown it stops pulling and lets the runs in progress finish; unfinished ones are redelivered.
+ * shutdown it stops pulling and lets the runs in progress finish; unfinished ones are redelivered. It counts
+ * the runs it has in hand per workspace, for the FairShareScout.
  */
 @Injectable()
 export class ExecutionConsumer extends DurableConsumer {
@@ -42,6 +49,9 @@ export class ExecutionConsumer extends DurableConsumer {
   private readonly attempts: Counter<'outcome'>;
   private readonly duration: Histogram<'status'>;
   private readonly startDelay: Histogram<never>;
+  private readonly inHand = new Map<string, number>();
+  private readonly seqsInHand = new Set<number>();
+  private handling = 0;
 
   constructor(
     nats: NatsClient,
@@ -96,7 +106,27 @@ export class ExecutionConsumer extends DurableConsumer {
     return this.runs.claim(request.runId, request.workspace, leaseMs);
   }
 
-  protected async handle(message: JsMsg): Promise<void> {
+  /** Every message the consumer pulled is in hand: a run further back in the queue waits unless read ahead. */
+  get saturated(): boolean {
+    return this.handling >= this.settings.concurrency;
+  }
+
+  /** Runs of this workspace in hand here (pulled, read ahead, waiting for a worker or running). */
+  inHandOf(workspace: string): number {
+    return this.inHand.get(workspace) ?? 0;
+  }
+
+  /** Whether this replica holds the message with this stream sequence. */
+  holds(seq: number): boolean {
+    return this.seqsInHand.has(seq);
+  }
+
+  protected handle(message: JsMsg): Promise<void> {
+    return this.process(message);
+  }
+
+  /** Handles one run's message, however it arrived. Never throws. */
+  async process(message: ExecDelivery): Promise<void> {
     let request: ExecRequest;
     try {
       request = message.json<ExecRequest>();
@@ -105,6 +135,22 @@ export class ExecutionConsumer extends DurableConsumer {
       message.term();
       return;
     }
+    const workspace = request.workspace;
+    this.handling++;
+    this.inHand.set(workspace, this.inHandOf(workspace) + 1);
+    this.seqsInHand.add(message.seq);
+    try {
+      await this.processRequest(message, request);
+    } finally {
+      this.handling--;
+      const left = this.inHandOf(workspace) - 1;
+      if (left > 0) this.inHand.set(workspace, left);
+      else this.inHand.delete(workspace);
+      this.seqsInHand.delete(message.seq);
+    }
+  }
+
+  private async processRequest(message: ExecDelivery, request: ExecRequest): Promise<void> {
     const notify = request.run?.notifyFinished === true;
     try {
       const { leaseMs, maxAttempts } = this.settings;

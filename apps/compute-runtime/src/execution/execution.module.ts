@@ -8,6 +8,7 @@ import { SandboxPool } from '../sandbox/sandbox.pool';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
 import { ExecutionConsumer } from './execution.consumer';
 import { ExecutionService } from './execution.service';
+import { FairShareScout } from './fair-share.scout';
 import { FunctionConfigStore } from './function-config.store';
 
 /** Closes the sandbox workers last, after the consumer has let its runs finish. */
@@ -50,6 +51,7 @@ export class ExecutionModule {
         FunctionConfigStore,
         ExecutionService,
         ExecutionConsumer,
+        FairShareScout,
         SandboxShutdown,
       ],
     };

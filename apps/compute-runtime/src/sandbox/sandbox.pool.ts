@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { FairQueue } from './fair-queue';
 import type { FromWorker, SandboxJob, SandboxResult, ToWorker, WorkerJob } from './sandbox.types';
 
 export interface SandboxPoolOptions {
@@ -41,13 +42,14 @@ interface Worker {
 }
 
 /**
- * Supervises the sandbox worker processes. A worker that crashes or overruns its job's deadline is
+ * Supervises the sandbox worker processes. Jobs wait in a FairQueue: a free worker takes the oldest job of
+ * the workspace with the fewest jobs running. A worker that crashes or overruns its job's deadline is
  * killed, its job fails with a clear reason, and a fresh worker takes its place: the runtime stays up
  * whatever user code does.
  */
 export class SandboxPool {
   private readonly workers = new Set<Worker>();
-  private readonly queue: Pending[] = [];
+  private readonly queue = new FairQueue<Pending>();
   private closed = false;
   private readonly memoryWatch: NodeJS.Timeout | null = null;
 
@@ -73,7 +75,7 @@ export class SandboxPool {
       return Promise.resolve(refused(rest, `the run's input cannot be handed to the sandbox: ${String(error)}`));
     }
     return new Promise((resolve) => {
-      this.queue.push({ job: { ...rest, input }, resolve });
+      this.queue.push(job.workspace, { job: { ...rest, input }, resolve });
       this.dispatch();
     });
   }
@@ -109,6 +111,7 @@ export class SandboxPool {
       } else if (message.type === 'result' && worker.current) {
         const { resolve, timer } = worker.current;
         clearTimeout(timer);
+        this.queue.done(worker.current.job.workspace);
         worker.current = null;
         resolve(JSON.parse(message.result) as SandboxResult); // JSON.parse does not recurse: any depth is safe
         this.dispatch();
@@ -121,6 +124,7 @@ export class SandboxPool {
       if (worker.current) {
         const { job, resolve, timer } = worker.current;
         clearTimeout(timer);
+        this.queue.done(job.workspace);
         resolve(
           worker.overMemoryMb === null
             ? crashed(job, code, signal)
@@ -148,10 +152,10 @@ export class SandboxPool {
 
   private dispatch(): void {
     for (const worker of this.workers) {
-      if (this.queue.length === 0) return;
+      if (this.queue.size === 0) return;
       // A worker that was just killed may not have reported its exit yet: its channel is already closed.
       if (!worker.ready || worker.current || !worker.process.connected) continue;
-      const pending = this.queue.shift()!;
+      const pending = this.queue.take()!;
       const timer = setTimeout(() => {
         // The worker's own deadline did not fire (it is stuck or dying): kill it; the exit handler fails the job.
         worker.process.kill('SIGKILL');
@@ -164,13 +168,14 @@ export class SandboxPool {
           // Never reached the worker: give the job back and replace the worker.
           clearTimeout(timer);
           worker.current = null;
-          this.queue.unshift(pending);
+          this.queue.putBack(pending.job.workspace, pending);
           worker.process.kill('SIGKILL');
         });
       } catch (error) {
         // It could not be serialized: this run fails; the worker stays, and so does this process.
         clearTimeout(timer);
         worker.current = null;
+        this.queue.done(pending.job.workspace);
         pending.resolve(refused(pending.job, `the run could not be handed to the sandbox: ${String(error)}`));
       }
     }

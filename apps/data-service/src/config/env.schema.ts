@@ -32,6 +32,10 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_READ_PER_MINUTE: Type.Integer({ minimum: 1, default: 6000 }),
   RATE_LIMIT_WRITE_PER_MINUTE: Type.Integer({ minimum: 1, default: 1200 }),
   RATE_LIMIT_EXECUTE_PER_MINUTE: Type.Integer({ minimum: 1, default: 500 }),
+  /** Runs one workspace may have waiting, retrying or running at once; beyond it execute answers 429 QUOTA_EXCEEDED. */
+  RUNS_IN_FLIGHT_PER_WORKSPACE: Type.Integer({ minimum: 1, default: 50_000 }),
+  /** Scheduled and polling triggers one workspace may have. */
+  SCHEDULES_PER_WORKSPACE: Type.Integer({ minimum: 1, default: 1000 }),
 });
 export type Env = Static<typeof EnvSchema>;
 

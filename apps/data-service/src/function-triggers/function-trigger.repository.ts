@@ -40,6 +40,16 @@ export class FunctionTriggerRepository {
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
+  /** The workspace's scheduled and polling triggers (its schedules quota). */
+  async countSchedules(workspace: string): Promise<number> {
+    const [row] = await this.database.source.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM data.function_triggers
+        WHERE workspace_slug = $1 AND execution_type IN ('scheduled', 'polling')`,
+      [workspace],
+    );
+    return row?.n ?? 0;
+  }
+
   async list(
     workspace: string,
     list: ParsedListQuery,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   type CreateFunctionTrigger,
   type Deleted,
@@ -16,6 +16,7 @@ import {
   type VersionList,
 } from '@signalbox/contracts';
 import { SecretSealer } from '@signalbox/crypto';
+import { RunQuota } from '@signalbox/messaging';
 
 import type { Actor } from '../common/actor';
 import { parseListQuery } from '../common/list-query';
@@ -25,6 +26,7 @@ import { ConfigPublisher } from '../config-sync/config-publisher.service';
 import { RuntimeClient } from '../function-runs/runtime.client';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { fromTemplate } from '../providers/provider-catalog';
+import { WORKSPACE_QUOTAS, type WorkspaceQuotas } from '../quotas/quotas.module';
 import type { FunctionTriggerEntity } from './function-trigger.entity';
 import { toFunctionTrigger, toTriggerConfig } from './function-trigger.mapper';
 import { FunctionTriggerRepository } from './function-trigger.repository';
@@ -49,6 +51,8 @@ export class FunctionTriggerService {
     private readonly sealer: SecretSealer,
     private readonly runtime: RuntimeClient,
     private readonly idempotency: IdempotencyService,
+    private readonly runQuota: RunQuota,
+    @Inject(WORKSPACE_QUOTAS) private readonly quotas: WorkspaceQuotas,
   ) {}
 
   /** Creates a trigger; `fromDraftId` publishes a draft (the trigger keeps the draft's id, see docs/api.md). */
@@ -62,6 +66,15 @@ export class FunctionTriggerService {
         `functionId ${input.functionId} is not a compute function of this workspace`,
         [{ path: ['functionId'], message: 'no such compute function in this workspace' }],
       );
+    }
+    if (input.executionType === 'scheduled' || input.executionType === 'polling') {
+      const schedules = await this.triggers.countSchedules(actor.workspace);
+      if (schedules >= this.quotas.schedules) {
+        throw new SignalboxError(
+          'QUOTA_EXCEEDED',
+          `workspace ${actor.workspace} has ${schedules} scheduled and polling triggers, its limit (SCHEDULES_PER_WORKSPACE); delete one first`,
+        );
+      }
     }
     const id = fromDraftId ?? randomUUID();
     const now = new Date();
@@ -191,6 +204,7 @@ export class FunctionTriggerService {
       checkInput(`${actor.workspace}:${trigger.id}`, trigger.version, inputSchema as Record<string, unknown>, body);
     }
     const executionParams = body ?? {};
+    await this.runQuota.assertRoom(actor.workspace);
     const start = await this.idempotency.start(actor.workspace, idempotencyKey, {
       triggerId: trigger.id,
       executionParams,

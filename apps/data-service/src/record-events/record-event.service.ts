@@ -8,7 +8,7 @@ import {
   SignalboxError,
   Subjects,
 } from '@signalbox/contracts';
-import { NatsClient } from '@signalbox/messaging';
+import { NatsClient, RunQuota } from '@signalbox/messaging';
 
 import type { Actor } from '../common/actor';
 
@@ -21,9 +21,13 @@ import type { Actor } from '../common/actor';
 export class RecordEventService {
   private readonly logger = new Logger(RecordEventService.name);
 
-  constructor(private readonly nats: NatsClient) {}
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly runQuota: RunQuota,
+  ) {}
 
   async publish(actor: Actor, input: PublishRecordEvent): Promise<PublishRecordEventResponse> {
+    await this.runQuota.assertRoom(actor.workspace);
     const event: RecordEvent = {
       eventId: input.eventId ?? randomUUID(),
       event: input.event,

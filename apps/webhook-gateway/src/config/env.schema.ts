@@ -38,6 +38,8 @@ export const EnvSchema = Type.Object({
   WEBHOOK_ENDPOINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
   WEBHOOK_FANOUT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
   WEBHOOK_DISABLE_AFTER_MS: Type.Integer({ minimum: 1000, default: 5 * 24 * 3600 * 1000 }),
+  /** Runs one workspace may have waiting, retrying or running at once; beyond it webhooks and endpoints answer 429. */
+  RUNS_IN_FLIGHT_PER_WORKSPACE: Type.Integer({ minimum: 1, default: 50_000 }),
   WEBHOOK_MAX_REPLAY: Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 }),
 });
 export type Env = Static<typeof EnvSchema>;

@@ -10,7 +10,7 @@ import {
   type TriggerConfig,
   type WebhookRunParams,
 } from '@signalbox/contracts';
-import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
+import { NatsClient, publishTriggeredRun, RunQuota } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
 
@@ -44,6 +44,7 @@ export class EndpointService {
     private readonly index: InboundTriggerIndex,
     private readonly nats: NatsClient,
     private readonly inputSchema: InputSchemaCheck,
+    private readonly runQuota: RunQuota,
     metrics: MetricsService,
   ) {
     this.outcomes = metrics.counter('signalbox_endpoint_calls_total', 'Endpoint trigger calls by outcome.', [
@@ -82,6 +83,7 @@ export class EndpointService {
     const headers = normalizeHeaders(request.headers);
     const body = parseBody(request.rawBody, headers['content-type']);
     this.inputSchema.assertValid(trigger, body);
+    await this.runQuota.assertRoom(trigger.workspaceSlug);
     const executionParams: WebhookRunParams = {
       method: request.method,
       path,

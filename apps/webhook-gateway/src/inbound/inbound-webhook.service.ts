@@ -22,7 +22,7 @@ import {
   type WebhookSignatureProvider,
 } from '@signalbox/crypto';
 import { compileRecordFilter, type RecordPredicate } from '@signalbox/filters';
-import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
+import { NatsClient, publishTriggeredRun, RunQuota } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
@@ -68,6 +68,7 @@ export class InboundWebhookService {
     private readonly opener: SecretOpener,
     private readonly samples: TestSampleBuffer,
     private readonly inputSchema: InputSchemaCheck,
+    private readonly runQuota: RunQuota,
     metrics: MetricsService,
   ) {
     this.outcomes = metrics.counter('signalbox_inbound_webhooks_total', 'Inbound webhook requests by outcome.', [
@@ -143,6 +144,12 @@ export class InboundWebhookService {
       }
     }
 
+    try {
+      await this.runQuota.assertRoom(trigger.workspaceSlug);
+    } catch (error) {
+      this.outcomes.inc({ outcome: 'quota_exceeded' });
+      throw error;
+    }
     const runId = deliveryId ? webhookRunId(trigger.workspaceSlug, trigger.id, deliveryId) : randomUUID();
     const executionParams: WebhookRunParams = {
       method: request.method,

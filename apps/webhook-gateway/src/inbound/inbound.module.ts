@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { NatsClient, RunQuota } from '@signalbox/messaging';
 
 import { EndpointService } from './endpoint.service';
 import { InputSchemaCheck } from './inbound-request';
@@ -11,7 +12,7 @@ import { TestSampleRepository } from './test-samples.repository';
 /** Inbound webhook and endpoint triggers: the trigger index, accept and call, test samples. */
 @Module({})
 export class InboundModule {
-  static register(): DynamicModule {
+  static register(runsInFlightPerWorkspace: number): DynamicModule {
     return {
       module: InboundModule,
       controllers: [TestSamplesController],
@@ -22,6 +23,11 @@ export class InboundModule {
         InputSchemaCheck,
         InboundWebhookService,
         EndpointService,
+        {
+          provide: RunQuota,
+          useFactory: (nats: NatsClient) => new RunQuota(nats, runsInFlightPerWorkspace),
+          inject: [NatsClient],
+        },
       ],
       exports: [InboundWebhookService, EndpointService],
     };
