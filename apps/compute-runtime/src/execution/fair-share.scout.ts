@@ -10,8 +10,8 @@ import { type ExecDelivery, ExecutionConsumer } from './execution.consumer';
 
 /** How often the scout looks at the queue while the consumer is saturated. */
 export const SCOUT_INTERVAL_MS = 100;
-/** The most messages of one workspace the scout reads (skipping ones it may not take) per look. */
-const LOOKS_PER_WORKSPACE = 5;
+/** Messages of one workspace the scout may read and pass over (held here, or to be left for now) per look. */
+const SKIPS_PER_WORKSPACE = 5;
 
 /**
  * The fair share of the queue ahead of the sandbox. EXECUTIONS is one first-in, first-out queue shared by
@@ -66,12 +66,13 @@ export class FairShareScout implements OnApplicationBootstrap {
     this.looking = true;
     try {
       const waiting = await this.waitingByWorkspace();
-      const share = Math.max(1, Math.ceil(this.settings.workers / Math.max(1, waiting.size)));
+      // Each workspace with runs waiting may have as many in hand as the others: its share of what the
+      // consumer holds. The sandbox pool then takes turns between them.
+      const share = Math.max(1, Math.floor(this.settings.concurrency / Math.max(1, waiting.size)));
       for (const workspace of waiting.keys()) {
-        if (this.stopping || this.running.size >= this.settings.concurrency) break;
-        if (this.consumer.inHandOf(workspace) >= share) continue;
-        const message = await this.oldestOf(workspace);
-        if (message) this.take(message);
+        const room = Math.min(share - this.consumer.inHandOf(workspace), this.settings.concurrency - this.running.size);
+        if (this.stopping || room <= 0) continue;
+        for (const message of await this.oldestOf(workspace, room)) this.take(message);
       }
     } catch (error) {
       this.logger.debug(`looking at the queue failed: ${String(error)}`);
@@ -94,19 +95,21 @@ export class FairShareScout implements OnApplicationBootstrap {
     return waiting;
   }
 
-  /** The oldest message of the workspace that this replica neither holds nor was told to leave for now. */
-  private async oldestOf(workspace: string): Promise<StoredMsg | null> {
+  /** Up to `max` of the workspace's oldest messages that this replica neither holds nor was told to leave for now. */
+  private async oldestOf(workspace: string, max: number): Promise<StoredMsg[]> {
     const jsm = await this.manager();
+    const found: StoredMsg[] = [];
     let seq = 0;
-    for (let i = 0; i < LOOKS_PER_WORKSPACE; i++) {
+    const looks = max + SKIPS_PER_WORKSPACE + this.consumer.inHandOf(workspace); // what it holds comes first
+    for (let i = 0; i < looks && found.length < max; i++) {
       // STREAM.MSG.GET with next_by_subj (nats-server 2.9+); the client types it only for direct gets.
       const request = { next_by_subj: Subjects.execRequest(workspace, '*'), seq } as unknown as MsgRequest;
       const message = await jsm.streams.getMessage(Streams.executions.name, request).catch(() => null);
-      if (!message) return null;
-      if (!this.consumer.holds(message.seq) && !this.skipUntil.has(message.seq)) return message;
+      if (!message) break;
+      if (!this.consumer.holds(message.seq) && !this.skipUntil.has(message.seq)) found.push(message);
       seq = message.seq + 1;
     }
-    return null;
+    return found;
   }
 
   private take(message: StoredMsg): void {

@@ -170,6 +170,15 @@ export class RunRepository {
     },
   );
 
+  /** A run's status, or null when there is no such run. */
+  async statusOf(workspace: string, id: string): Promise<RunStatus | null> {
+    const [row] = await this.database.source.query<Array<{ status: RunStatus }>>(
+      'SELECT status FROM runtime.runs WHERE id = $1 AND workspace_slug = $2',
+      [id, workspace],
+    );
+    return row?.status ?? null;
+  }
+
   async delete(id: string): Promise<void> {
     await this.database.source.query(`DELETE FROM runtime.runs WHERE id = $1 AND status = 'queued'`, [id]);
   }

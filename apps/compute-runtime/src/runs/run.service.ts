@@ -26,10 +26,12 @@ export class RunService {
 
   /**
    * The row is written before the message, so the jobId is readable the moment it is returned; the
-   * message carries `Nats-Msg-Id` = runId, so a retried request is de-duplicated by JetStream too.
+   * message carries `Nats-Msg-Id` = runId, so a retried request is de-duplicated by JetStream too. A re-drive
+   * (the caller retried with the same Idempotency-Key after an answer it did not get) queues the run again
+   * only if it never started.
    */
   async enqueue(request: EnqueueRunRequest): Promise<EnqueueRunReply> {
-    await this.runs.insert({
+    const inserted = await this.runs.insert({
       id: request.runId,
       workspace: request.workspace,
       triggerId: request.triggerId,
@@ -37,13 +39,19 @@ export class RunService {
       executionParams: request.executionParams,
       requestedBy: request.requestedBy,
     });
+    if (!inserted) {
+      // Known already: started or finished runs are left alone; a queued one is published again on a re-drive
+      // (the earlier attempt may have died between its row and its message).
+      const status = await this.runs.statusOf(request.workspace, request.runId);
+      if (status !== 'queued' || !request.redrive) return { jobId: request.runId, status: status ?? 'queued' };
+    }
     const message: ExecRequest = { runId: request.runId, workspace: request.workspace };
     try {
       await this.nats.publish(Subjects.execRequest(request.workspace, request.functionId), message, {
-        msgID: request.runId,
+        msgID: request.redrive ? `${request.runId}.redrive.${Date.now()}` : request.runId,
       });
     } catch (error) {
-      await this.runs.delete(request.runId).catch(() => undefined);
+      if (inserted) await this.runs.delete(request.runId).catch(() => undefined);
       this.logger.warn(`could not queue run ${request.runId}: ${String(error)}`);
       throw error;
     }

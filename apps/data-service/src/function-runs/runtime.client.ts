@@ -12,11 +12,13 @@ import {
 
 import { RpcClient } from '../rpc/rpc.client';
 
-const UNAVAILABLE = 'the execution plane did not answer; nothing was started, retry shortly';
+const UNAVAILABLE =
+  'the execution plane did not answer in time; retry shortly (with the same Idempotency-Key, the retry answers the one run this request may have started)';
 
 /**
  * compute-runtime owns the run record; data-service asks it over NATS request-reply. When it does not
- * answer, the caller gets 503 and nothing was accepted.
+ * answer, the caller gets 503: nothing is known to be accepted, but an answer lost on the way back may hide a
+ * queued run, which only the same Idempotency-Key finds again.
  */
 @Injectable()
 export class RuntimeClient {

@@ -204,26 +204,31 @@ export class FunctionTriggerService {
       checkInput(`${actor.workspace}:${trigger.id}`, trigger.version, inputSchema as Record<string, unknown>, body);
     }
     const executionParams = body ?? {};
-    await this.runQuota.assertRoom(actor.workspace);
     const start = await this.idempotency.start(actor.workspace, idempotencyKey, {
       triggerId: trigger.id,
       executionParams,
     });
-    if (start.replayed) return { response: { jobId: start.jobId, status: 'queued' }, replayed: true };
-    try {
-      const reply = await this.runtime.enqueue({
-        runId: start.jobId,
-        workspace: actor.workspace,
-        triggerId: trigger.id,
-        functionId: trigger.functionId,
-        executionParams,
-        requestedBy: actor.subject,
-      });
-      return { response: { jobId: reply.jobId, status: 'queued' }, replayed: false };
-    } catch (error) {
-      await this.idempotency.release(actor.workspace, idempotencyKey, start.jobId).catch(() => undefined);
-      throw error;
+    if (!start.replayed) {
+      try {
+        await this.runQuota.assertRoom(actor.workspace);
+      } catch (error) {
+        await this.idempotency.release(actor.workspace, idempotencyKey, start.jobId).catch(() => undefined);
+        throw error;
+      }
     }
+    // The key stays with its job even when the runtime's answer is lost (a timeout does not say the run was
+    // not queued): the caller's retry with the same key re-drives that same run, which the runtime queues
+    // only if it never started. Freeing the key here used to start a second run beside the first.
+    const reply = await this.runtime.enqueue({
+      runId: start.jobId,
+      workspace: actor.workspace,
+      triggerId: trigger.id,
+      functionId: trigger.functionId,
+      executionParams,
+      requestedBy: actor.subject,
+      ...(start.replayed ? { redrive: true } : {}),
+    });
+    return { response: { jobId: reply.jobId, status: 'queued' }, replayed: start.replayed };
   }
 
   async versions(actor: Actor, id: string): Promise<VersionList> {
