@@ -29,7 +29,7 @@ export class AppModule {
           database: {
             schema: ServiceSchemas['data-service'],
             entities,
-            migrations: migrations(secrets.publicKey),
+            migrations,
             env,
           },
         }),

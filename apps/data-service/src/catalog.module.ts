@@ -16,6 +16,7 @@ import { TriggerTestSamplesService } from './function-triggers/trigger-test-samp
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { ProviderController } from './providers/provider.controller';
+import { PlaintextSweep } from './secrets/plaintext-sweep';
 import { WEBHOOK_URL_POLICY, type WebhookUrlPolicy } from './webhooks/webhook.constants';
 import { WebhookController } from './webhooks/webhook.controller';
 import { WebhookRepository } from './webhooks/webhook.repository';
@@ -57,6 +58,7 @@ export class CatalogModule {
         IdempotencyRepository,
         IdempotencyService,
         ConfigPublisher,
+        PlaintextSweep,
       ],
     };
   }

@@ -22,8 +22,7 @@ import { WebhookRepository } from './webhooks/webhook.repository';
  */
 async function main(): Promise<void> {
   const env = loadResealEnv();
-  const publicKey = parseVersionedKeys(env.SECRETS_PUBLIC_KEY)[0];
-  const sealer = await SecretSealer.create(publicKey);
+  const sealer = await SecretSealer.create(parseVersionedKeys(env.SECRETS_PUBLIC_KEY)[0]);
   const opener = await SecretOpener.create(parseVersionedKeys(env.SECRETS_PRIVATE_KEYS));
   const log = (message: string) => process.stdout.write(`${message}\n`);
   const database = new Database(
@@ -33,7 +32,7 @@ async function main(): Promise<void> {
       poolMax: 2,
       applicationName: 'data-service:reseal',
       entities,
-      migrations: migrations(publicKey),
+      migrations,
     },
     { info: log, warn: log },
   );

@@ -36,4 +36,9 @@ describe('secret trees', () => {
     expect(second.count).toBe(0);
     await expect(openSecretTree('params', second.value, owner, opener)).resolves.toEqual({ x: 'p', y: 'q' });
   });
+
+  it("leaves an object that is not exactly {value, encrypt} as the user's own data", async () => {
+    const params = { tls: { encrypt: true, cert: 'pem' }, odd: { value: 1, encrypt: 'yes' } };
+    await expect(sealSecretTree('params', params, owner, sealer)).resolves.toEqual(params);
+  });
 });

@@ -25,13 +25,17 @@ export type SecretPath = readonly (string | number)[];
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** Exactly `{value, encrypt}`: any other object with an `encrypt` key is the user's own data. */
+const isRequestShaped = (value: unknown): value is Record<string, unknown> =>
+  isPlainObject(value) && 'value' in value && 'encrypt' in value && Object.keys(value).length === 2;
+
 export function isSecretRequest(value: unknown): value is SecretRequest {
-  return isPlainObject(value) && value['encrypt'] === true && 'value' in value;
+  return isRequestShaped(value) && value['encrypt'] === true;
 }
 
 /** `{value, encrypt: false}`: stored as its plain value. */
 const isPlainRequest = (value: unknown): value is { value: unknown; encrypt: false } =>
-  isPlainObject(value) && value['encrypt'] === false && 'value' in value;
+  isRequestShaped(value) && value['encrypt'] === false;
 
 /**
  * The name a sealed value is bound to. A top-level param keeps the name it always had (`params.apiKey`),

@@ -21,8 +21,8 @@ export const EnvSchema = Type.Object({
   /** Queued runs one replica takes at once (claimed, waiting for a worker, or running): above SANDBOX_WORKERS so that database and NATS round trips overlap sandbox time. */
   RUN_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
   SANDBOX_MAX_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 900_000, default: 300_000 }),
-  /** Resident memory one sandbox worker process may hold, whatever allocated it; over it the worker is killed and its run fails. */
-  SANDBOX_WORKER_MAX_RSS_MB: Type.Integer({ minimum: 256, maximum: 65_536, default: 2048 }),
+  /** Resident memory one sandbox worker process may hold, whatever allocated it; over it the worker is killed and its run fails. At least a 1024 MB function plus room for the worker itself. */
+  SANDBOX_WORKER_MAX_RSS_MB: Type.Integer({ minimum: 1536, maximum: 65_536, default: 2048 }),
   SANDBOX_GRACE_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000 }),
   RUN_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
   RUN_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),

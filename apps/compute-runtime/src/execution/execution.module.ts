@@ -1,4 +1,4 @@
-import { type DynamicModule, Injectable, Logger, Module, type OnModuleDestroy } from '@nestjs/common';
+import { type DynamicModule, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 
 import { RunController } from '../runs/run.controller';
@@ -11,11 +11,14 @@ import { ExecutionService } from './execution.service';
 import { FairShareScout } from './fair-share.scout';
 import { FunctionConfigStore } from './function-config.store';
 
-/** Closes the sandbox workers last, after the consumer has let its runs finish. */
+/**
+ * Closes the sandbox workers last: Nest calls `onModuleDestroy` before `beforeApplicationShutdown`, where the
+ * consumer and the scout let their runs finish, so the pool closes in `onApplicationShutdown`, after them.
+ */
 @Injectable()
-class SandboxShutdown implements OnModuleDestroy {
+class SandboxShutdown implements OnApplicationShutdown {
   constructor(private readonly pool: SandboxPool) {}
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.pool.close();
   }
 }

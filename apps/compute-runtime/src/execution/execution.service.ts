@@ -21,6 +21,23 @@ import { FunctionConfigStore } from './function-config.store';
 /** A failure that another attempt cannot fix (the function or trigger is gone, a secret cannot be opened). */
 const NO_RETRY: RetryPolicy = { maxAttempts: 1, backoff: 'fixed', delayMs: 1000 };
 
+/**
+ * How long a run waits for a function or trigger missing from the config buckets before it fails for it: a
+ * write data-service could not make (a JetStream leader election) is healed by its reconcile within seconds.
+ */
+export const CONFIG_GRACE_MS = 10_000;
+const CONFIG_POLL_MS = 500;
+
+/** `read()`, again every CONFIG_POLL_MS while it answers null, for up to CONFIG_GRACE_MS. */
+async function awaitConfig<T>(read: () => Promise<T | null>): Promise<T | null> {
+  const deadline = Date.now() + CONFIG_GRACE_MS;
+  for (;;) {
+    const found = await read();
+    if (found || Date.now() >= deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, CONFIG_POLL_MS));
+  }
+}
+
 const finishedNotice = (
   jobId: string,
   status: RunStatus,
@@ -135,8 +152,8 @@ export class ExecutionService {
   ): Promise<{ outcome: SandboxResult; functionVersion: number | null; retry: RetryPolicy }> {
     const { workspaceSlug: workspace, triggerId, functionId, jobId: runId, executionParams } = run;
     const [fn, trigger] = await Promise.all([
-      this.configs.function(workspace, functionId),
-      this.configs.trigger(workspace, triggerId),
+      awaitConfig(() => this.configs.function(workspace, functionId)),
+      awaitConfig(() => this.configs.trigger(workspace, triggerId)),
     ]);
     const retry = trigger ? retryPolicyOf(trigger.executionType, trigger.triggerMetadata) : NO_RETRY;
     if (!fn)
@@ -145,8 +162,8 @@ export class ExecutionService {
         functionVersion: null,
         retry: NO_RETRY,
       };
-    // Without its trigger a run would get no params (or a deleted trigger's): it fails instead. data-service
-    // removes a trigger from the bucket when it is deleted, and never publishes one it cannot store there.
+    // Without its trigger a run would get no params (or a deleted trigger's): after the grace it fails instead.
+    // data-service removes a trigger from the bucket when it is deleted, and never publishes one it cannot store.
     if (!trigger)
       return {
         outcome: failure(

@@ -113,6 +113,7 @@ export class FairShareScout implements OnApplicationBootstrap {
   }
 
   private take(message: StoredMsg): void {
+    if (this.stopping) return; // shutting down while this look was under way: the consumer's turn comes later
     this.readAhead.inc();
     const remove = () =>
       void this.manager()

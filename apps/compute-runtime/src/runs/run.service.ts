@@ -45,7 +45,9 @@ export class RunService {
       const status = await this.runs.statusOf(request.workspace, request.runId);
       if (status !== 'queued' || !request.redrive) return { jobId: request.runId, status: status ?? 'queued' };
     }
-    const message: ExecRequest = { runId: request.runId, workspace: request.workspace };
+    const message: ExecRequest = request.redrive
+      ? this.withRun(request)
+      : { runId: request.runId, workspace: request.workspace };
     try {
       await this.nats.publish(Subjects.execRequest(request.workspace, request.functionId), message, {
         msgID: request.redrive ? `${request.runId}.redrive.${Date.now()}` : request.runId,
@@ -56,6 +58,17 @@ export class RunService {
       throw error;
     }
     return { jobId: request.runId, status: 'queued' };
+  }
+
+  /**
+   * A re-drive's message carries the run itself, as a dispatched run's does: should the earlier attempt that
+   * this one races remove the row (its own publish failed late), the runtime records the run again from the
+   * message instead of finding nothing to run. Unless that would not fit in one NATS message.
+   */
+  private withRun(request: EnqueueRunRequest): ExecRequest {
+    const { runId, workspace, triggerId, functionId, executionParams, requestedBy } = request;
+    const full: ExecRequest = { runId, workspace, run: { triggerId, functionId, executionParams, requestedBy } };
+    return Buffer.byteLength(JSON.stringify(full)) < this.nats.maxPayload - 4096 ? full : { runId, workspace };
   }
 
   /**

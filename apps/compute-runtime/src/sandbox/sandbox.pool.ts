@@ -141,13 +141,22 @@ export class SandboxPool {
     await Promise.all(
       [...this.workers].map(async (worker) => {
         const pid = worker.process.pid;
+        const job = worker.current;
         if (pid === undefined || worker.overMemoryMb !== null) return;
         const rssMb = await residentMb(pid);
         if (rssMb === null || rssMb <= capMb || worker.overMemoryMb !== null) return;
+        // The run that grew it is the one charged, not one dispatched while /proc was being read.
+        if (worker.current !== job) return;
         worker.overMemoryMb = rssMb;
-        worker.process.kill('SIGKILL');
+        this.kill(worker);
       }),
     );
+  }
+
+  /** No job is dispatched to a worker being killed; its exit handler fails its job and replaces it. */
+  private kill(worker: Worker): void {
+    worker.ready = false;
+    worker.process.kill('SIGKILL');
   }
 
   private dispatch(): void {
@@ -158,7 +167,7 @@ export class SandboxPool {
       const pending = this.queue.take()!;
       const timer = setTimeout(() => {
         // The worker's own deadline did not fire (it is stuck or dying): kill it; the exit handler fails the job.
-        worker.process.kill('SIGKILL');
+        this.kill(worker);
       }, pending.job.limits.timeoutMs + this.options.graceMs);
       worker.current = { ...pending, timer };
       const message: ToWorker = { type: 'run', job: pending.job };
@@ -169,7 +178,7 @@ export class SandboxPool {
           clearTimeout(timer);
           worker.current = null;
           this.queue.putBack(pending.job.workspace, pending);
-          worker.process.kill('SIGKILL');
+          this.kill(worker);
         });
       } catch (error) {
         // It could not be serialized: this run fails; the worker stays, and so does this process.

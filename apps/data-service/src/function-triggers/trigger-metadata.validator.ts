@@ -118,19 +118,12 @@ function checkParams(params: unknown, problems: Problems): void {
 }
 
 /**
- * `{value, encrypt}` must be exactly that, at any depth (it is sealed where it stands); a sealed value is
- * passed through as stored.
+ * A param with an `encrypt` key must be exactly `{value, encrypt}`; a sealed value is passed through as stored.
+ * Deeper down, exactly `{value, encrypt: true | false}` is a secret request (sealed where it stands) and any
+ * other object, `encrypt` key or not, is the user's own data.
  */
 function checkSecretShape(value: unknown, path: string[], problems: Problems): void {
-  if (Array.isArray(value)) {
-    value.forEach((item, index) => checkSecretShape(item, [...path, String(index)], problems));
-    return;
-  }
-  if (!isObject(value)) return;
-  if (!('encrypt' in value)) {
-    for (const [key, item] of Object.entries(value)) checkSecretShape(item, [...path, key], problems);
-    return;
-  }
+  if (!isObject(value) || !('encrypt' in value)) return;
   const keys = Object.keys(value).sort().join(',');
   if (keys !== 'encrypt,value' || typeof value['encrypt'] !== 'boolean') {
     problems.add(path, `${path.join('.')} must be {"value": ..., "encrypt": true} to be encrypted`);

@@ -4,7 +4,6 @@ import { createTestDatabase, type TestDatabase } from '@signalbox/testing';
 import { entities } from '../../src/database/entities';
 import { migrations } from '../../src/database/migrations';
 import { RateLimiter } from '../../src/rate-limits/rate-limiter';
-import { DEVELOPMENT_PUBLIC_KEY } from '../../src/secrets/secrets.module';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
@@ -24,7 +23,7 @@ describe(RateLimiter.name, () => {
             poolMax: 4,
             applicationName: `limiter-${n}`,
             entities,
-            migrations: migrations(DEVELOPMENT_PUBLIC_KEY),
+            migrations,
           },
           quiet,
         ),

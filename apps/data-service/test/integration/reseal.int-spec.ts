@@ -11,7 +11,6 @@ import { FunctionTriggerEntity } from '../../src/function-triggers/function-trig
 import { sealSecrets } from '../../src/function-triggers/trigger-secrets';
 import { resealSecrets, resealWebhookSecrets } from '../../src/secrets/reseal';
 import { sealStoredPlaintext } from '../../src/secrets/seal-stored-plaintext';
-import { DEVELOPMENT_PUBLIC_KEY } from '../../src/secrets/secrets.module';
 import { WebhookRepository } from '../../src/webhooks/webhook.repository';
 
 const quiet = { info: () => undefined, warn: () => undefined };
@@ -29,7 +28,7 @@ describe(resealSecrets.name, () => {
         poolMax: 2,
         applicationName: 'reseal-spec',
         entities,
-        migrations: migrations(DEVELOPMENT_PUBLIC_KEY),
+        migrations,
       },
       quiet,
     );

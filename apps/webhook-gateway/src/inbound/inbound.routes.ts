@@ -51,17 +51,15 @@ export async function registerInboundRoutes(app: NestFastifyApplication, setting
         const params = request.params as { slug?: string; triggerId?: string; '*'?: string };
         const workspace = params.slug ?? '';
         const path = `/${params['*'] ?? ''}`;
-        const endpoint = request.routeOptions.url?.startsWith(ENDPOINTS_PREFIX)
+        const lookup = request.routeOptions.url?.startsWith(ENDPOINTS_PREFIX)
           ? index.endpointOf(workspace, path, request.method)
-          : undefined;
-        const trigger =
-          params.triggerId !== undefined
-            ? index.byIdOf(workspace, params.triggerId)
-            : endpoint
-              ? 'trigger' in endpoint
-                ? endpoint.trigger
-                : undefined
-              : index.byPathOf(workspace, path);
+          : {
+              trigger:
+                params.triggerId !== undefined
+                  ? index.byIdOf(workspace, params.triggerId)
+                  : index.byPathOf(workspace, path),
+            };
+        const trigger = lookup && 'trigger' in lookup ? lookup.trigger : undefined;
         return trigger ? `trigger:${trigger.id}` : `unmatched:${workspace}`;
       },
       errorResponseBuilder: (_request, context) =>

@@ -1,20 +1,15 @@
-import type { VersionedKey } from '@signalbox/crypto';
-
 import { CreateFunctionsAndTriggers1763812800000 } from './1763812800000-create-functions-and-triggers';
 import { CreateIdempotencyKeys1763820000000 } from './1763820000000-create-idempotency-keys';
 import { CreateWebhooks1764200000000 } from './1764200000000-create-webhooks';
 import { CreateApiKeys1764220000000 } from './1764220000000-create-api-keys';
-import { sealNestedSecretsMigration } from './1765000000000-seal-nested-secrets';
 
 /**
  * Checked-in migrations of the `data` schema, in order. Add new ones as `<epochMs>-<name>.ts`
- * beside this file and list them here (docs/development.md). Data migrations that seal secrets need the
- * service's public key.
+ * beside this file and list them here (docs/development.md).
  */
-export const migrations = (publicKey: VersionedKey) => [
+export const migrations = [
   CreateFunctionsAndTriggers1763812800000,
   CreateIdempotencyKeys1763820000000,
   CreateWebhooks1764200000000,
   CreateApiKeys1764220000000,
-  sealNestedSecretsMigration(publicKey),
 ];
