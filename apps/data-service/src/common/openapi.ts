@@ -11,13 +11,35 @@ export const ApiJsonBody = (schema: TSchema) => ApiBody({ schema: plain(schema) 
 export const ApiJsonResponse = (status: number, schema: TSchema, description = 'OK') =>
   ApiResponse({ status, description, schema: plain(schema) });
 
-/** Documents the envelope for each error code a route can answer (401 and 403 are on every route). */
-export const ApiErrors = (...codes: ErrorCode[]) =>
-  applyDecorators(
-    ...[...new Set<ErrorCode>(['UNAUTHORIZED', 'FORBIDDEN', ...codes])].map((code) =>
-      ApiResponse({ status: ErrorCodes[code], description: code, schema: plain(ErrorEnvelopeSchema) }),
+const RATE_LIMIT_HEADERS = {
+  'Retry-After': { description: 'Seconds until a retry can succeed.', schema: { type: 'integer' } },
+  'RateLimit-Limit': {
+    description: "The caller's requests per minute for this class of route.",
+    schema: { type: 'integer' },
+  },
+  'RateLimit-Remaining': { description: 'Requests left in the current window.', schema: { type: 'integer' } },
+  'RateLimit-Reset': { description: 'Seconds until the window resets.', schema: { type: 'integer' } },
+} as const;
+
+/**
+ * Documents the envelope for each error code a route can answer. 401 and 403 are on every route, and so is
+ * 429: `RATE_LIMITED` (with the rate-limit headers) and, where a workspace quota applies, `QUOTA_EXCEEDED`.
+ */
+export const ApiErrors = (...codes: ErrorCode[]) => {
+  const all = [...new Set<ErrorCode>(['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', ...codes])];
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of all) byStatus.set(ErrorCodes[code], [...(byStatus.get(ErrorCodes[code]) ?? []), code]);
+  return applyDecorators(
+    ...[...byStatus].map(([status, named]) =>
+      ApiResponse({
+        status,
+        description: named.join(' or '),
+        schema: plain(ErrorEnvelopeSchema),
+        ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
+      }),
     ),
   );
+};
 
 export const ApiListQuery = (schema: TObject) =>
   applyDecorators(

@@ -61,7 +61,7 @@ export class FunctionTriggerController {
   @ApiOperation({ summary: 'Create a trigger (seed 000); secret params are sealed' })
   @ApiJsonBody(CreateFunctionTriggerSchema)
   @ApiJsonResponse(201, FunctionTriggerSchema, 'Created')
-  @ApiErrors('VALIDATION_ERROR', 'CONFLICT')
+  @ApiErrors('VALIDATION_ERROR', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'QUOTA_EXCEEDED')
   create(
     @CurrentActor() actor: Actor,
     @Body(new SchemaPipe(CreateFunctionTriggerSchema)) body: CreateFunctionTrigger,
@@ -153,7 +153,7 @@ export class FunctionTriggerController {
     }),
   )
   @ApiJsonResponse(200, ExecuteResponseSchema)
-  @ApiErrors('VALIDATION_ERROR', 'NOT_FOUND', 'CONFLICT', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
+  @ApiErrors('VALIDATION_ERROR', 'NOT_FOUND', 'CONFLICT', 'INVALID_STATUS', 'QUOTA_EXCEEDED', 'SERVICE_UNAVAILABLE')
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,

@@ -1,5 +1,38 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+/**
+ * What the decorators leave out of a valid OpenAPI 3.1 document: the workspace in every path is a path
+ * parameter (it comes from the controller's route, not a handler argument, so Nest does not declare it); a
+ * route without a security requirement is public and says so (`security: []`); every operation has a summary.
+ */
+export function completeDocument(document: OpenAPIObject): OpenAPIObject {
+  document.servers = [{ url: '/', description: 'this data-service' }];
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      const parameters = operation.parameters ?? [];
+      for (const [, name] of path.matchAll(/\{([^}]+)\}/g)) {
+        if (parameters.some((parameter) => 'name' in parameter && parameter.name === name && parameter.in === 'path'))
+          continue;
+        parameters.unshift({
+          name: name,
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+          ...(name === 'workspace' ? { description: "The workspace's slug; the token or API key must hold it." } : {}),
+        });
+      }
+      operation.parameters = parameters;
+      operation.security ??= [];
+      operation.summary ??= operation.operationId;
+    }
+  }
+  return document;
+}
 
 /**
  * OpenAPI generated from the controllers' decorators and the TypeBox schemas they validate with:
@@ -13,9 +46,10 @@ export function setupOpenApi(app: NestFastifyApplication, version: string): void
         '{"success": false, "error": {"code", "message", "details"}}.',
     )
     .setVersion(version)
+    .setOpenAPIVersion('3.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = completeDocument(SwaggerModule.createDocument(app, config));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

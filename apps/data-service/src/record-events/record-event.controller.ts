@@ -29,7 +29,7 @@ export class RecordEventController {
   })
   @ApiJsonBody(PublishRecordEventSchema)
   @ApiJsonResponse(202, PublishRecordEventResponseSchema, 'Stored in the RECORD_EVENTS stream')
-  @ApiErrors('VALIDATION_ERROR', 'SERVICE_UNAVAILABLE')
+  @ApiErrors('VALIDATION_ERROR', 'QUOTA_EXCEEDED', 'SERVICE_UNAVAILABLE')
   publish(
     @CurrentActor() actor: Actor,
     @Body(new SchemaPipe(PublishRecordEventSchema)) body: PublishRecordEvent,
