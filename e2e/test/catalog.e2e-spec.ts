@@ -493,7 +493,7 @@ describe('data-service: compute functions and function triggers (seed 000)', () 
         expect(Object.keys(document.paths[`${prefix}${path}`] ?? {}).sort()).toEqual(methods);
       }
       const create = document.paths[`${prefix}/function-triggers`]?.['post'] as { responses: Record<string, unknown> };
-      expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '403', '409']);
+      expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '429']);
       const ui = await fetch(`${base}/docs`);
       expect(ui.status).toBe(200);
       expect(await ui.text()).toContain('swagger');
