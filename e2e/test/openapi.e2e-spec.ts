@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { WORKSPACE_ROOT } from '@signalbox/testing';
@@ -51,5 +52,13 @@ describe("data-service's OpenAPI document", () => {
         }
       }
     }
+  });
+
+  it('is published as docs/openapi.json, kept equal to what the service serves', () => {
+    const file = join(WORKSPACE_ROOT, 'docs/openapi.json');
+    const served = `${JSON.stringify(document, null, 2)}\n`;
+    // After a change to the API: UPDATE_OPENAPI=1 npx jest -c e2e/jest.config.js e2e/test/openapi.e2e-spec.ts
+    if (process.env['UPDATE_OPENAPI'] === '1') writeFileSync(file, served);
+    expect(readFileSync(file, 'utf8')).toBe(served);
   });
 });

@@ -11,6 +11,10 @@ export const ApiJsonBody = (schema: TSchema) => ApiBody({ schema: plain(schema) 
 export const ApiJsonResponse = (status: number, schema: TSchema, description = 'OK') =>
   ApiResponse({ status, description, schema: plain(schema) });
 
+/** The error envelope, once in `components` (openapi.setup.ts puts it there), referred to by every error answer. */
+export const ERROR_ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
+export const errorEnvelopeComponent = (): SchemaObject => plain(ErrorEnvelopeSchema);
+
 const RATE_LIMIT_HEADERS = {
   'Retry-After': { description: 'Seconds until a retry can succeed.', schema: { type: 'integer' } },
   'RateLimit-Limit': {
@@ -34,7 +38,7 @@ export const ApiErrors = (...codes: ErrorCode[]) => {
       ApiResponse({
         status,
         description: named.join(' or '),
-        schema: plain(ErrorEnvelopeSchema),
+        schema: { $ref: ERROR_ENVELOPE_REF },
         ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
       }),
     ),
