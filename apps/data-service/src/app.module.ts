@@ -26,12 +26,7 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
-          database: {
-            schema: ServiceSchemas['data-service'],
-            entities,
-            migrations,
-            env,
-          },
+          database: { schema: ServiceSchemas['data-service'], entities, migrations, env },
         }),
         AuthModule.forRoot(auth, { apiKeys: { module: ApiKeysModule, verifier: ApiKeyService } }),
         SecretsModule.register(secrets.publicKey),

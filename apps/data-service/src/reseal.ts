@@ -26,14 +26,7 @@ async function main(): Promise<void> {
   const opener = await SecretOpener.create(parseVersionedKeys(env.SECRETS_PRIVATE_KEYS));
   const log = (message: string) => process.stdout.write(`${message}\n`);
   const database = new Database(
-    {
-      url: env.DATABASE_URL,
-      schema: 'data',
-      poolMax: 2,
-      applicationName: 'data-service:reseal',
-      entities,
-      migrations,
-    },
+    { url: env.DATABASE_URL, schema: 'data', poolMax: 2, applicationName: 'data-service:reseal', entities, migrations },
     { info: log, warn: log },
   );
   await database.whenReady();

@@ -6,23 +6,6 @@
  */
 export const MAX_JSON_DEPTH = 100;
 
-/** The nesting depth of a JSON value (a scalar is 0, `[]` is 1), without recursion. Stops counting past `limit`. */
-export function jsonDepth(value: unknown, limit = MAX_JSON_DEPTH): number {
-  let deepest = 0;
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (stack.length > 0) {
-    const { value: current, depth } = stack.pop()!;
-    if (current === null || typeof current !== 'object') continue;
-    const inner = depth + 1;
-    if (inner > deepest) deepest = inner;
-    if (deepest > limit) return deepest;
-    for (const item of Array.isArray(current) ? current : Object.values(current)) {
-      if (item !== null && typeof item === 'object') stack.push({ value: item, depth: inner });
-    }
-  }
-  return deepest;
-}
-
 /** The nesting depth of JSON text, by one linear scan (brackets inside strings do not count). */
 export function jsonTextDepth(text: string): number {
   let depth = 0;

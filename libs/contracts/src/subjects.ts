@@ -57,6 +57,10 @@ export const Subjects = {
   delivery: (workspace: string, subscriptionId: string) => `deliveries.${workspace}.${subscriptionId}`,
 } as const;
 
+/** The workspace of an execution request's subject (`exec.<workspace>.<functionId>`), or undefined. */
+export const workspaceOfExecRequest = (subject: string): string | undefined =>
+  subject.startsWith('exec.') ? subject.split('.')[1] : undefined;
+
 /** The headers of a dead letter written by a consumer (`Subjects.deadLetterMessage`). */
 export const DeadLetterHeaders = {
   reason: 'Signalbox-Dead-Reason',

@@ -51,7 +51,7 @@ export function secretParamName(group: string, path: SecretPath): string {
  * Rebuilds `value`, handing every sealed secret and every `{value, encrypt}` request (at any depth) to
  * `visit` with its path; what `visit` returns takes its place. Arrays and objects are copied, the rest kept.
  */
-export async function mapSecrets(
+async function mapSecrets(
   value: unknown,
   visit: (
     node: SealedSecret | SecretRequest | { value: unknown; encrypt: false },
@@ -72,14 +72,6 @@ export async function mapSecrets(
     return out;
   }
   return value;
-}
-
-/** True when some sealed secret or secret request sits anywhere inside `value`. */
-export function containsSecrets(value: unknown): boolean {
-  if (isSealedSecret(value) || isSecretRequest(value)) return true;
-  if (Array.isArray(value)) return value.some(containsSecrets);
-  if (isPlainObject(value)) return Object.values(value).some(containsSecrets);
-  return false;
 }
 
 type Owner = Omit<SecretBinding, 'param'>;

@@ -5,6 +5,13 @@ import type { ServiceName } from '@signalbox/contracts';
 
 import { declareTopology, type TopologySettings } from './topology';
 
+/** Room left in one NATS message for its headers (KV, chunk, dead-letter and de-duplication headers). */
+export const HEADER_ROOM_BYTES = 4096;
+
+/** The largest body one message may carry on this connection: the server's `max_payload` less the header room. */
+export const maxBodyBytes = (nc: Pick<NatsConnection, 'info'> | null): number =>
+  (nc?.info?.max_payload ?? 1_048_576) - HEADER_ROOM_BYTES;
+
 export interface NatsSettings extends TopologySettings {
   readonly servers: readonly string[];
   readonly service: ServiceName;
@@ -82,9 +89,9 @@ export class NatsClient {
     return this.settings.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
   }
 
-  /** The largest message the server takes (`max_payload`, 1 MiB unless the operator changed it). */
-  get maxPayload(): number {
-    return this.nc?.info?.max_payload ?? 1_048_576;
+  /** The largest body one message may carry (see `maxBodyBytes`). */
+  get maxBodyBytes(): number {
+    return maxBodyBytes(this.nc);
   }
 
   get connection(): NatsConnection {

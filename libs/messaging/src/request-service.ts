@@ -1,6 +1,6 @@
 import { createInbox, headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/nats-core';
 
-import type { NatsClient } from './nats.client';
+import { maxBodyBytes, type NatsClient } from './nats.client';
 
 /**
  * Request-reply between services over core NATS (architecture.md "Request-reply"). The request is the JSON
@@ -13,9 +13,6 @@ export const RPC_CHUNK_HEADER = 'Signalbox-Rpc-Chunk';
 
 /** Bigger than any bounded record the services answer (a run is at most a few MB); a safety net, not a page. */
 export const RPC_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
-
-/** Room left in each chunk for its headers and the protocol line. */
-const HEADER_ROOM = 4096;
 
 /** What a responder answers: the handler's value, or why it failed. */
 export type RpcAnswer<T = unknown> =
@@ -92,7 +89,7 @@ export function sendAnswer(nc: NatsConnection, msg: Msg, answer: RpcAnswer): voi
       } satisfies RpcAnswer),
     );
   }
-  const chunkSize = Math.max(1024, (nc.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM);
+  const chunkSize = Math.max(1024, maxBodyBytes(nc));
   if (bytes.length <= chunkSize) {
     nc.publish(msg.reply, bytes);
     return;

@@ -1,7 +1,7 @@
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { SignalboxError, Streams, Subjects } from '@signalbox/contracts';
 
-import type { NatsClient } from './nats.client';
+import { NatsClient } from './nats.client';
 
 /** How long one count of a workspace's runs in flight is used before it is asked for again. */
 const COUNT_TTL_MS = 1000;
@@ -50,3 +50,10 @@ export class RunQuota {
     return Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
   }
 }
+
+/** The Nest provider of a RunQuota with this limit, on the service's NATS connection. */
+export const runQuotaProvider = (limit: number) => ({
+  provide: RunQuota,
+  useFactory: (nats: NatsClient) => new RunQuota(nats, limit),
+  inject: [NatsClient],
+});

@@ -1,4 +1,4 @@
-import { findUnstorable, storableJson, storableText } from './storable';
+import { findInputProblem, findUnstorable, storableJson, storableText } from './storable';
 
 describe('storable values', () => {
   const poison = ['\u0000', '\ud800', '\udfff', 'a\ud83d', '\ude00b'];
@@ -31,5 +31,12 @@ describe('storable values', () => {
     let deep: unknown = 'bad\u0000';
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(findUnstorable(deep)).toHaveLength(100_000);
+  });
+
+  it('finds, in the same walk, a value nested deeper than the limit (a million levels, without recursion)', () => {
+    const deep = JSON.parse('['.repeat(1_000_000) + ']'.repeat(1_000_000)) as unknown;
+    expect(findInputProblem(deep, 100)).toEqual({ problem: 'depth', path: Array(100).fill(0) });
+    expect(findInputProblem({ a: [[1]] }, 3)).toBeNull();
+    expect(findInputProblem({ a: ['x\u0000'] }, 3)).toEqual({ problem: 'character', path: ['a', 0] });
   });
 });

@@ -4,7 +4,7 @@
  * used to fail a statement that several tenants' rows shared. Values from outside (webhook bodies, queries and
  * headers, function results, logs, step outputs, receivers' answers, polled items) are written through these,
  * so each is stored with U+FFFD in place of what the database cannot hold. What a caller of the management
- * API sends is refused instead (`findUnstorable`), so that it learns.
+ * API sends is refused instead (`findInputProblem`), so that it learns.
  */
 const REPLACEMENT = '\ufffd';
 
@@ -36,31 +36,51 @@ export function storableJson(value: unknown): string {
  * recursion, so a deeply nested body cannot overflow the stack.
  */
 export function findUnstorable(value: unknown): Array<string | number> | null {
-  // Each entry knows its parent, so a path is built only for the string that is found.
+  const found = findInputProblem(value, Infinity);
+  return found?.problem === 'character' ? found.path : null;
+}
+
+/** What `findInputProblem` found, and where. */
+export interface InputProblem {
+  readonly problem: 'character' | 'depth';
+  readonly path: Array<string | number>;
+}
+
+/**
+ * In one walk (no recursion): the first string or key Postgres cannot store, or the first value nested deeper
+ * than `maxDepth` levels (a scalar is 0, `[]` is 1), or null.
+ */
+export function findInputProblem(value: unknown, maxDepth: number): InputProblem | null {
+  // Each entry knows its parent, so a path is built only for the place that is reported.
   interface Entry {
     readonly value: unknown;
     readonly key: string | number | null;
     readonly parent: Entry | null;
+    readonly depth: number;
   }
   const pathOf = (entry: Entry, last?: string): Array<string | number> => {
     const path: Array<string | number> = last === undefined ? [] : [last];
     for (let at: Entry | null = entry; at && at.key !== null; at = at.parent) path.push(at.key);
     return path.reverse();
   };
-  const stack: Entry[] = [{ value, key: null, parent: null }];
+  const stack: Entry[] = [{ value, key: null, parent: null, depth: 0 }];
   while (stack.length > 0) {
     const entry = stack.pop()!;
     const current = entry.value;
     if (typeof current === 'string') {
-      if (hasUnstorable(current)) return pathOf(entry);
-    } else if (Array.isArray(current)) {
-      for (let index = current.length - 1; index >= 0; index--) {
-        stack.push({ value: current[index], key: index, parent: entry });
-      }
+      if (hasUnstorable(current)) return { problem: 'character', path: pathOf(entry) };
     } else if (current !== null && typeof current === 'object') {
-      for (const [key, item] of Object.entries(current).reverse()) {
-        if (hasUnstorable(key)) return pathOf(entry, key);
-        stack.push({ value: item, key, parent: entry });
+      const depth = entry.depth + 1;
+      if (depth > maxDepth) return { problem: 'depth', path: pathOf(entry) };
+      if (Array.isArray(current)) {
+        for (let index = current.length - 1; index >= 0; index--) {
+          stack.push({ value: current[index], key: index, parent: entry, depth });
+        }
+      } else {
+        for (const [key, item] of Object.entries(current).reverse()) {
+          if (hasUnstorable(key)) return { problem: 'character', path: pathOf(entry, key) };
+          stack.push({ value: item, key, parent: entry, depth });
+        }
       }
     }
   }

@@ -95,10 +95,11 @@ export class ExecutionService {
     const nc = this.nats.connection;
     const subject = Subjects.runFinished(notice.jobId);
     const encoded = Buffer.from(JSON.stringify(notice));
-    const room = (nc.info?.max_payload ?? 1_048_576) - 4_096;
     nc.publish(
       subject,
-      encoded.length <= room ? encoded : JSON.stringify({ ...notice, result: null, resultOmitted: true }),
+      encoded.length <= this.nats.maxBodyBytes
+        ? encoded
+        : JSON.stringify({ ...notice, result: null, resultOmitted: true }),
     );
   }
 

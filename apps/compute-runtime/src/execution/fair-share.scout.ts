@@ -1,6 +1,6 @@
 import { type JetStreamManager, jetstreamManager, type MsgRequest, type StoredMsg } from '@nats-io/jetstream';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { Streams, Subjects } from '@signalbox/contracts';
+import { Streams, Subjects, workspaceOfExecRequest } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
@@ -18,8 +18,9 @@ const SKIPS_PER_WORKSPACE = 5;
  * every workspace, so a run of workspace B queued behind 10,000 of workspace A's would wait for all of them.
  * While the consumer has every message it may hold in hand (the queue is backed up), the scout asks the
  * stream which workspaces have runs waiting (its per-subject counts, `exec.<workspace>.<functionId>`), and
- * for each workspace with fewer runs in hand here than its share of the workers, reads that workspace's
- * oldest waiting message directly (by subject) and hands it to the same handler. The claim in Postgres
+ * for each workspace with fewer runs in hand here than its share (the consumer's concurrency divided by the
+ * workspaces waiting), reads that workspace's oldest waiting messages directly (by subject) and hands them to
+ * the same handler. The claim in Postgres
  * keeps it to one run whichever replica or path gets there first; when the run is finished the message is
  * deleted from the stream, and a message the scout leaves (a retry not due yet, a run another replica
  * holds) stays for the consumer. The sandbox pool then gives the workers out fairly between workspaces.
@@ -89,7 +90,7 @@ export class FairShareScout implements OnApplicationBootstrap {
     const info = await jsm.streams.info(Streams.executions.name, { subjects_filter: Subjects.execRequest('*', '*') });
     const waiting = new Map<string, number>();
     for (const [subject, count] of Object.entries(info.state.subjects ?? {})) {
-      const workspace = subject.split('.')[1];
+      const workspace = workspaceOfExecRequest(subject);
       if (workspace) waiting.set(workspace, (waiting.get(workspace) ?? 0) + count);
     }
     return waiting;

@@ -68,7 +68,7 @@ export class RunService {
   private withRun(request: EnqueueRunRequest): ExecRequest {
     const { runId, workspace, triggerId, functionId, executionParams, requestedBy } = request;
     const full: ExecRequest = { runId, workspace, run: { triggerId, functionId, executionParams, requestedBy } };
-    return Buffer.byteLength(JSON.stringify(full)) < this.nats.maxPayload - 4096 ? full : { runId, workspace };
+    return Buffer.byteLength(JSON.stringify(full)) <= this.nats.maxBodyBytes ? full : { runId, workspace };
   }
 
   /**

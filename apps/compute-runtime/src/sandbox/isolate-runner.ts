@@ -14,8 +14,8 @@ const MAX_ERROR_STACK_CHARS = 16_384;
 
 /**
  * Runs in the sandbox worker process. The isolate sees only copies: `executionParams`, `triggerParams`
- * (parsed inside it from the job's JSON text) and an `api` object whose functions reach the host through references captured in a closure that the
- * bootstrap removes from the global object before user code runs.
+ * (parsed inside it from the job's JSON text) and an `api` object whose functions reach the host through
+ * references captured in a closure that the bootstrap removes from the global object before user code runs.
  */
 const BOOTSTRAP = `
 (() => {

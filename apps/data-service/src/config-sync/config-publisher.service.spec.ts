@@ -33,7 +33,7 @@ describe(ConfigPublisher.name, () => {
     allTriggers.mockReset().mockResolvedValue([]);
     const none = { all: () => Promise.resolve([]) };
     sut = new ConfigPublisher(
-      { connection: {}, onReady: jest.fn(), maxPayload: 1_048_576 } as unknown as NatsClient,
+      { connection: {}, onReady: jest.fn(), maxBodyBytes: 1_044_480 } as unknown as NatsClient,
       { whenReady: () => Promise.resolve() } as unknown as Database,
       none as unknown as ComputeFunctionRepository,
       { all: allTriggers } as unknown as FunctionTriggerRepository,

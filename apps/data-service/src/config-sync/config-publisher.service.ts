@@ -24,8 +24,6 @@ type Bucket = keyof typeof KvBuckets;
 /** After a failed write, the first reconcile comes this soon; failed reconciles back off to HEAL_MAX_DELAY_MS. */
 export const HEAL_FIRST_DELAY_MS = 1_000;
 export const HEAL_MAX_DELAY_MS = 60_000;
-/** Room left in one NATS message for the KV headers beside a config value. */
-const KV_HEADER_ROOM = 4096;
 
 /**
  * Publishes every committed change of a trigger, function or webhook subscription to the execution plane
@@ -61,7 +59,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
 
   /** The largest config value a bucket takes: one NATS message, less room for the KV headers. */
   get maxValueBytes(): number {
-    return this.nats.maxPayload - KV_HEADER_ROOM;
+    return this.nats.maxBodyBytes;
   }
 
   /**

@@ -3,10 +3,10 @@ import { requestSealing, sealSecretTree, type SecretSealer } from '@signalbox/cr
 type Metadata = Record<string, unknown>;
 
 /** The groups of `triggerMetadata` that may hold secrets: function params and a polling trigger's headers. */
-export const SECRET_GROUPS = ['params', 'headers'] as const;
+const SECRET_GROUPS = ['params', 'headers'] as const;
 
 /** Params that are secrets however they are sent (a plain string is sealed too), whatever the trigger type. */
-export const ALWAYS_SEALED_PARAMS = ['signingSecret'] as const;
+const ALWAYS_SEALED_PARAMS = ['signingSecret'] as const;
 
 /**
  * Seals every `{"value": ..., "encrypt": true}` in `params` and `headers` for this owner, at any depth
@@ -14,16 +14,27 @@ export const ALWAYS_SEALED_PARAMS = ['signingSecret'] as const;
  * KV bucket. `{"encrypt": false}` stores the plain value; an already sealed value is kept as it is (it
  * opens only for the owner it was sealed for). A `signingSecret` param is always sealed.
  */
-export async function sealSecrets(
+export function sealSecrets(
   metadata: Metadata,
   binding: { workspace: string; ownerId: string },
   sealer: SecretSealer,
 ): Promise<Metadata> {
-  const sealed: Metadata = { ...metadata };
+  return mapSecretGroups(metadata, (group, values) => sealSecretTree(group, values, binding, sealer));
+}
+
+/**
+ * `metadata` with each group that may hold secrets (`params`, `headers`) replaced by what `change` makes of it;
+ * `params` is handed over with its always-sealed entries as `{value, encrypt: true}` requests.
+ */
+export async function mapSecretGroups(
+  metadata: Metadata,
+  change: (group: (typeof SECRET_GROUPS)[number], values: unknown) => Promise<unknown>,
+): Promise<Metadata> {
+  const next: Metadata = { ...metadata };
   for (const group of SECRET_GROUPS) {
     if (!(group in metadata)) continue;
     const values = group === 'params' ? requestSealing(metadata[group], ALWAYS_SEALED_PARAMS) : metadata[group];
-    sealed[group] = await sealSecretTree(group, values, binding, sealer);
+    next[group] = await change(group, values);
   }
-  return sealed;
+  return next;
 }

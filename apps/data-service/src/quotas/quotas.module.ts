@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { NatsClient, RunQuota } from '@signalbox/messaging';
+import { RunQuota, runQuotaProvider } from '@signalbox/messaging';
 
 /** Per-workspace quotas, from the environment (config/env.schema.ts). */
 export interface WorkspaceQuotas {
@@ -21,14 +21,7 @@ export class QuotasModule {
     return {
       module: QuotasModule,
       global: true,
-      providers: [
-        { provide: WORKSPACE_QUOTAS, useValue: quotas },
-        {
-          provide: RunQuota,
-          useFactory: (nats: NatsClient) => new RunQuota(nats, quotas.runsInFlight),
-          inject: [NatsClient],
-        },
-      ],
+      providers: [{ provide: WORKSPACE_QUOTAS, useValue: quotas }, runQuotaProvider(quotas.runsInFlight)],
       exports: [WORKSPACE_QUOTAS, RunQuota],
     };
   }

@@ -1,10 +1,10 @@
-import { requestSealing, resealSecretTree, type SecretOpener, type SecretSealer } from '@signalbox/crypto';
+import { resealSecretTree, type SecretOpener, type SecretSealer } from '@signalbox/crypto';
 
-import { ALWAYS_SEALED_PARAMS, SECRET_GROUPS } from '../function-triggers/trigger-secrets';
+import { mapSecretGroups } from '../function-triggers/trigger-secrets';
 
 type Metadata = Record<string, unknown>;
 
-/** What both the migration (a QueryRunner) and the key-rotation job (an EntityManager) can run SQL with. */
+/** What the start-up sweep (a DataSource) and tests can run SQL with. */
 export interface SqlRunner {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
 }
@@ -20,14 +20,11 @@ export async function resealMetadata(
   keys: { sealer: SecretSealer; opener?: SecretOpener },
 ): Promise<{ metadata: Metadata; count: number }> {
   let count = 0;
-  const next: Metadata = { ...metadata };
-  for (const group of SECRET_GROUPS) {
-    if (!(group in metadata)) continue;
-    const values = group === 'params' ? requestSealing(metadata[group], ALWAYS_SEALED_PARAMS) : metadata[group];
+  const next = await mapSecretGroups(metadata, async (group, values) => {
     const resealed = await resealSecretTree(group, values, owner, keys);
-    next[group] = resealed.value;
     count += resealed.count;
-  }
+    return resealed.value;
+  });
   return { metadata: next, count };
 }
 

@@ -17,14 +17,7 @@ describe(RateLimiter.name, () => {
     databases = [1, 2].map(
       (n) =>
         new Database(
-          {
-            url: db.url,
-            schema: 'data',
-            poolMax: 4,
-            applicationName: `limiter-${n}`,
-            entities,
-            migrations,
-          },
+          { url: db.url, schema: 'data', poolMax: 4, applicationName: `limiter-${n}`, entities, migrations },
           quiet,
         ),
     );

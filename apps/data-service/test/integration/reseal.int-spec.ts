@@ -22,14 +22,7 @@ describe(resealSecrets.name, () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     database = new Database(
-      {
-        url: db.url,
-        schema: 'data',
-        poolMax: 2,
-        applicationName: 'reseal-spec',
-        entities,
-        migrations,
-      },
+      { url: db.url, schema: 'data', poolMax: 2, applicationName: 'reseal-spec', entities, migrations },
       quiet,
     );
     await database.whenReady();

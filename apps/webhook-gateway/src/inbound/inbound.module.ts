@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { NatsClient, RunQuota } from '@signalbox/messaging';
+import { runQuotaProvider } from '@signalbox/messaging';
 
 import { EndpointService } from './endpoint.service';
 import { InputSchemaCheck } from './inbound-request';
@@ -23,11 +23,7 @@ export class InboundModule {
         InputSchemaCheck,
         InboundWebhookService,
         EndpointService,
-        {
-          provide: RunQuota,
-          useFactory: (nats: NatsClient) => new RunQuota(nats, runsInFlightPerWorkspace),
-          inject: [NatsClient],
-        },
+        runQuotaProvider(runsInFlightPerWorkspace),
       ],
       exports: [InboundWebhookService, EndpointService],
     };
