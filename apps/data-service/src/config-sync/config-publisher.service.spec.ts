@@ -18,7 +18,13 @@ const triggerConfig = {
 } as const;
 
 // The buckets, faked: this test is about when the publisher writes and reconciles, not about NATS.
-const mockKv = { put: jest.fn(), delete: jest.fn(), get: jest.fn(), keys: jest.fn() };
+const mockKv = {
+  put: jest.fn(),
+  delete: jest.fn(),
+  get: jest.fn(),
+  keys: jest.fn(),
+  status: () => Promise.resolve({ streamInfo: { state: { last_seq: 0 } } }),
+};
 jest.mock('@nats-io/kv', () => ({ Kvm: jest.fn(() => ({ open: () => Promise.resolve(mockKv) })) }));
 
 describe(ConfigPublisher.name, () => {

@@ -106,15 +106,34 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   private async reconcileOnce(): Promise<boolean> {
     try {
       await this.database.whenReady();
+      // Read before Postgres: a key written after this revision was published by a request that committed
+      // while (or after) Postgres was read, so the bucket is newer than the read there and is left alone.
+      const readAt = await Promise.all([
+        this.revision('functions'),
+        this.revision('triggers'),
+        this.revision('webhooks'),
+      ]);
       const [functions, triggers, webhooks] = await Promise.all([
         this.functions.all(),
         this.triggers.all(),
         this.webhooks.all(),
       ]);
       const published = await Promise.all([
-        this.sync('functions', new Map(functions.map((f) => [configKey(f.workspaceSlug, f.id), toFunctionConfig(f)]))),
-        this.sync('triggers', new Map(triggers.map((t) => [configKey(t.workspaceSlug, t.id), toTriggerConfig(t)]))),
-        this.sync('webhooks', new Map(webhooks.map((w) => [configKey(w.workspaceSlug, w.id), toWebhookConfig(w)]))),
+        this.sync(
+          'functions',
+          readAt[0],
+          new Map(functions.map((f) => [configKey(f.workspaceSlug, f.id), toFunctionConfig(f)])),
+        ),
+        this.sync(
+          'triggers',
+          readAt[1],
+          new Map(triggers.map((t) => [configKey(t.workspaceSlug, t.id), toTriggerConfig(t)])),
+        ),
+        this.sync(
+          'webhooks',
+          readAt[2],
+          new Map(webhooks.map((w) => [configKey(w.workspaceSlug, w.id), toWebhookConfig(w)])),
+        ),
       ]);
       this.logger.log(
         `execution-plane config reconciled: ${functions.length} functions, ${triggers.length} triggers, ${webhooks.length} webhooks (${published[0] + published[1] + published[2]} written or removed)`,
@@ -142,41 +161,67 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /**
-   * Makes one bucket equal to `wanted`, key by key. A value too large for the bucket (stored by an earlier
-   * release, or under a larger `max_payload`) is skipped and reported, and its stale copy removed, so one
-   * key cannot hold back every other tenant's; the marker is written only when every other key made it.
+   * Makes one bucket equal to `wanted` (Postgres as read once the bucket stood at revision `readAt`), key by
+   * key. A key written since `readAt` is newer than `wanted` and is kept as it is; every other write is a
+   * compare-and-set on the key's revision, so a request that publishes in between wins. A value too large for
+   * the bucket (stored by an earlier release, or under a larger `max_payload`) is skipped and reported, and its
+   * stale copy removed, so one key cannot hold back every other tenant's; the marker is written only when every
+   * other key made it.
    */
-  private async sync(bucket: Bucket, wanted: Map<string, { version: number; updatedAt: string }>): Promise<number> {
+  private async sync(
+    bucket: Bucket,
+    readAt: number,
+    wanted: Map<string, { version: number; updatedAt: string }>,
+  ): Promise<number> {
     const kv = await this.bucket(bucket);
+    const keys = new Set(wanted.keys());
+    for await (const key of await kv.keys()) if (key !== CONFIG_RECONCILED_KEY) keys.add(key);
     let changes = 0;
-    const present = new Set<string>();
-    for await (const key of await kv.keys()) if (key !== CONFIG_RECONCILED_KEY) present.add(key);
-    for (const key of present) {
-      if (!wanted.has(key)) {
-        await kv.delete(key);
-        changes++;
-      }
-    }
-    for (const [key, config] of wanted) {
-      const json = JSON.stringify(config);
-      const bytes = Buffer.byteLength(json, 'utf8');
-      if (bytes > this.maxValueBytes) {
-        this.logger.error(
-          `${bucket}/${key} is ${bytes} bytes, over the ${this.maxValueBytes} its bucket takes: not published (its runs fail until it is made smaller or deleted)`,
-        );
-        if (present.has(key)) await kv.delete(key);
-        continue;
-      }
-      const entry = present.has(key) ? await kv.get(key) : null;
-      const current = entry?.operation === 'PUT' ? entry.json<{ version: number; updatedAt: string }>() : null;
-      if (current?.version !== config.version || current.updatedAt !== config.updatedAt) {
-        await kv.put(key, json);
-        changes++;
+    for (const key of keys) {
+      try {
+        if (await this.syncKey(bucket, kv, key, readAt, wanted.get(key))) changes++;
+      } catch (error) {
+        // Lost a compare-and-set: a request wrote the key after it was read here, and is newer.
+        const now = await kv.get(key);
+        if (!now || now.revision <= readAt) throw error;
       }
     }
     // Last: the bucket now holds everything, and the execution plane may act on what it does not hold.
     await kv.put(CONFIG_RECONCILED_KEY, JSON.stringify({ reconciledAt: new Date().toISOString() }));
     return changes;
+  }
+
+  /** Makes one key hold `wanted` (absent: no key), unless it was written since `readAt`. Resolves with a change. */
+  private async syncKey(
+    bucket: Bucket,
+    kv: KV,
+    key: string,
+    readAt: number,
+    wanted: { version: number; updatedAt: string } | undefined,
+  ): Promise<boolean> {
+    const entry = await kv.get(key);
+    if (entry && entry.revision > readAt) return false;
+    const current = entry?.operation === 'PUT' ? entry.json<{ version: number; updatedAt: string }>() : null;
+    const json = wanted ? JSON.stringify(wanted) : null;
+    const bytes = json ? Buffer.byteLength(json, 'utf8') : 0;
+    if (bytes > this.maxValueBytes) {
+      this.logger.error(
+        `${bucket}/${key} is ${bytes} bytes, over the ${this.maxValueBytes} its bucket takes: not published (its runs fail until it is made smaller or deleted)`,
+      );
+    }
+    if (!wanted || !json || bytes > this.maxValueBytes) {
+      if (!current || !entry) return false;
+      await kv.delete(key, { previousSeq: entry.revision });
+      return true;
+    }
+    if (current?.version === wanted.version && current.updatedAt === wanted.updatedAt) return false;
+    await (entry ? kv.update(key, json, entry.revision) : kv.create(key, json));
+    return true;
+  }
+
+  /** The bucket's last revision: every key written later has a higher one. */
+  private async revision(bucket: Bucket): Promise<number> {
+    return (await (await this.bucket(bucket)).status()).streamInfo.state.last_seq;
   }
 
   private async put(bucket: Bucket, key: string, value: unknown): Promise<void> {
