@@ -8,7 +8,12 @@ module.exports = (projectRoot, overrides = {}) => ({
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(projectRoot, 'tsconfig.json'), diagnostics: false }],
   },
-  moduleNameMapper: { '^@signalbox/(.*)$': path.join(__dirname, 'libs/$1/src') },
+  moduleNameMapper: {
+    '^@signalbox/sdk/nats$': path.join(__dirname, 'libs/sdk/src/nats'),
+    '^@signalbox/(.*)$': path.join(__dirname, 'libs/$1/src'),
+    // The SDK is ESM and names its imports with `.js`, as Node wants; the sources are `.ts`.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: [path.join(__dirname, 'jest.setup.js')],
   testTimeout: 60_000,

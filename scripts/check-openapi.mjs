@@ -1,6 +1,6 @@
 // Validates an OpenAPI document (a URL or a file) as REST users' tools will: @apidevtools/swagger-parser
 // and Redocly's recommended rules. Prints every error; exits 1 when there is one. The e2e suite runs it on
-// what data-service serves at /docs-json (e2e/test/openapi.e2e-spec.ts).
+// what data-service and webhook-gateway serve at /docs-json (e2e/test/openapi.e2e-spec.ts).
 import { readFileSync } from 'node:fs';
 
 import SwaggerParser from '@apidevtools/swagger-parser';

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
 import type { ApiKey, ApiKeyList, ComputeFunction } from '@signalbox/contracts';
-import { ServiceProcess, sleep, TEST_JWT_SECRET, testToken } from '@signalbox/testing';
+import { Platform, ServiceProcess, sleep, TEST_JWT_SECRET, testToken } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 
 /** A client that sends an API key (`x-api-key`) instead of a bearer token. */
 const withKey = (baseUrl: string, key: string) => (method: string, path: string, body?: unknown) =>

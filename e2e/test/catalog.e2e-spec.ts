@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import type { ComputeFunction, FunctionTrigger, FunctionTriggerList, VersionList } from '@signalbox/contracts';
-import { testToken } from '@signalbox/testing';
+import { Platform, testToken } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 
 interface ErrorBody {
   success: false;

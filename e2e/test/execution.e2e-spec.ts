@@ -2,19 +2,12 @@ import { randomUUID } from 'node:crypto';
 
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type {
-  ComputeFunction,
-  FunctionRun,
-  FunctionRunEvent,
-  FunctionRunList,
-  FunctionRunLogs,
-  FunctionTrigger,
-} from '@signalbox/contracts';
+import type { FunctionRunEvent, FunctionRunList } from '@signalbox/contracts';
 import { Streams, Subjects } from '@signalbox/contracts';
-import { testToken, waitFor } from '@signalbox/testing';
+import { type CreateComputeFunction, Signalbox, type TriggerMetadata } from '@signalbox/sdk';
+import { Platform, testToken } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -26,41 +19,38 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
   let platform: Platform;
   let api: ApiClient;
 
+  let client: Signalbox;
+
   beforeAll(async () => {
     platform = await Platform.start({ only: ['data-service', 'compute-runtime'] });
-    api = new ApiClient(
-      `${platform.service('data-service').url}/workspace/acme/api/v1`,
-      testToken({ workspaces: ['acme'], permissions: ['*'], subject: 'alice' }),
-    );
+    const token = testToken({ workspaces: ['acme'], permissions: ['*'], subject: 'alice' });
+    const baseUrl = platform.service('data-service').url;
+    api = new ApiClient(`${baseUrl}/workspace/acme/api/v1`, token);
+    // The SDK for the flows (so it cannot drift from the API); every answer it gets is kept with api's.
+    const recording: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      api.bodies.push(await response.clone().text());
+      return response;
+    };
+    client = new Signalbox({ baseUrl, workspace: 'acme', token, fetch: recording });
   });
 
   afterAll(async () => {
     await platform?.stop();
   });
 
-  const createFunction = async (code: string, extra: Record<string, unknown> = {}) =>
-    (await api.post<ComputeFunction>('/compute-functions', { name: `fn-${randomUUID().slice(0, 8)}`, code, ...extra }))
-      .body;
+  const createFunction = (code: string, extra: Partial<CreateComputeFunction> = {}) =>
+    client.functions.create({ name: `fn-${randomUUID().slice(0, 8)}`, code, ...extra });
 
-  const createTrigger = async (functionId: string, body: Record<string, unknown> = {}) =>
-    (
-      await api.post<FunctionTrigger>('/function-triggers', {
-        name: `t-${randomUUID().slice(0, 8)}`,
-        functionId,
-        executionType: 'on-demand',
-        ...body,
-      })
-    ).body;
+  const createTrigger = (functionId: string, metadata: TriggerMetadata<'on-demand'> = {}) =>
+    client.triggers.create({
+      name: `t-${randomUUID().slice(0, 8)}`,
+      functionId,
+      executionType: 'on-demand',
+      triggerMetadata: metadata,
+    });
 
-  const finished = (jobId: string) =>
-    waitFor(
-      async () => {
-        const run = (await api.get<FunctionRun>(`/function-runs/${jobId}`)).body;
-        return ['queued', 'running'].includes(run.status) ? undefined : run;
-      },
-      20_000,
-      `run ${jobId} to finish`,
-    );
+  const finished = (jobId: string) => client.runs.waitFor(jobId, { timeoutMs: 20_000 });
 
   it('runs the function with the body as executionParams and opened secrets as triggerParams', async () => {
     const fn = await createFunction(`async function run() {
@@ -69,20 +59,16 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
       return { success: true, total, keyLength: triggerParams.apiKey.length, format: triggerParams.format };
     }`);
     const trigger = await createTrigger(fn.id, {
-      triggerMetadata: { params: { apiKey: { value: SECRET, encrypt: true }, format: 'csv' } },
+      params: { apiKey: { value: SECRET, encrypt: true }, format: 'csv' },
     });
 
-    const executed = await api.post<{ jobId: string; status: string }>(`/function-triggers/${trigger.id}/execute`, {
-      orderId: 'o-1',
-      quantity: 14,
-    });
-    expect(executed.status).toBe(200);
-    expect(executed.body).toEqual({ jobId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'queued' });
+    const executed = await client.triggers.execute(trigger.id, { orderId: 'o-1', quantity: 14 });
+    expect(executed).toEqual({ jobId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'queued' });
 
-    const immediately = await api.get<FunctionRun>(`/function-runs/${executed.body.jobId}`);
-    expect(immediately.status).toBe(200);
+    const immediately = await client.runs.get(executed.jobId);
+    expect(immediately.jobId).toBe(executed.jobId);
 
-    const run = await finished(executed.body.jobId);
+    const run = await finished(executed.jobId);
     expect(run).toMatchObject({
       status: 'completed',
       triggerId: trigger.id,
@@ -94,11 +80,12 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
       attempt: 1,
       requestedBy: 'alice',
     });
-    const logs = await api.get<FunctionRunLogs>(`/function-runs/${executed.body.jobId}/logs`);
-    expect(logs.body.logs.map((line) => line.args)).toEqual([[{ message: 'Processing', orderId: 'o-1' }]]);
+    const logs = await client.runs.logs(executed.jobId);
+    expect(logs.logs.map((line) => line.args)).toEqual([[{ message: 'Processing', orderId: 'o-1' }]]);
 
-    const list = await api.get<FunctionRunList>(`/function-runs?triggerId=${trigger.id}`);
-    expect(list.body.runs.map((r) => r.jobId)).toEqual([executed.body.jobId]);
+    const listed = [];
+    for await (const summary of client.runs.list({ triggerId: trigger.id })) listed.push(summary.jobId);
+    expect(listed).toEqual([executed.jobId]);
     expect(api.bodies.join('\n')).not.toContain(SECRET);
     for (const name of ['data-service', 'compute-runtime'] as const)
       expect(platform.service(name).logs).not.toContain(SECRET);
@@ -211,9 +198,7 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
   it('refuses bodies that break the inputSchema, and starts nothing', async () => {
     const fn = await createFunction('async function run() { return 1; }');
     const trigger = await createTrigger(fn.id, {
-      triggerMetadata: {
-        inputSchema: { type: 'object', required: ['orderId'], properties: { orderId: { type: 'string' } } },
-      },
+      inputSchema: { type: 'object', required: ['orderId'], properties: { orderId: { type: 'string' } } },
     });
     const refused = await api.post<ErrorBody>(`/function-triggers/${trigger.id}/execute`, { orderId: 7 });
     expect(refused.status).toBe(400);
@@ -224,7 +209,12 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
 
   it('answers 409 INVALID_STATUS for a disabled or non-on-demand trigger', async () => {
     const fn = await createFunction('async function run() { return 1; }');
-    const scheduled = await createTrigger(fn.id, { executionType: 'scheduled', triggerMetadata: { interval: 60 } });
+    const scheduled = await client.triggers.create({
+      name: `t-${randomUUID().slice(0, 8)}`,
+      functionId: fn.id,
+      executionType: 'scheduled',
+      triggerMetadata: { interval: 60 },
+    });
     const notOnDemand = await api.post<ErrorBody>(`/function-triggers/${scheduled.id}/execute`);
     expect(notOnDemand.status).toBe(409);
     expect(notOnDemand.body.error.code).toBe('INVALID_STATUS');

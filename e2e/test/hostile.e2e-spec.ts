@@ -1,4 +1,4 @@
-import { testToken } from '@signalbox/testing';
+import { Platform, testToken } from '@signalbox/testing';
 
 import { fairShare } from './hostile/fair-share';
 import { largeAnswers } from './hostile/large-answers';
@@ -9,7 +9,6 @@ import { storedConfig } from './hostile/stored-config';
 import { userPatterns } from './hostile/user-patterns';
 import { HostileContext } from './support/hostile';
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 
 /**
  * The hostile path (docs/security.md): what a hostile tenant or an anonymous internet caller can send, one

@@ -7,10 +7,9 @@ import type {
   FunctionTrigger,
   TriggerSchedule,
 } from '@signalbox/contracts';
-import { queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
+import { Platform, queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 import { publishFromProcess } from './support/record-events';
 
 /**

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
 import { ServiceNames, type SystemStatusResponse } from '@signalbox/contracts';
-import { TEST_JWT_SECRET, testToken } from '@signalbox/testing';
+import { Platform, TEST_JWT_SECRET, testToken } from '@signalbox/testing';
 import { sign } from 'jsonwebtoken';
-
-import { Platform } from './support/platform';
 
 describe('the platform, started as five processes', () => {
   let platform: Platform;

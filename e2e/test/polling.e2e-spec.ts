@@ -4,10 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { ComputeFunction, FunctionRun, FunctionRunList, FunctionTrigger, PollState } from '@signalbox/contracts';
-import { sleep, testToken, waitFor } from '@signalbox/testing';
+import { Platform, sleep, testToken, waitFor } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 
 /**
  * Polling triggers through the real scheduler-service: a local API whose items change between polls, read

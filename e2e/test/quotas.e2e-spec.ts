@@ -1,8 +1,7 @@
 import type { ComputeFunction, FunctionTrigger } from '@signalbox/contracts';
-import { sleep, testToken } from '@signalbox/testing';
+import { Platform, sleep, testToken } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 
 /**
  * Workspace quotas (docs/security.md): runs in flight and schedules. No compute-runtime runs here, so the

@@ -10,10 +10,9 @@ import type {
   TriggerFiredEvent,
 } from '@signalbox/contracts';
 import { RecordEventNames, Streams, Subjects } from '@signalbox/contracts';
-import { queryDatabase, ServiceProcess, sleep, testToken, waitFor } from '@signalbox/testing';
+import { Platform, queryDatabase, ServiceProcess, sleep, testToken, waitFor } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 import { publishFromProcess, readStream } from './support/record-events';
 
 interface RunRow extends Record<string, unknown> {

@@ -4,10 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { ComputeFunction, FunctionRun, FunctionTrigger } from '@signalbox/contracts';
-import { testToken, waitFor } from '@signalbox/testing';
+import { Platform, testToken, waitFor } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 
 /**
  * Retry policies and step memoization through the real data-service and compute-runtime: a failed attempt

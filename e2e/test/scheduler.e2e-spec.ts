@@ -10,10 +10,9 @@ import type {
   TriggerSchedule,
 } from '@signalbox/contracts';
 import { Streams, Subjects, TRIGGER_FIRED_EVENT } from '@signalbox/contracts';
-import { queryDatabase, ServiceProcess, sleep, testToken, waitFor } from '@signalbox/testing';
+import { Platform, queryDatabase, ServiceProcess, sleep, testToken, waitFor } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 import { readStream } from './support/record-events';
 
 interface RunRow extends Record<string, unknown> {

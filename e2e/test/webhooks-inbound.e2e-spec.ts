@@ -4,12 +4,11 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 
 import type { ComputeFunction, FunctionTrigger, WebhookRunParams, WebhookTestSampleList } from '@signalbox/contracts';
-import { queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
+import { Platform, queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 
 interface RunRow extends Record<string, unknown> {
   id: string;

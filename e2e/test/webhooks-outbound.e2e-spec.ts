@@ -12,11 +12,10 @@ import type {
   WebhookReplayResult,
   WebhookTestResult,
 } from '@signalbox/contracts';
-import { queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
+import { Platform, queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 
 import { ApiClient } from './support/http';
-import { Platform } from './support/platform';
 import { type Received, Receiver } from './support/receiver';
 
 /** Seed 001's own check: HMAC over JSON.stringify of the parsed body, compared whole. */

@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
 import { inboundHttpSettings, loadEnv } from './config/env.schema';
+import { registerOpenApiRoute } from './inbound/inbound.openapi';
 import { registerInboundRoutes } from './inbound/inbound.routes';
 
 const { env, keys } = loadEnv();
@@ -20,7 +21,10 @@ const identity = {
 } as const;
 
 void runService(AppModule.register(env, keys, identity), identity, env, {
-  beforeListen: (app) => registerInboundRoutes(app, inboundHttpSettings(env)),
+  beforeListen: async (app) => {
+    await registerInboundRoutes(app, inboundHttpSettings(env));
+    registerOpenApiRoute(app, identity.version);
+  },
 }).then((app) => {
   if (keys.usingDevelopmentKey) app.get(Logger).warn(DEVELOPMENT_KEY_WARNING);
 });

@@ -1,10 +1,10 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { ComputeFunction, FunctionRun, FunctionTrigger } from '@signalbox/contracts';
+import type { Platform } from '@signalbox/testing';
 import { queryDatabase, waitFor } from '@signalbox/testing';
 
 import type { ApiClient } from './http';
-import type { Platform } from './platform';
 
 /**
  * What the hostile suite shares: one platform for all its cases, the processes as they were at start, and

@@ -1,9 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 
-import { type RecordEventName, RecordEventNames } from './rest/function-triggers';
-
-/** A record slug as it appears in a subject token: letters, digits, `-` and `_`. */
-export const RECORD_SLUG_PATTERN = '^[A-Za-z0-9_-]{1,128}$';
+import { RECORD_SLUG_PATTERN, type RecordEventName, RecordEventNames } from './rest/function-triggers';
 
 /**
  * The public record-event contract (api-contract.md "Record events on NATS"): the JSON body a user's

@@ -1,29 +1,40 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiQuery, ApiResponse, type SchemaObject } from '@nestjs/swagger';
-import { type ErrorCode, ErrorCodes, ErrorEnvelopeSchema } from '@signalbox/contracts';
+import {
+  ERROR_ENVELOPE_REF,
+  type ErrorCode,
+  ErrorCodes,
+  ErrorEnvelopeSchema,
+  RATE_LIMIT_HEADERS,
+} from '@signalbox/contracts';
 import type { TObject, TSchema } from '@sinclair/typebox';
 
-/** JSON Schema of a TypeBox schema, as OpenAPI wants it (TypeBox's symbols dropped). */
-const plain = (schema: TSchema): SchemaObject => JSON.parse(JSON.stringify(schema)) as SchemaObject;
+/** Every schema with an `$id`, by that name; openapi.setup.ts puts them in `components.schemas`. */
+const components = new Map<string, SchemaObject>();
+export const namedSchemas = (): Record<string, SchemaObject> => Object.fromEntries(components);
+
+/**
+ * JSON Schema of a TypeBox schema, as OpenAPI wants it: TypeBox's symbols dropped, and each subschema with an
+ * `$id` (the error envelope, the trigger types) moved to `components` and referred to by `$ref`.
+ */
+const plain = (schema: TSchema): SchemaObject => lift(JSON.parse(JSON.stringify(schema))) as SchemaObject;
+
+function lift(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(lift);
+  if (typeof value !== 'object' || value === null) return value;
+  const { $id, ...rest } = Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, lift(inner)]));
+  if (typeof $id !== 'string') return rest;
+  components.set($id, rest);
+  return { $ref: `#/components/schemas/${$id}` };
+}
 
 export const ApiJsonBody = (schema: TSchema) => ApiBody({ schema: plain(schema) });
 
 export const ApiJsonResponse = (status: number, schema: TSchema, description = 'OK') =>
   ApiResponse({ status, description, schema: plain(schema) });
 
-/** The error envelope, once in `components` (openapi.setup.ts puts it there), referred to by every error answer. */
-export const ERROR_ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
-export const errorEnvelopeComponent = (): SchemaObject => plain(ErrorEnvelopeSchema);
-
-const RATE_LIMIT_HEADERS = {
-  'Retry-After': { description: 'Seconds until a retry can succeed.', schema: { type: 'integer' } },
-  'RateLimit-Limit': {
-    description: "The caller's requests per minute for this class of route.",
-    schema: { type: 'integer' },
-  },
-  'RateLimit-Remaining': { description: 'Requests left in the current window.', schema: { type: 'integer' } },
-  'RateLimit-Reset': { description: 'Seconds until the window resets.', schema: { type: 'integer' } },
-} as const;
+// The error envelope (its `$id` is the `ErrorEnvelope` that ERROR_ENVELOPE_REF names), once in `components`.
+plain(ErrorEnvelopeSchema);
 
 /**
  * Documents the envelope for each error code a route can answer. 401 and 403 are on every route, and so is

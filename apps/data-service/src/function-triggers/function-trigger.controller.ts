@@ -12,8 +12,6 @@ import {
   type FunctionTriggerList,
   type FunctionTriggerListQuery,
   FunctionTriggerListQuerySchema,
-  FunctionTriggerListSchema,
-  FunctionTriggerSchema,
   type PollState,
   PollStateSchema,
   type Replay,
@@ -22,6 +20,10 @@ import {
   ReplaySchema,
   type TriggerSchedule,
   TriggerScheduleSchema,
+  TypedCreateFunctionTriggerSchema,
+  TypedFunctionTriggerListSchema,
+  TypedFunctionTriggerSchema,
+  TypedUpdateFunctionTriggerSchema,
   type UpdateFunctionTrigger,
   UpdateFunctionTriggerSchema,
   type VersionList,
@@ -59,8 +61,8 @@ export class FunctionTriggerController {
   @HttpCode(201)
   @RequirePermission('function-triggers', 'write')
   @ApiOperation({ summary: 'Create a trigger (seed 000); secret params are sealed' })
-  @ApiJsonBody(CreateFunctionTriggerSchema)
-  @ApiJsonResponse(201, FunctionTriggerSchema, 'Created')
+  @ApiJsonBody(TypedCreateFunctionTriggerSchema)
+  @ApiJsonResponse(201, TypedFunctionTriggerSchema, 'Created')
   @ApiErrors('VALIDATION_ERROR', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'QUOTA_EXCEEDED')
   create(
     @CurrentActor() actor: Actor,
@@ -73,7 +75,7 @@ export class FunctionTriggerController {
   @RequirePermission('function-triggers', 'read')
   @ApiOperation({ summary: 'List triggers: search, searchField, limit (500), page (1-based), sort (JSON array)' })
   @ApiListQuery(FunctionTriggerListQuerySchema)
-  @ApiJsonResponse(200, FunctionTriggerListSchema)
+  @ApiJsonResponse(200, TypedFunctionTriggerListSchema)
   @ApiErrors('VALIDATION_ERROR')
   list(
     @CurrentActor() actor: Actor,
@@ -85,7 +87,7 @@ export class FunctionTriggerController {
   @Get(':id')
   @RequirePermission('function-triggers', 'read')
   @ApiOperation({ summary: 'Get a trigger; encrypted params stay sealed' })
-  @ApiJsonResponse(200, FunctionTriggerSchema)
+  @ApiJsonResponse(200, TypedFunctionTriggerSchema)
   @ApiErrors('NOT_FOUND')
   get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<FunctionTrigger> {
     return this.triggers.get(actor, id);
@@ -94,8 +96,8 @@ export class FunctionTriggerController {
   @Put(':id')
   @RequirePermission('function-triggers', 'write')
   @ApiOperation({ summary: 'Update a trigger (partial; executionType cannot change); stores a version' })
-  @ApiJsonBody(UpdateFunctionTriggerSchema)
-  @ApiJsonResponse(200, FunctionTriggerSchema)
+  @ApiJsonBody(TypedUpdateFunctionTriggerSchema)
+  @ApiJsonResponse(200, TypedFunctionTriggerSchema)
   @ApiErrors('VALIDATION_ERROR', 'NOT_FOUND', 'CONFLICT')
   update(
     @CurrentActor() actor: Actor,
@@ -118,7 +120,7 @@ export class FunctionTriggerController {
   @HttpCode(200)
   @RequirePermission('function-triggers', 'write')
   @ApiOperation({ summary: 'Enable a trigger' })
-  @ApiJsonResponse(200, FunctionTriggerSchema)
+  @ApiJsonResponse(200, TypedFunctionTriggerSchema)
   @ApiErrors('NOT_FOUND', 'CONFLICT')
   enable(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<FunctionTrigger> {
     return this.triggers.setEnabled(actor, id, true);
@@ -128,7 +130,7 @@ export class FunctionTriggerController {
   @HttpCode(200)
   @RequirePermission('function-triggers', 'write')
   @ApiOperation({ summary: 'Disable a trigger: it fires no more until enabled' })
-  @ApiJsonResponse(200, FunctionTriggerSchema)
+  @ApiJsonResponse(200, TypedFunctionTriggerSchema)
   @ApiErrors('NOT_FOUND', 'CONFLICT')
   disable(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<FunctionTrigger> {
     return this.triggers.setEnabled(actor, id, false);
@@ -238,7 +240,7 @@ export class FunctionTriggerController {
   @HttpCode(201)
   @RequirePermission('function-triggers', 'write')
   @ApiOperation({ summary: 'Publish a draft: fully validated, creates the trigger (same id), consumes the draft' })
-  @ApiJsonResponse(201, FunctionTriggerSchema, 'Created')
+  @ApiJsonResponse(201, TypedFunctionTriggerSchema, 'Created')
   @ApiErrors('VALIDATION_ERROR', 'NOT_FOUND', 'CONFLICT')
   publish(@CurrentActor() actor: Actor, @Param('draftId') draftId: string): Promise<FunctionTrigger> {
     return this.drafts.publish(actor, draftId);

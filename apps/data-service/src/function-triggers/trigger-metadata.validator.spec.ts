@@ -1,4 +1,6 @@
-import { SignalboxError } from '@signalbox/contracts';
+import { type ExecutionType, ExecutionTypes, SignalboxError, TriggerMetadataSchemas } from '@signalbox/contracts';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 
 import { SUPPORTED_EVENTS_MESSAGE, validateTriggerMetadata } from './trigger-metadata.validator';
 
@@ -221,5 +223,41 @@ describe('validateTriggerMetadata', () => {
         /not allowed/,
       );
     });
+  });
+});
+
+/** The OpenAPI document shows `TriggerMetadataSchemas`: what the validator accepts, the schema must too. */
+describe('the contract schema of each execution type', () => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const secret = { value: 's3cret', encrypt: true };
+  const sealed = { value: 'aGVsbG8=', encrypted: true, keyVersion: 1 };
+  const full: Record<ExecutionType, Record<string, unknown>> = {
+    'on-demand': { params: { a: 1, key: secret }, inputSchema: { type: 'object' }, retry: { maxAttempts: 3 } },
+    'event-driven': { event: 'record_updated', recordSlug: 'orders', params: {}, filter: { total: { $gt: 1 } } },
+    scheduled: { cron: '0 9 * * 1', timezone: 'Europe/Berlin', catchUp: 'one', overlap: 'skip', dstGap: 'shift' },
+    webhook: {
+      path: '/stripe/events',
+      params: { provider: 'stripe', validateSignature: true, signingSecret: sealed, other: 1 },
+      inputSchema: { type: 'object' },
+      filter: { 'body.type': 'invoice.paid' },
+      retry: { backoff: 'fixed', delayMs: 1000 },
+    },
+    endpoint: { path: '/quote', method: 'POST', timeoutMs: 5000, timeoutResponse: 'accepted', params: {} },
+    polling: {
+      url: 'https://api.example.com/items',
+      interval: 60,
+      itemsPath: 'data',
+      idField: 'id',
+      headers: { a: 'b', c: secret },
+    },
+  };
+
+  it.each(ExecutionTypes)('%s: accepts what the validator accepts, and no field of another type', (type) => {
+    const schema = JSON.parse(JSON.stringify(TriggerMetadataSchemas[type])) as object;
+    expect(() => validateTriggerMetadata(type, full[type])).not.toThrow();
+    expect(ajv.validate(schema, full[type]) || ajv.errors).toBe(true);
+    expect(ajv.validate(schema, { ...full[type], nope: 1 })).toBe(false);
+    expect(() => validateTriggerMetadata(type, { ...full[type], nope: 1 })).toThrow(SignalboxError);
   });
 });

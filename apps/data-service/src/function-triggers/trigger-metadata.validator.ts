@@ -6,12 +6,17 @@ import {
   EndpointTimeoutResponses,
   type ErrorDetail,
   type ExecutionType,
+  MAX_INTERVAL_SECONDS,
   MAX_RETRY_ATTEMPTS,
   MAX_RETRY_DELAY_MS,
+  MIN_POLLING_INTERVAL_SECONDS,
   OverlapPolicies,
+  RECORD_SLUG_PATTERN,
   RecordEventNames,
   RetryBackoffs,
   SignalboxError,
+  TRIGGER_PATH_PATTERN,
+  triggerMetadataFields,
   WebhookProviders,
 } from '@signalbox/contracts';
 import { isSealedSecret } from '@signalbox/crypto';
@@ -20,25 +25,15 @@ import { Cron } from 'croner';
 
 /**
  * The rules for `triggerMetadata` per execution type (api-contract.md "Execution types"), with the
- * seed's messages where it has them. Pure: no I/O, so every rule has a small test.
+ * seed's messages where it has them. The fields of each type are the contract's (`TriggerMetadataSchemas`,
+ * which the OpenAPI document shows). Pure: no I/O, so every rule has a small test.
  */
 
-export const MAX_INTERVAL_SECONDS = 31_536_000;
-export const MIN_POLLING_INTERVAL_SECONDS = 10;
 export const MAX_ENDPOINT_TIMEOUT_MS = ENDPOINT_TIMEOUT_MS;
 export const SUPPORTED_EVENTS_MESSAGE = `Supported events: ${RecordEventNames.join(', ')}`;
 
-const ALLOWED_KEYS: Readonly<Record<ExecutionType, readonly string[]>> = {
-  'on-demand': ['params', 'inputSchema'],
-  'event-driven': ['event', 'recordSlug', 'params', 'filter'],
-  scheduled: ['interval', 'cron', 'timezone', 'catchUp', 'overlap', 'dstGap', 'params'],
-  webhook: ['path', 'params', 'inputSchema', 'filter'],
-  endpoint: ['path', 'method', 'timeoutMs', 'timeoutResponse', 'params', 'inputSchema'],
-  polling: ['url', 'interval', 'itemsPath', 'idField', 'headers', 'params'],
-};
-
-const PATH = /^\/[A-Za-z0-9\-._~/]{0,255}$/;
-const RECORD_SLUG = /^[A-Za-z0-9_-]{1,128}$/;
+const PATH = new RegExp(TRIGGER_PATH_PATTERN);
+const RECORD_SLUG = new RegExp(RECORD_SLUG_PATTERN);
 
 type Metadata = Record<string, unknown>;
 
@@ -56,7 +51,7 @@ const isPositiveInteger = (value: unknown): value is number => Number.isInteger(
 /** Throws VALIDATION_ERROR with every problem in `details` (the first one is the message). */
 export function validateTriggerMetadata(executionType: ExecutionType, metadata: Metadata): void {
   const problems = new Problems();
-  const allowed = ALLOWED_KEYS[executionType];
+  const allowed = triggerMetadataFields(executionType).filter((key) => key !== 'retry');
   for (const key of Object.keys(metadata)) {
     if (!allowed.includes(key) && key !== 'retry') {
       problems.add(

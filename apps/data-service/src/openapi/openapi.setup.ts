@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
-import { errorEnvelopeComponent } from '../common/openapi';
+import { namedSchemas } from '../common/openapi';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
@@ -14,7 +14,7 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
   document.servers = [{ url: '/', description: 'this data-service' }];
   document.components = {
     ...document.components,
-    schemas: { ...document.components?.schemas, ErrorEnvelope: errorEnvelopeComponent() },
+    schemas: { ...document.components?.schemas, ...namedSchemas() },
   };
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {

@@ -1,34 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 
 import { ListQuerySchema, Paged, Timestamp, Uuid } from './common';
+import { discriminated, type ExecutionType, ExecutionTypes, TriggerMetadataSchemas } from './trigger-metadata';
 
-/** The six execution types (api-contract.md). Never rename a value. */
-export const ExecutionTypes = ['on-demand', 'event-driven', 'scheduled', 'webhook', 'endpoint', 'polling'] as const;
-export type ExecutionType = (typeof ExecutionTypes)[number];
-
-/** The eight record events of seed 000, in the seed's order (its error message lists them so). */
-export const RecordEventNames = [
-  'record_created',
-  'record_updated',
-  'record_deleted',
-  'record_restored',
-  'record_reverted',
-  'record_create_failed',
-  'record_updated_failed',
-  'record_deleted_failed',
-] as const;
-export type RecordEventName = (typeof RecordEventNames)[number];
-
-export const WebhookProviders = ['stripe', 'github', 'slack', 'shopify', 'standard-webhooks', 'hmac-sha256'] as const;
-export const EndpointMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-export const CatchUpPolicies = ['none', 'one', 'all'] as const;
-/** `triggerMetadata.retry.backoff`: the wait before attempt n+1 is `delayMs` (fixed) or `delayMs * 2^(n-1)`. */
-export const RetryBackoffs = ['exponential', 'fixed'] as const;
-export const MAX_RETRY_ATTEMPTS = 10;
-export const MAX_RETRY_DELAY_MS = 3_600_000;
-export const OverlapPolicies = ['allow', 'skip', 'buffer-one'] as const;
-/** A cron fire whose local time does not exist (clocks spring forward): `shift` to the next valid minute, or `skip`. */
-export const DstGapPolicies = ['shift', 'skip'] as const;
+export * from './trigger-metadata';
 
 const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' });
 const Description = Type.String({ maxLength: 2000 });
@@ -36,7 +11,7 @@ const ExecutionTypeSchema = Type.Union(
   ExecutionTypes.map((type) => Type.Literal(type)),
   { description: ExecutionTypes.join(' | ') },
 );
-/** Shape only; the rules per execution type are checked by the trigger validator. */
+/** Shape only, as requests are parsed; the rules per execution type are the trigger validator's. */
 const Metadata = Type.Record(Type.String(), Type.Unknown(), {
   description: 'params and the fields of the executionType (see docs/api.md)',
 });
@@ -133,3 +108,81 @@ export const FunctionTriggerListQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 export type FunctionTriggerListQuery = Static<typeof FunctionTriggerListQuerySchema>;
+
+/*
+ * The same bodies and answers typed per execution type, for the OpenAPI document: a client generated from it
+ * gives each trigger type its own `triggerMetadata` fields. Requests are parsed with the loose schemas above
+ * and checked by the trigger validator, whose messages say more than a schema mismatch would.
+ */
+const TRIGGER_TYPE_NAMES: Readonly<Record<ExecutionType, string>> = {
+  'on-demand': 'OnDemand',
+  'event-driven': 'EventDriven',
+  scheduled: 'Scheduled',
+  webhook: 'Webhook',
+  endpoint: 'Endpoint',
+  polling: 'Polling',
+};
+const perType = <T>(make: (type: ExecutionType, name: string) => T) =>
+  Object.fromEntries(ExecutionTypes.map((type) => [type, make(type, TRIGGER_TYPE_NAMES[type])])) as Record<
+    ExecutionType,
+    T
+  >;
+
+export const TypedFunctionTriggerSchema = discriminated(
+  perType((type, name) =>
+    Type.Object(
+      {
+        ...FunctionTriggerSchema.properties,
+        executionType: Type.Literal(type),
+        triggerMetadata: TriggerMetadataSchemas[type],
+      },
+      { $id: `${name}FunctionTrigger` },
+    ),
+  ),
+);
+
+export const TypedFunctionTriggerListSchema = Paged('triggers', TypedFunctionTriggerSchema);
+
+const { name, description, functionId, enabled } = CreateFunctionTriggerSchema.properties;
+const createCommon = { name, description, functionId, enabled };
+export const TypedCreateFunctionTriggerSchema = Type.Unsafe<CreateFunctionTrigger>({
+  oneOf: [
+    ...ExecutionTypes.map((type) =>
+      Type.Object(
+        {
+          ...createCommon,
+          executionType: Type.Literal(type),
+          triggerMetadata: Type.Optional(TriggerMetadataSchemas[type]),
+        },
+        { $id: `Create${TRIGGER_TYPE_NAMES[type]}FunctionTrigger`, additionalProperties: false },
+      ),
+    ),
+    Type.Object(
+      {
+        ...createCommon,
+        providerId: Type.String({ minLength: 1, maxLength: 64, description: 'GET /providers' }),
+        providerTriggerId: Type.String({ minLength: 1, maxLength: 128 }),
+        executionType: Type.Optional(Type.Union(ExecutionTypes.map((type) => Type.Literal(type)))),
+        triggerMetadata: Type.Optional(Metadata),
+      },
+      {
+        $id: 'CreateFunctionTriggerFromTemplate',
+        additionalProperties: false,
+        description: "A provider's template; `triggerMetadata` is merged over the template's.",
+      },
+    ),
+  ],
+});
+
+export const TypedUpdateFunctionTriggerSchema = Type.Object(
+  {
+    ...UpdateFunctionTriggerSchema.properties,
+    triggerMetadata: Type.Optional(
+      Type.Unsafe<Record<string, unknown>>({
+        anyOf: ExecutionTypes.map((type) => TriggerMetadataSchemas[type]),
+        description: "The fields of the trigger's executionType, which cannot change.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -1,11 +1,9 @@
 import { type ServiceName, ServiceNames } from '@signalbox/contracts';
-import {
-  createTestDatabase,
-  NatsServerProcess,
-  ServiceProcess,
-  TEST_JWT_SECRET,
-  type TestDatabase,
-} from '@signalbox/testing';
+
+import { createTestDatabase, type TestDatabase } from './database';
+import { NatsServerProcess } from './processes';
+import { ServiceProcess } from './service-process';
+import { TEST_JWT_SECRET } from './tokens';
 
 /**
  * A whole platform for one test file: a fresh database, a private nats-server (so nothing another

@@ -1,0 +1,269 @@
+import createClient, { type Client } from 'openapi-fetch';
+
+import { SignalboxError } from './errors.js';
+import type { components, paths } from './generated/data-service.js';
+import { type Page, pages } from './pages.js';
+import { retryingFetch, type RetryOptions } from './retrying-fetch.js';
+import { randomId } from './web-crypto.js';
+
+const V1 = '/workspace/{workspace}/api/v1';
+type V1 = typeof V1;
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+/** The JSON a route answers with `status`. */
+type Answer<P extends keyof paths, M extends Method, S extends number = 200> =
+  Operation<P, M> extends { responses: { [K in S]: { content: { 'application/json': infer T } } } } ? T : never;
+/** The JSON body a route takes. */
+type Body<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { requestBody?: { content: { 'application/json': infer T } } } ? T : never;
+/** The query a route takes, without `limit`/`page` (the iterators page for you). */
+type Query<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { parameters: { query?: infer Q } } ? Omit<NonNullable<Q>, 'page'> : never;
+
+export type ComputeFunction = Answer<`${V1}/compute-functions/{id}`, 'get'>;
+export type CreateComputeFunction = Body<`${V1}/compute-functions`, 'post'>;
+export type UpdateComputeFunction = Body<`${V1}/compute-functions/{id}`, 'put'>;
+export type FunctionTrigger = Answer<`${V1}/function-triggers/{id}`, 'get'>;
+export type CreateFunctionTrigger = Body<`${V1}/function-triggers`, 'post'>;
+export type UpdateFunctionTrigger = Body<`${V1}/function-triggers/{id}`, 'put'>;
+export type ExecutionType = FunctionTrigger['executionType'];
+/** The `triggerMetadata` of one execution type. */
+export type TriggerMetadata<T extends ExecutionType = ExecutionType> = Extract<
+  FunctionTrigger,
+  { executionType: T }
+>['triggerMetadata'];
+export type FunctionRun = Answer<`${V1}/function-runs/{jobId}`, 'get'>;
+export type RunSummary = Answer<`${V1}/function-runs`, 'get'>['runs'][number];
+export type RunStatus = FunctionRun['status'];
+export type RunLogs = Answer<`${V1}/function-runs/{jobId}/logs`, 'get'>;
+export type ExecuteAnswer = Answer<`${V1}/function-triggers/{id}/execute`, 'post'>;
+export type RecordEventInput = Body<`${V1}/events`, 'post'>;
+export type WebhookSubscription = Answer<`${V1}/webhooks/{id}`, 'get'>;
+export type CreateWebhookSubscription = Body<`${V1}/webhooks`, 'post'>;
+export type Delivery = Answer<`${V1}/webhooks/{id}/deliveries`, 'get'>['deliveries'][number];
+export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];
+
+/** The statuses a run does not leave. */
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'timed_out'];
+
+export interface SignalboxOptions extends RetryOptions {
+  /** data-service's address, e.g. `http://127.0.0.1:3000`. */
+  readonly baseUrl: string;
+  /** The workspace's slug; the token or API key must hold it. */
+  readonly workspace: string;
+  /** A JWT (`Authorization: Bearer`), or: */
+  readonly token?: string;
+  /** an API key (`x-api-key`). */
+  readonly apiKey?: string;
+  /** Another fetch (a test double, a proxy agent); the global one by default. */
+  readonly fetch?: typeof fetch;
+}
+
+export interface ExecuteOptions {
+  /**
+   * Repeats within 24 h answer the first run instead of starting another. Set by the SDK when not given, so a
+   * retried execute never starts two runs; give your own to make a retry across processes safe as well.
+   */
+  readonly idempotencyKey?: string;
+}
+
+export interface WaitOptions {
+  /** Give up after this long (default 60 s) with a `WAIT_TIMEOUT` error. */
+  readonly timeoutMs?: number;
+  /** The first pause between two looks (default 100 ms); it grows to 2 s. */
+  readonly intervalMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The Signalbox REST API of one workspace, typed from the OpenAPI contract. `api` is the raw typed client of
+ * every route; `functions`, `triggers`, `runs`, `events`, `webhooks` and `apiKeys` are the common flows.
+ * Failures throw `SignalboxError`; 429 and (where repeating is safe) 503 are retried after `Retry-After`.
+ */
+export class Signalbox {
+  /** Every route of the contract, typed (openapi-fetch): `client.api.GET(path, { params: { path: { workspace } } })`. */
+  readonly api: Client<paths>;
+  readonly workspace: string;
+
+  constructor(options: SignalboxOptions) {
+    if (!options.token && !options.apiKey) throw new TypeError('Signalbox needs a token or an apiKey');
+    this.workspace = options.workspace;
+    const headers: Record<string, string> = options.token
+      ? { authorization: `Bearer ${options.token}` }
+      : { 'x-api-key': options.apiKey as string };
+    this.api = createClient<paths>({
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      headers,
+      fetch: retryingFetch(options.fetch ?? globalThis.fetch.bind(globalThis), options),
+    });
+  }
+
+  private path<T extends Record<string, string>>(extra?: T): { workspace: string } & T {
+    return { workspace: this.workspace, ...(extra as T) };
+  }
+
+  readonly functions = {
+    create: (body: CreateComputeFunction): Promise<ComputeFunction> =>
+      unwrap(this.api.POST(`${V1}/compute-functions`, { params: { path: this.path() }, body })),
+    get: (id: string): Promise<ComputeFunction> =>
+      unwrap(this.api.GET(`${V1}/compute-functions/{id}`, { params: { path: this.path({ id }) } })),
+    update: (id: string, body: UpdateComputeFunction): Promise<ComputeFunction> =>
+      unwrap(this.api.PUT(`${V1}/compute-functions/{id}`, { params: { path: this.path({ id }) }, body })),
+    delete: (id: string): Promise<unknown> =>
+      unwrap(this.api.DELETE(`${V1}/compute-functions/{id}`, { params: { path: this.path({ id }) } })),
+    list: (query: Query<`${V1}/compute-functions`, 'get'> = {}): AsyncIterable<ComputeFunction> =>
+      pages(async (page) =>
+        pageOf(
+          'functions',
+          await unwrap(
+            this.api.GET(`${V1}/compute-functions`, { params: { path: this.path(), query: { ...query, page } } }),
+          ),
+        ),
+      ),
+    /** The function with exactly this name, or undefined. */
+    findByName: async (name: string): Promise<ComputeFunction | undefined> => {
+      for await (const fn of this.functions.list({ search: name, searchField: 'name', limit: 100 }))
+        if (fn.name === name) return fn;
+      return undefined;
+    },
+  };
+
+  readonly triggers = {
+    create: (body: CreateFunctionTrigger): Promise<FunctionTrigger> =>
+      unwrap(this.api.POST(`${V1}/function-triggers`, { params: { path: this.path() }, body })),
+    get: (id: string): Promise<FunctionTrigger> =>
+      unwrap(this.api.GET(`${V1}/function-triggers/{id}`, { params: { path: this.path({ id }) } })),
+    update: (id: string, body: UpdateFunctionTrigger): Promise<FunctionTrigger> =>
+      unwrap(this.api.PUT(`${V1}/function-triggers/{id}`, { params: { path: this.path({ id }) }, body })),
+    delete: (id: string): Promise<unknown> =>
+      unwrap(this.api.DELETE(`${V1}/function-triggers/{id}`, { params: { path: this.path({ id }) } })),
+    enable: (id: string): Promise<FunctionTrigger> =>
+      unwrap(this.api.POST(`${V1}/function-triggers/{id}/enable`, { params: { path: this.path({ id }) } })),
+    disable: (id: string): Promise<FunctionTrigger> =>
+      unwrap(this.api.POST(`${V1}/function-triggers/{id}/disable`, { params: { path: this.path({ id }) } })),
+    list: (query: Query<`${V1}/function-triggers`, 'get'> = {}): AsyncIterable<FunctionTrigger> =>
+      pages(async (page) =>
+        pageOf(
+          'triggers',
+          await unwrap(
+            this.api.GET(`${V1}/function-triggers`, { params: { path: this.path(), query: { ...query, page } } }),
+          ),
+        ),
+      ),
+    findByName: async (name: string): Promise<FunctionTrigger | undefined> => {
+      for await (const trigger of this.triggers.list({ search: name, searchField: 'name', limit: 100 }))
+        if (trigger.name === name) return trigger;
+      return undefined;
+    },
+    /** Starts a run of an on-demand trigger with `data` as its `executionParams`; answers its `jobId`. */
+    execute: async (
+      id: string,
+      data: Record<string, unknown> = {},
+      options: ExecuteOptions = {},
+    ): Promise<ExecuteAnswer> =>
+      unwrap(
+        this.api.POST(`${V1}/function-triggers/{id}/execute`, {
+          params: {
+            path: this.path({ id }),
+            header: { 'Idempotency-Key': options.idempotencyKey ?? (await randomId()) },
+          },
+          body: data,
+        }),
+      ),
+  };
+
+  readonly runs = {
+    get: (jobId: string): Promise<FunctionRun> =>
+      unwrap(this.api.GET(`${V1}/function-runs/{jobId}`, { params: { path: this.path({ jobId }) } })),
+    /** Run summaries, newest first (read one run for its input, result and steps). */
+    list: (query: Query<`${V1}/function-runs`, 'get'> = {}): AsyncIterable<RunSummary> =>
+      pages(async (page) =>
+        pageOf(
+          'runs',
+          await unwrap(
+            this.api.GET(`${V1}/function-runs`, { params: { path: this.path(), query: { ...query, page } } }),
+          ),
+        ),
+      ),
+    logs: (jobId: string): Promise<RunLogs> =>
+      unwrap(this.api.GET(`${V1}/function-runs/{jobId}/logs`, { params: { path: this.path({ jobId }) } })),
+    /** One more attempt of a failed or timed-out run. */
+    retry: (jobId: string) =>
+      unwrap(this.api.POST(`${V1}/function-runs/{jobId}/retry`, { params: { path: this.path({ jobId }) } })),
+    /**
+     * Resolves with the run once it is final (`completed`, `failed`, `timed_out`), however it ended; a failed
+     * run is an answer, not an error. The API has no live run stream yet, so this looks at the run with a
+     * growing pause (100 ms to 2 s).
+     */
+    waitFor: async (jobId: string, options: WaitOptions = {}): Promise<FunctionRun> => {
+      const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+      let pause = options.intervalMs ?? 100;
+      for (;;) {
+        options.signal?.throwIfAborted();
+        const run = await this.runs.get(jobId);
+        if (FINAL_RUN_STATUSES.includes(run.status)) return run;
+        if (Date.now() + pause > deadline) {
+          throw new SignalboxError(
+            0,
+            'WAIT_TIMEOUT',
+            `run ${jobId} is still ${run.status} after ${options.timeoutMs ?? 60_000} ms`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(2_000, pause * 2);
+      }
+    },
+  };
+
+  readonly events = {
+    /**
+     * Publishes a record event over REST (`POST /events`), for callers without a NATS connection; services
+     * with one use `publishRecordEvent` from `@signalbox/sdk/nats`. Set `eventId` to make a repeat harmless.
+     */
+    publish: async (event: RecordEventInput) => {
+      const body = { ...event, eventId: event.eventId ?? (await randomId()) };
+      return unwrap(this.api.POST(`${V1}/events`, { params: { path: this.path() }, body }));
+    },
+  };
+
+  readonly webhooks = {
+    create: (body: CreateWebhookSubscription) =>
+      unwrap(this.api.POST(`${V1}/webhooks`, { params: { path: this.path() }, body })),
+    get: (id: string): Promise<WebhookSubscription> =>
+      unwrap(this.api.GET(`${V1}/webhooks/{id}`, { params: { path: this.path({ id }) } })),
+    delete: (id: string): Promise<unknown> =>
+      unwrap(this.api.DELETE(`${V1}/webhooks/{id}`, { params: { path: this.path({ id }) } })),
+    list: (query: Query<`${V1}/webhooks`, 'get'> = {}): AsyncIterable<WebhookSubscription> =>
+      pages(async (page) =>
+        pageOf(
+          'webhooks',
+          await unwrap(this.api.GET(`${V1}/webhooks`, { params: { path: this.path(), query: { ...query, page } } })),
+        ),
+      ),
+    deliveries: (id: string, query: Query<`${V1}/webhooks/{id}/deliveries`, 'get'> = {}): AsyncIterable<Delivery> =>
+      pages(async (page) =>
+        pageOf(
+          'deliveries',
+          await unwrap(
+            this.api.GET(`${V1}/webhooks/{id}/deliveries`, {
+              params: { path: this.path({ id }), query: { ...query, page } },
+            }),
+          ),
+        ),
+      ),
+  };
+}
+
+/** The data of a 2xx answer, or the answer's error thrown as a SignalboxError. */
+async function unwrap<T>(pending: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await pending;
+  if (!response.ok) throw SignalboxError.fromAnswer(response, error);
+  return data as T;
+}
+
+function pageOf<K extends string, T>(
+  key: K,
+  answer: { [P in K]: T[] } & { total: number; page: number; limit: number },
+): Page<T> {
+  return { items: answer[key], total: answer.total, page: answer.page, limit: answer.limit };
+}

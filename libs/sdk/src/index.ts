@@ -1,0 +1,5 @@
+export * from './client.js';
+export * from './errors.js';
+export * from './pages.js';
+export { isRepeatable, type RetryOptions } from './retrying-fetch.js';
+export * from './verify-webhook.js';
