@@ -165,5 +165,10 @@ ${SERVICES.map((s) => `  ${s.name.padEnd(17)} http://127.0.0.1:${s.port}  (/heal
   Try:
   curl -s -H "Authorization: Bearer ${token}" ${api}/workspace/acme/api/v1/system/status
 
+  Or the CLI (another terminal, this folder; docs/sdk.md):
+  export SIGNALBOX_WORKSPACE=acme SIGNALBOX_TOKEN=${token}
+  npx signalbox functions deploy examples/functions/hello.js
+  npx signalbox functions run hello --data '{"name":"Ada"}' --wait
+
   Ctrl-C stops everything.
 `);

@@ -11,13 +11,14 @@ const USAGE = `signalbox: Signalbox from the command line
 
 Usage:
   signalbox functions deploy <file.js...>      create or update one function per file, named after the file
+  signalbox functions run <function> [--data JSON] [--wait]   run it through its default trigger
   signalbox triggers execute <trigger> [--data JSON] [--wait]
   signalbox runs get <jobId>
   signalbox runs list [--status S] [--trigger ID] [--function ID] [--limit N]
   signalbox runs tail [--trigger ID] [--function ID]   new and finished runs, live, until Ctrl-C
   signalbox events publish --record-slug S --event E --record-id ID [--data JSON] [--event-id ID]
 
-<trigger> is a trigger's id or its name.
+<function> and <trigger> are an id or a name.
 Options (or environment):
   --url URL            data-service (SIGNALBOX_URL, default http://127.0.0.1:3000)
   --workspace SLUG     (SIGNALBOX_WORKSPACE)
@@ -67,15 +68,12 @@ async function main(argv: string[]): Promise<void> {
       out(results, results.map((r) => `${r.outcome.padEnd(9)} ${r.name} (${r.id}, version ${r.version})`).join('\n'));
       return;
     }
-    case 'triggers execute': {
-      const trigger = await findTrigger(client, required(rest[0], 'the trigger'));
-      const { jobId } = await client.triggers.execute(trigger, json(flags.data, '--data') ?? {});
-      if (!flags.wait) return out({ jobId }, jobId);
-      const run = await client.runs.waitFor(jobId, { timeoutMs: 300_000 });
-      out(run, describe(run));
-      if (run.status !== 'completed') process.exitCode = 1;
-      return;
+    case 'functions run': {
+      const fn = await findFunction(client, required(rest[0], 'the function'));
+      return execute(client, fn.defaultTriggerId, flags, out);
     }
+    case 'triggers execute':
+      return execute(client, await findTrigger(client, required(rest[0], 'the trigger')), flags, out);
     case 'runs get': {
       const run = await client.runs.get(required(rest[0], 'the jobId'));
       return out(run, describe(run));
@@ -137,7 +135,22 @@ async function deploy(client: Signalbox, file: string) {
   return { outcome: result.outcome, name, id: result.fn.id, version: result.fn.version };
 }
 
+/** Starts a run; with --wait, prints it once final and exits 1 unless it completed. */
+async function execute(client: Signalbox, triggerId: string, flags: Flags, out: (json: unknown, text: string) => void) {
+  const { jobId } = await client.triggers.execute(triggerId, json(flags.data, '--data') ?? {});
+  if (!flags.wait) return out({ jobId }, jobId);
+  const run = await client.runs.waitFor(jobId, { timeoutMs: 300_000 });
+  out(run, describe(run));
+  if (run.status !== 'completed') process.exitCode = 1;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function findFunction(client: Signalbox, idOrName: string) {
+  const fn = UUID.test(idOrName) ? await client.functions.get(idOrName) : await client.functions.findByName(idOrName);
+  if (!fn) throw new SignalboxError(404, 'NOT_FOUND', `no function named "${idOrName}" in ${client.workspace}`);
+  return fn;
+}
 
 async function findTrigger(client: Signalbox, idOrName: string): Promise<string> {
   if (UUID.test(idOrName)) return idOrName;

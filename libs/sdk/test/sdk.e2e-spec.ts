@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -66,6 +66,20 @@ describe('@signalbox/sdk against the platform', () => {
     await expect(badToken.functions.get(randomUUID())).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
     const elsewhere = new Signalbox({ baseUrl, workspace: 'globex', token });
     await expect(elsewhere.functions.get(randomUUID())).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+
+  it('authenticates with an API key as well, and reaches any route through the raw typed client', async () => {
+    const { data, error } = await client.api.POST('/workspace/{workspace}/api/v1/api-keys', {
+      params: { path: { workspace: 'acme' } },
+      body: { name: name('ci'), scopes: ['compute-functions:read'] },
+    });
+    expect(error).toBeUndefined();
+    const withKey = new Signalbox({ baseUrl, workspace: 'acme', apiKey: data?.key ?? '' });
+    const fn = await client.functions.create({ name: name('keyed'), code: 'async function run() {}' });
+    expect((await withKey.functions.get(fn.id)).name).toBe(fn.name);
+    await expect(
+      withKey.functions.create({ name: name('nope'), code: 'async function run() {}' }),
+    ).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
   });
 
   it('never starts two runs when an execute is retried after its answer was lost', async () => {
@@ -213,6 +227,33 @@ describe('@signalbox/sdk against the platform', () => {
       expect(JSON.parse(got.stdout)).toMatchObject({ jobId: finished.jobId, status: 'completed' });
       const listed = await cli(['runs', 'list', '--limit', '5', '--json']);
       expect((JSON.parse(listed.stdout) as unknown[]).length).toBeGreaterThan(0);
+    });
+
+    it('tails runs live: a run started after it shows, then its end', async () => {
+      const fn = await client.functions.create({ name: name('tailed'), code: 'async function run() { return 1; }' });
+      const tail = spawn(process.execPath, [CLI, 'runs', 'tail', '--function', fn.id, '--json'], {
+        env: { ...process.env, SIGNALBOX_URL: baseUrl, SIGNALBOX_WORKSPACE: 'acme', SIGNALBOX_TOKEN: token },
+      });
+      let output = '';
+      tail.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 1_500)); // its first look, which prints nothing
+        const { jobId } = await client.triggers.execute(fn.defaultTriggerId, {});
+        const lines = await waitFor(
+          () => {
+            const mine = output
+              .split('\n')
+              .filter((line) => line.includes(jobId))
+              .map((line) => JSON.parse(line) as { status: string });
+            return Promise.resolve(mine.some((run) => run.status === 'completed') ? mine : undefined);
+          },
+          30_000,
+          'the tailed run to complete',
+        );
+        expect(lines.at(-1)).toMatchObject({ jobId, status: 'completed' });
+      } finally {
+        tail.kill('SIGINT');
+      }
     });
 
     it("prints the server's error and exits non-zero; wrong usage exits 2", async () => {
