@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /// <reference types="node" />
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';

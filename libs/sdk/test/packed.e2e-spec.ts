@@ -78,6 +78,8 @@ describe('the packed @signalbox/sdk', () => {
       }),
     );
     await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: scratch });
+    const help = await exec(join(scratch, 'node_modules', '.bin', 'signalbox'), ['--help']);
+    expect(help.stdout).toContain('signalbox functions deploy');
     await writeFile(
       join(scratch, 'tsconfig.json'),
       JSON.stringify({

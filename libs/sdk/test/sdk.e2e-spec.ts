@@ -13,7 +13,7 @@ import { Platform, testToken, waitFor } from '@signalbox/testing';
 import { Signalbox, SignalboxError, verifyWebhook } from '../src/index.js';
 import { publishRecordEvent } from '../src/nats.js';
 
-const CLI = join(__dirname, '..', 'dist', 'cli.js');
+const CLI = join(__dirname, '..', 'bin', 'signalbox.js');
 const run = promisify(execFile);
 
 /** The SDK and its CLI against a whole platform, as a user's code and a user's terminal meet it. */
