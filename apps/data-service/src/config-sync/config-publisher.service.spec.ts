@@ -86,4 +86,17 @@ describe(ConfigPublisher.name, () => {
     expect(kv.put).toHaveBeenCalledTimes(1);
     expect(allTriggers).not.toHaveBeenCalled();
   });
+
+  it('runs once more when asked while one runs: that one read Postgres before the change it is asked for', async () => {
+    let release: (value: never[]) => void = () => undefined;
+    allTriggers.mockImplementationOnce(() => new Promise((resolve) => (release = resolve)));
+    const first = sut.reconcile();
+    await jest.advanceTimersByTimeAsync(0);
+    const second = sut.reconcile();
+    expect(sut.reconcile()).toBe(second); // asked three times: still one more, not two
+    release([]);
+    await expect(first).resolves.toBe(true);
+    await expect(second).resolves.toBe(true);
+    expect(allTriggers).toHaveBeenCalledTimes(2);
+  });
 });

@@ -37,6 +37,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly logger = new Logger(ConfigPublisher.name);
   private readonly buckets = new Map<Bucket, Promise<KV>>();
   private reconciling: Promise<boolean> | null = null;
+  private again: Promise<boolean> | null = null;
   private healTimer: NodeJS.Timeout | null = null;
   private healDelayMs = HEAL_FIRST_DELAY_MS;
 
@@ -97,17 +98,28 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     await this.remove('functions', configKey(workspace, id));
   }
 
-  /** Makes the buckets equal to Postgres. Safe to run at any time and on every replica. Resolves with success. */
+  /**
+   * Makes the buckets equal to Postgres. Safe to run at any time and on every replica. Resolves with success.
+   * Asked while one runs (a heal after a failed publish), it runs once more after it: the running one read
+   * Postgres before that publish failed.
+   */
   reconcile(): Promise<boolean> {
-    this.reconciling ??= this.reconcileOnce().finally(() => (this.reconciling = null));
+    if (this.reconciling) {
+      this.again ??= this.reconciling.then(() => {
+        this.again = null;
+        return this.reconcile();
+      });
+      return this.again;
+    }
+    this.reconciling = this.reconcileOnce().finally(() => (this.reconciling = null));
     return this.reconciling;
   }
 
   private async reconcileOnce(): Promise<boolean> {
     try {
       await this.database.whenReady();
-      // Read before Postgres: a key written after this revision was published by a request that committed
-      // while (or after) Postgres was read, so the bucket is newer than the read there and is left alone.
+      // Read before Postgres: a key deleted or created after this revision was so by a request that committed
+      // while (or after) Postgres was read, so the bucket knows better than the read there (see syncKey).
       const readAt = await Promise.all([
         this.revision('functions'),
         this.revision('triggers'),
@@ -162,11 +174,10 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
 
   /**
    * Makes one bucket equal to `wanted` (Postgres as read once the bucket stood at revision `readAt`), key by
-   * key. A key written since `readAt` is newer than `wanted` and is kept as it is; every other write is a
-   * compare-and-set on the key's revision, so a request that publishes in between wins. A value too large for
-   * the bucket (stored by an earlier release, or under a larger `max_payload`) is skipped and reported, and its
-   * stale copy removed, so one key cannot hold back every other tenant's; the marker is written only when every
-   * other key made it.
+   * key (syncKey). Every write is a compare-and-set on the key's revision, so a request or another replica's
+   * reconcile that writes in between wins, and is looked at again. A value too large for the bucket (stored by
+   * an earlier release, or under a larger `max_payload`) is skipped and reported, and its stale copy removed, so
+   * one key cannot hold back every other tenant's; the marker is written only when every other key made it.
    */
   private async sync(
     bucket: Bucket,
@@ -178,12 +189,14 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     for await (const key of await kv.keys()) if (key !== CONFIG_RECONCILED_KEY) keys.add(key);
     let changes = 0;
     for (const key of keys) {
-      try {
-        if (await this.syncKey(bucket, kv, key, readAt, wanted.get(key))) changes++;
-      } catch (error) {
-        // Lost a compare-and-set: a request wrote the key after it was read here, and is newer.
-        const now = await kv.get(key);
-        if (!now || now.revision <= readAt) throw error;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (await this.syncKey(bucket, kv, key, readAt, wanted.get(key))) changes++;
+          break;
+        } catch (error) {
+          // Lost a compare-and-set: someone wrote the key since it was read here. Look again (a few times).
+          if (attempt >= 3) throw error;
+        }
       }
     }
     // Last: the bucket now holds everything, and the execution plane may act on what it does not hold.
@@ -191,7 +204,16 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     return changes;
   }
 
-  /** Makes one key hold `wanted` (absent: no key), unless it was written since `readAt`. Resolves with a change. */
+  /**
+   * Makes one key hold `wanted` (undefined: no key). Resolves with whether it wrote. The rules, which hold
+   * whoever else writes at the same time (requests, other replicas' reconciles):
+   * - a value is replaced only by a newer one (a higher `version`, or the same with a later `updatedAt`): Postgres
+   *   versions only grow, so an older read never overwrites a newer write;
+   * - a key deleted since `readAt` stays deleted (its row was deleted after the read), and one created since
+   *   `readAt` stays (its row was created after the read); before `readAt`, the read is the truth: a deleted
+   *   key whose row exists is written again (a publish lost between commit and publish), and a key without
+   *   a row is deleted.
+   */
   private async syncKey(
     bucket: Bucket,
     kv: KV,
@@ -200,7 +222,6 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     wanted: { version: number; updatedAt: string } | undefined,
   ): Promise<boolean> {
     const entry = await kv.get(key);
-    if (entry && entry.revision > readAt) return false;
     const current = entry?.operation === 'PUT' ? entry.json<{ version: number; updatedAt: string }>() : null;
     const json = wanted ? JSON.stringify(wanted) : null;
     const bytes = json ? Buffer.byteLength(json, 'utf8') : 0;
@@ -210,12 +231,19 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
       );
     }
     if (!wanted || !json || bytes > this.maxValueBytes) {
-      if (!current || !entry) return false;
+      if (!entry || !current || (entry.revision > readAt && wanted === undefined)) return false;
       await kv.delete(key, { previousSeq: entry.revision });
       return true;
     }
-    if (current?.version === wanted.version && current.updatedAt === wanted.updatedAt) return false;
-    await (entry ? kv.update(key, json, entry.revision) : kv.create(key, json));
+    if (current) {
+      const newer =
+        wanted.version > current.version ||
+        (wanted.version === current.version && wanted.updatedAt > current.updatedAt);
+      if (!newer) return false;
+    } else if (entry && entry.revision > readAt) {
+      return false;
+    }
+    await kv.put(key, json, { previousSeq: entry?.revision ?? 0 });
     return true;
   }
 

@@ -106,4 +106,25 @@ describe('ConfigPublisher reconcile racing the writers', () => {
     expect(await stored('lost')).toMatchObject({ version: 1 });
     expect(await stored('stale')).toBe('deleted');
   });
+
+  it('ends with the newest version when two replicas reconcile at once, whichever read Postgres first', async () => {
+    const setup = publisher([], () => Promise.resolve());
+    await setup.publishFunction(toFunctionConfig(fn('raced', 1)));
+    // A request committed version 3 and its publish was lost. Replica B read Postgres before that (version 2),
+    // replica A after it (version 3); B writes while A is between its bucket revision and its Postgres read.
+    const late = publisher([fn('raced', 2)], () => Promise.resolve());
+    const sut = publisher([fn('raced', 3)], async () => {
+      expect(await late.reconcile()).toBe(true);
+    });
+    expect(await sut.reconcile()).toBe(true);
+    expect(await stored('raced')).toMatchObject({ version: 3 });
+
+    // And the other way round: the older read finishes last, and must not overwrite the newer one.
+    const newer = publisher([fn('raced', 4)], () => Promise.resolve());
+    const older = publisher([fn('raced', 3)], async () => {
+      expect(await newer.reconcile()).toBe(true);
+    });
+    expect(await older.reconcile()).toBe(true);
+    expect(await stored('raced')).toMatchObject({ version: 4 });
+  });
 });
