@@ -1,5 +1,5 @@
-// The SDK's types come from the contract, not written twice: the OpenAPI documents the services serve (kept
-// equal to docs/openapi*.json by e2e/test/openapi.e2e-spec.ts) and the record-event JSON Schema become
+// The SDK's types come from the contract, not written twice: the OpenAPI document data-service serves (kept
+// equal to docs/openapi.json by e2e/test/openapi.e2e-spec.ts) and the record-event JSON Schema become
 // TypeScript in src/generated/, which is built, never edited and not committed.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -17,11 +17,6 @@ await writeFile(
   join(out, 'record-event-schema.ts'),
   `${banner}/** The record-event JSON Schema (docs/record-event.schema.json). */\nexport const recordEventSchema = ${schema.trim()} as const;\n`,
 );
-for (const [source, target] of [
-  ['openapi.json', 'data-service.ts'],
-  ['openapi-gateway.json', 'gateway.ts'],
-]) {
-  const document = JSON.parse(await readFile(join(root, 'docs', source), 'utf8'));
-  const ast = await openapiTS(document, { rootTypes: true, rootTypesNoSchemaPrefix: true, defaultNonNullable: false });
-  await writeFile(join(out, target), banner + astToString(ast));
-}
+const document = JSON.parse(await readFile(join(root, 'docs', 'openapi.json'), 'utf8'));
+const ast = await openapiTS(document, { rootTypes: true, rootTypesNoSchemaPrefix: true, defaultNonNullable: false });
+await writeFile(join(out, 'data-service.ts'), banner + astToString(ast));

@@ -62,9 +62,15 @@ async function main(argv: string[]): Promise<void> {
   switch (`${group} ${command ?? ''}`) {
     case 'functions deploy': {
       if (rest.length === 0) throw new UsageError('functions deploy needs at least one file');
+      // Each file's outcome as it is known, so a failure further on leaves no doubt about what was deployed.
       const results = [];
-      for (const file of rest) results.push(await deploy(client, file));
-      out(results, results.map((r) => `${r.outcome.padEnd(9)} ${r.name} (${r.id}, version ${r.version})`).join('\n'));
+      for (const file of rest) {
+        const result = await deploy(client, file);
+        results.push(result);
+        if (!flags.json)
+          console.log(`${result.outcome.padEnd(9)} ${result.name} (${result.id}, version ${result.version})`);
+      }
+      if (flags.json) console.log(JSON.stringify(results, null, 2));
       return;
     }
     case 'functions run': {
@@ -143,18 +149,20 @@ async function execute(client: Signalbox, triggerId: string, flags: Flags, out: 
   if (run.status !== 'completed') process.exitCode = 1;
 }
 
+const notFound = (message: string) => new SignalboxError({ status: 404, code: 'NOT_FOUND', message });
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function findFunction(client: Signalbox, idOrName: string) {
   const fn = UUID.test(idOrName) ? await client.functions.get(idOrName) : await client.functions.findByName(idOrName);
-  if (!fn) throw new SignalboxError(404, 'NOT_FOUND', `no function named "${idOrName}" in ${client.workspace}`);
+  if (!fn) throw notFound(`no function named "${idOrName}" in ${client.workspace}`);
   return fn;
 }
 
 async function findTrigger(client: Signalbox, idOrName: string): Promise<string> {
   if (UUID.test(idOrName)) return idOrName;
   const trigger = await client.triggers.findByName(idOrName);
-  if (!trigger) throw new SignalboxError(404, 'NOT_FOUND', `no trigger named "${idOrName}" in ${client.workspace}`);
+  if (!trigger) throw notFound(`no trigger named "${idOrName}" in ${client.workspace}`);
   return trigger.id;
 }
 
@@ -213,24 +221,21 @@ function json(text: string | undefined, flag: string): Record<string, unknown> |
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  process.exitCode = 1;
   if (
     error instanceof UsageError ||
     (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
   ) {
     console.error(`signalbox: ${error.message}\n\n${USAGE}`);
-    process.exit(2);
+    process.exitCode = 2;
+  } else if (error instanceof SignalboxError && process.argv.includes('--json')) {
+    const { status, code, message, details, errorId } = error;
+    console.error(JSON.stringify({ status, code, message, details, errorId }));
+  } else if (error instanceof SignalboxError) {
+    console.error(`signalbox: ${error.code}${error.status ? ` (${error.status})` : ''}: ${error.message}`);
+    for (const detail of error.details) console.error(`  ${detail.path.join('.') || '(body)'}: ${detail.message}`);
+    if (error.errorId) console.error(`  error id (for the operator): ${error.errorId}`);
+  } else {
+    console.error(`signalbox: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (error instanceof SignalboxError) {
-    if (process.argv.includes('--json'))
-      console.error(
-        JSON.stringify({ status: error.status, code: error.code, message: error.message, details: error.details }),
-      );
-    else {
-      console.error(`signalbox: ${error.code}${error.status ? ` (${error.status})` : ''}: ${error.message}`);
-      for (const detail of error.details) console.error(`  ${detail.path.join('.') || '(body)'}: ${detail.message}`);
-    }
-    process.exit(1);
-  }
-  console.error(`signalbox: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
 });

@@ -3,7 +3,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import { SignalboxError } from './errors.js';
 import type { components, paths } from './generated/data-service.js';
 import { type Page, pages } from './pages.js';
-import { retryingFetch, type RetryOptions } from './retrying-fetch.js';
+import { retryingFetch, type RetryOptions, sleep } from './retrying-fetch.js';
 import { randomId } from './web-crypto.js';
 
 const V1 = '/workspace/{workspace}/api/v1';
@@ -44,7 +44,7 @@ export type Delivery = Answer<`${V1}/webhooks/{id}/deliveries`, 'get'>['deliveri
 export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];
 
 /** The statuses a run does not leave. */
-export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'timed_out'];
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'timed_out', 'cancelled'];
 
 export interface SignalboxOptions extends RetryOptions {
   /** data-service's address, e.g. `http://127.0.0.1:3000`. */
@@ -77,7 +77,7 @@ export interface WaitOptions {
 
 /**
  * The Signalbox REST API of one workspace, typed from the OpenAPI contract. `api` is the raw typed client of
- * every route; `functions`, `triggers`, `runs`, `events`, `webhooks` and `apiKeys` are the common flows.
+ * every data-service route; `functions`, `triggers`, `runs`, `events` and `webhooks` are the common flows.
  * Failures throw `SignalboxError`; 429 and (where repeating is safe) 503 are retried after `Retry-After`.
  */
 export class Signalbox {
@@ -202,14 +202,12 @@ export class Signalbox {
         options.signal?.throwIfAborted();
         const run = await this.runs.get(jobId);
         if (FINAL_RUN_STATUSES.includes(run.status)) return run;
-        if (Date.now() + pause > deadline) {
-          throw new SignalboxError(
-            0,
-            'WAIT_TIMEOUT',
-            `run ${jobId} is still ${run.status} after ${options.timeoutMs ?? 60_000} ms`,
-          );
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          const message = `run ${jobId} is still ${run.status} after ${options.timeoutMs ?? 60_000} ms`;
+          throw new SignalboxError({ status: 0, code: 'WAIT_TIMEOUT', message });
         }
-        await new Promise((resolve) => setTimeout(resolve, pause));
+        await sleep(Math.min(pause, left), options.signal);
         pause = Math.min(2_000, pause * 2);
       }
     },
@@ -222,7 +220,9 @@ export class Signalbox {
      */
     publish: async (event: RecordEventInput) => {
       const body = { ...event, eventId: event.eventId ?? (await randomId()) };
-      return unwrap(this.api.POST(`${V1}/events`, { params: { path: this.path() }, body }));
+      // The eventId makes a repeat harmless (JetStream drops it as a duplicate): the key lets it be retried.
+      const headers = { 'Idempotency-Key': body.eventId };
+      return unwrap(this.api.POST(`${V1}/events`, { params: { path: this.path() }, body, headers }));
     },
   };
 

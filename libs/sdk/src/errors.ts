@@ -11,29 +11,33 @@ export interface ErrorDetail {
  */
 export class SignalboxError extends Error {
   override readonly name = 'SignalboxError';
+  readonly status: number;
+  readonly code: string;
+  readonly details: readonly ErrorDetail[];
+  readonly errorId: string | undefined;
 
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: readonly ErrorDetail[] = [],
-    readonly errorId?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  constructor(init: {
+    status: number;
+    code: string;
+    message: string;
+    details?: readonly ErrorDetail[];
+    errorId?: string;
+    cause?: unknown;
+  }) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.status = init.status;
+    this.code = init.code;
+    this.details = init.details ?? [];
+    this.errorId = init.errorId;
   }
 
   /** The error of an answer that is not 2xx: its envelope when it has one, else its status line. */
   static fromAnswer(response: Response, body: unknown): SignalboxError {
     const error = isEnvelope(body) ? body.error : null;
-    if (error)
-      return new SignalboxError(response.status, error.code, error.message, error.details ?? [], error.errorId);
+    if (error) return new SignalboxError({ status: response.status, ...error });
     const text = typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '';
-    return new SignalboxError(
-      response.status,
-      `HTTP_${response.status}`,
-      `${response.status} ${response.statusText}${text}`,
-    );
+    const message = `${response.status} ${response.statusText}${text}`;
+    return new SignalboxError({ status: response.status, code: `HTTP_${response.status}`, message });
   }
 }
 

@@ -49,7 +49,12 @@ export async function publishRecordEvent(
   };
   const problems = checkRecordEvent(full);
   if (problems.length > 0) {
-    throw new SignalboxError(400, 'VALIDATION_ERROR', problems[0].message, problems);
+    throw new SignalboxError({
+      status: 400,
+      code: 'VALIDATION_ERROR',
+      message: problems[0].message,
+      details: problems,
+    });
   }
   const client = 'publish' in connection && 'consumers' in connection ? connection : jetstream(connection);
   const subject = `records.${full.workspaceSlug}.${full.recordSlug}.${full.event}`;
@@ -80,12 +85,28 @@ export function checkRecordEvent(event: Readonly<Record<string, unknown>>): Arra
       (rule.pattern === undefined || new RegExp(rule.pattern).test(value)) &&
       value.length >= (rule.minLength ?? 0) &&
       value.length <= (rule.maxLength ?? Infinity) &&
-      (name !== 'timestamp' || !Number.isNaN(Date.parse(value)));
+      (name !== 'timestamp' || isDateTime(value));
     if (!ok) problems.push({ path: [name], message: `${name} does not match the record-event schema` });
   }
   const data = event['data'];
   if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) {
     problems.push({ path: ['data'], message: 'data must be an object' });
+  } else if (data !== undefined && depthOf(data) > MAX_JSON_DEPTH) {
+    problems.push({ path: ['data'], message: `data is nested deeper than ${MAX_JSON_DEPTH} levels` });
   }
   return problems;
+}
+
+/** The platform refuses JSON nested deeper than this wherever it enters (docs/security.md). */
+export const MAX_JSON_DEPTH = 100;
+
+/** JSON Schema's `date-time` (RFC 3339), as the event router checks it: a date, a time and an offset. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const isDateTime = (value: string) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
+
+function depthOf(value: unknown, depth = 0): number {
+  if (typeof value !== 'object' || value === null || depth > MAX_JSON_DEPTH) return depth;
+  let deepest = depth + 1;
+  for (const inner of Object.values(value)) deepest = Math.max(deepest, depthOf(inner, depth + 1));
+  return deepest;
 }

@@ -56,4 +56,32 @@ describe(retryingFetch.name, () => {
     expect((await answer).status).toBe(429);
     expect(seen).toHaveLength(3);
   });
+
+  it('does not repeat a PUT or DELETE whose answer was lost: it may have been done', async () => {
+    for (const method of ['PUT', 'DELETE']) {
+      const lost = scripted(new Error('socket hang up'), new Response('ok'));
+      await expect(retryingFetch(lost.fetch)(new Request('http://signalbox.test/x', { method }))).rejects.toMatchObject(
+        {
+          code: 'NETWORK_ERROR',
+        },
+      );
+      expect(lost.seen).toHaveLength(1);
+    }
+  });
+
+  it('answers the 429 at once when its Retry-After is longer than it may wait', async () => {
+    const { fetch, seen } = scripted(new Response('', { status: 429, headers: { 'retry-after': '3600' } }));
+    expect((await retryingFetch(fetch, { maxDelayMs: 1_000 })(post())).status).toBe(429);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('stops waiting as soon as the request is aborted', async () => {
+    const { fetch, seen } = scripted(new Response('', { status: 429, headers: { 'retry-after': '20' } }));
+    const controller = new AbortController();
+    const answer = retryingFetch(fetch)(new Request('http://signalbox.test/x', { signal: controller.signal }));
+    await jest.advanceTimersByTimeAsync(100);
+    controller.abort(new Error('the caller gave up'));
+    await expect(answer).rejects.toThrow('the caller gave up');
+    expect(seen).toHaveLength(1);
+  });
 });

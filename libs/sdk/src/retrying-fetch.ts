@@ -7,15 +7,16 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Whether sending `request` again cannot do its work twice: a read, a PUT or DELETE (idempotent by HTTP's
- * rules and by this API's), or a POST that carries an `Idempotency-Key` (the server answers a repeat with the
- * first result). A 429 is retried whatever the method: the server refused it before doing anything.
+ * Whether sending `request` again cannot do its work twice: a read, or a request that carries an
+ * `Idempotency-Key` (the server answers a repeat with the first result). Not a PUT or DELETE: a repeat of one
+ * that got through makes another version, or answers 404 to a delete that worked. A 429 is retried whatever
+ * the method: the server refused it before doing anything.
  */
 export const isRepeatable = (request: Request): boolean =>
-  SAFE_METHODS.has(request.method) || request.headers.has('idempotency-key');
+  READS.has(request.method) || request.headers.has('idempotency-key');
 
 /** `Retry-After` in milliseconds (seconds or an HTTP date), or undefined. */
 export function retryAfterMs(response: Response, now = Date.now()): number | undefined {
@@ -27,11 +28,26 @@ export function retryAfterMs(response: Response, now = Date.now()): number | und
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
 
 /**
- * A fetch that retries what is safe to retry: 429 always (after `Retry-After`), and 503 or a lost connection
- * when the request is repeatable (see `isRepeatable`). Other answers are returned as they are.
+ * A fetch that retries what is safe to retry: 429 always (after `Retry-After`, unless that is longer than
+ * `maxDelayMs`: then the 429 is the answer), and 503 or a lost connection when the request is repeatable (see
+ * `isRepeatable`). Other answers are returned as they are. An abort ends the waiting at once.
  */
 export function retryingFetch(
   inner: typeof fetch,
@@ -47,25 +63,20 @@ export function retryingFetch(
       try {
         response = await inner(last ? request : request.clone());
       } catch (error) {
-        if (last || !isRepeatable(request) || request.signal?.aborted) {
-          throw new SignalboxError(
-            0,
-            'NETWORK_ERROR',
-            `${request.method} ${request.url}: ${String(error)}`,
-            [],
-            undefined,
-            {
-              cause: error,
-            },
-          );
+        if (request.signal?.aborted) throw error;
+        if (last || !isRepeatable(request)) {
+          const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+          const message = `${request.method} ${request.url}: ${String(error)}${cause}`;
+          throw new SignalboxError({ status: 0, code: 'NETWORK_ERROR', message, cause: error });
         }
-        await sleep(backoff);
+        await sleep(backoff, request.signal);
         continue;
       }
       const retry = response.status === 429 || (response.status === 503 && isRepeatable(request));
-      if (!retry || last) return response;
+      const wait = retryAfterMs(response) ?? backoff;
+      if (!retry || last || wait > maxDelayMs) return response;
       await response.body?.cancel();
-      await sleep(Math.min(maxDelayMs, retryAfterMs(response) ?? backoff));
+      await sleep(wait, request.signal);
     }
   };
 }

@@ -48,11 +48,22 @@ describe(verifyWebhook.name, () => {
     );
   });
 
-  it('checks X-Centrali-Signature when the Standard Webhooks headers are missing', async () => {
+  it('refuses a delivery stripped of its timed signature, unless the untimed one is allowed', async () => {
     const hex = (s: string) => `sha256=${createHmac('sha256', s).update(body).digest('hex')}`;
     const centrali = { 'X-Centrali-Signature': hex('plain-secret'), 'x-centrali-delivery': 'd9' };
-    await expect(verifyWebhook(Buffer.from(body), centrali, 'plain-secret')).resolves.toMatchObject({ id: 'd9' });
-    await expect(verifyWebhook(body, centrali, 'other')).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
-    await expect(verifyWebhook(body, {}, 'plain-secret')).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+    await expect(verifyWebhook(body, centrali, 'plain-secret')).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+    const allowed = { allowUntimedSignature: true };
+    await expect(verifyWebhook(Buffer.from(body), centrali, 'plain-secret', allowed)).resolves.toMatchObject({
+      id: 'd9',
+    });
+    await expect(verifyWebhook(body, centrali, 'other', allowed)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+    await expect(verifyWebhook(body, {}, 'plain-secret', allowed)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+  });
+
+  it('derives the key from a whsec_ secret as the gateway does (Node base64), whatever the user put after whsec_', async () => {
+    for (const secret of ['whsec_my-own_secret-value!!', 'whsec_bm9w ZQ', 'whsec_abc=def-xyz-0123456789']) {
+      const gatewayKey = Buffer.from(secret.slice('whsec_'.length), 'base64'); // libs/crypto's standardKey
+      await expect(verifyWebhook(body, headers(standard(gatewayKey)), secret, { now })).resolves.toBeTruthy();
+    }
   });
 });

@@ -25,7 +25,8 @@ const suffix = process.env['SUFFIX'] ?? '';
 const fn = await client.functions.create({ name: 'add-one-' + suffix, code: 'async function run() { return executionParams.x + 1; }' });
 const weekly: TriggerMetadata<'scheduled'> = { cron: '0 9 * * 1', timezone: 'Europe/Berlin', overlap: 'skip' };
 const scheduled = await client.triggers.create({ name: 'weekly-' + suffix, functionId: fn.id, executionType: 'scheduled', triggerMetadata: weekly });
-const cron: string | undefined = scheduled.executionType === 'scheduled' ? scheduled.triggerMetadata.cron : undefined;
+const updated = await client.triggers.update(scheduled.id, { triggerMetadata: { cron: '0 10 * * 1' } });
+const cron: string | undefined = updated.executionType === 'scheduled' ? updated.triggerMetadata.cron : undefined;
 const onDemand = await client.triggers.create({ name: 'now-' + suffix, functionId: fn.id, executionType: 'on-demand' });
 const { jobId } = await client.triggers.execute(onDemand.id, { x: 41 });
 const run = await client.runs.waitFor(jobId, { timeoutMs: 30_000 });
@@ -113,7 +114,7 @@ describe('the packed @signalbox/sdk', () => {
       },
     });
     expect(JSON.parse(stdout)).toEqual({
-      cron: '0 9 * * 1',
+      cron: '0 10 * * 1',
       status: 'completed',
       result: 42,
       refused: 'VALIDATION_ERROR triggerMetadata.url',

@@ -152,7 +152,9 @@ export const TypedCreateFunctionTriggerSchema = Type.Unsafe<CreateFunctionTrigge
         {
           ...createCommon,
           executionType: Type.Literal(type),
-          triggerMetadata: Type.Optional(TriggerMetadataSchemas[type]),
+          // Every type but on-demand has fields it cannot do without.
+          triggerMetadata:
+            type === 'on-demand' ? Type.Optional(TriggerMetadataSchemas[type]) : TriggerMetadataSchemas[type],
         },
         { $id: `Create${TRIGGER_TYPE_NAMES[type]}FunctionTrigger`, additionalProperties: false },
       ),
@@ -162,25 +164,34 @@ export const TypedCreateFunctionTriggerSchema = Type.Unsafe<CreateFunctionTrigge
         ...createCommon,
         providerId: Type.String({ minLength: 1, maxLength: 64, description: 'GET /providers' }),
         providerTriggerId: Type.String({ minLength: 1, maxLength: 128 }),
-        executionType: Type.Optional(Type.Union(ExecutionTypes.map((type) => Type.Literal(type)))),
-        triggerMetadata: Type.Optional(Metadata),
+        executionType: Type.Optional(Type.Literal('webhook')),
+        triggerMetadata: Type.Optional(Type.Partial(TriggerMetadataSchemas.webhook, { additionalProperties: false })),
       },
       {
         $id: 'CreateFunctionTriggerFromTemplate',
         additionalProperties: false,
-        description: "A provider's template; `triggerMetadata` is merged over the template's.",
+        description: "A webhook trigger from a provider's template; `triggerMetadata` is merged over the template's.",
       },
     ),
   ],
 });
+
+/** A partial update's `triggerMetadata`: any fields of the trigger's type, merged over the stored ones. */
+const metadataPatch = (type: ExecutionType) =>
+  Type.Partial(TriggerMetadataSchemas[type], {
+    $id: `${TRIGGER_TYPE_NAMES[type]}TriggerMetadataPatch`,
+    additionalProperties: false,
+    description: `Fields of a ${type} trigger to change; each replaces the stored one, the others stay.`,
+  });
 
 export const TypedUpdateFunctionTriggerSchema = Type.Object(
   {
     ...UpdateFunctionTriggerSchema.properties,
     triggerMetadata: Type.Optional(
       Type.Unsafe<Record<string, unknown>>({
-        anyOf: ExecutionTypes.map((type) => TriggerMetadataSchemas[type]),
-        description: "The fields of the trigger's executionType, which cannot change.",
+        anyOf: ExecutionTypes.map(metadataPatch),
+        description:
+          "Fields of the trigger's executionType (which cannot change), merged one level deep over the stored ones; the result is checked whole.",
       }),
     ),
   },
