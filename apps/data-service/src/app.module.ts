@@ -11,6 +11,7 @@ import type { Env, ResolvedSecrets } from './config/env.schema';
 import { entities } from './database/entities';
 import { migrations } from './database/migrations';
 import { FunctionRunsModule } from './function-runs/function-runs.module';
+import { LiveModule } from './live/live.module';
 import { QuotasModule } from './quotas/quotas.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RecordEventsModule } from './record-events/record-events.module';
@@ -48,6 +49,7 @@ export class AppModule {
         SystemModule.register({ timeoutMs: env.SYSTEM_STATUS_TIMEOUT_MS }),
         FunctionRunsModule.register({ timeoutMs: env.RUNTIME_REQUEST_TIMEOUT_MS }),
         RecordEventsModule,
+        LiveModule.register({ perWorkspace: env.LIVE_STREAMS_PER_WORKSPACE, total: env.LIVE_STREAMS_MAX }),
         RateLimitsModule.register({
           read: env.RATE_LIMIT_READ_PER_MINUTE,
           write: env.RATE_LIMIT_WRITE_PER_MINUTE,

@@ -2,6 +2,7 @@ export * from './auth';
 export * from './config';
 export * from './errors';
 export * from './json-depth';
+export * from './live';
 export * from './openapi';
 export * from './polling';
 export * from './record-events';

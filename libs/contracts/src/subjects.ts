@@ -53,6 +53,10 @@ export const Subjects = {
   deadLetterMessage: (stream: string) => `deadletter.${stream.toLowerCase()}`,
   /** A durable replay job of an event-driven trigger over a window of RECORD_EVENTS. */
   replayJob: (workspace: string) => `replays.${workspace}`,
+  /** Core (not stored): a run or delivery of the workspace changed (`LiveEvent`), for `GET /live` streams. */
+  live: (workspace: string, topic: string) => `live.v1.${workspace}.${topic}`,
+  /** Every live topic of one workspace. */
+  liveOf: (workspace: string) => `live.v1.${workspace}.>`,
   /** One outbound webhook delivery. */
   delivery: (workspace: string, subscriptionId: string) => `deliveries.${workspace}.${subscriptionId}`,
 } as const;

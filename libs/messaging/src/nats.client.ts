@@ -1,7 +1,7 @@
 import { jetstream, type JetStreamClient, jetstreamManager, type PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import type { ServiceName } from '@signalbox/contracts';
+import { type LiveEvent, type ServiceName, Subjects } from '@signalbox/contracts';
 
 import { declareTopology, type TopologySettings } from './topology';
 
@@ -104,6 +104,18 @@ export class NatsClient {
     const h = natsHeaders();
     for (const [key, value] of Object.entries(options.headers ?? {})) h.set(key, value);
     return this.js.publish(subject, JSON.stringify(payload), { msgID: options.msgID, headers: h });
+  }
+
+  /**
+   * Announces a change to the workspace's live streams (`GET /live`): core NATS, not stored, never awaited and
+   * never throws. The records stay the truth; a lost announcement only makes a live view late until it reads.
+   */
+  publishLive(workspace: string, event: LiveEvent): void {
+    try {
+      this.nc?.publish(Subjects.live(workspace, event.type), JSON.stringify(event));
+    } catch {
+      // closed or reconnecting: nobody is told, as if nobody listened
+    }
   }
 
   /** Graceful stop: flush what was published, stop subscriptions, close. */

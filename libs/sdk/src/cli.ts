@@ -14,7 +14,7 @@ Usage:
   signalbox triggers execute <trigger> [--data JSON] [--wait]
   signalbox runs get <jobId>
   signalbox runs list [--status S] [--trigger ID] [--function ID] [--limit N]
-  signalbox runs tail [--trigger ID] [--function ID]   new and finished runs, live, until Ctrl-C
+  signalbox runs tail [--trigger ID] [--function ID]   every change of a run, live, until Ctrl-C
   signalbox events publish --record-slug S --event E --record-id ID [--data JSON] [--event-id ID]
 
 <function> and <trigger> are an id or a name.
@@ -174,24 +174,21 @@ function runFilter(flags: Flags) {
   };
 }
 
-/** Polls the newest runs every second and prints each run when it is new and again when it ends. */
+/** Follows the workspace's live stream and prints each change of a run (of --trigger or --function), until Ctrl-C. */
 async function tail(client: Signalbox, flags: Flags): Promise<void> {
-  const seen = new Map<string, string>();
-  let first = true;
-  for (;;) {
-    const latest: RunSummary[] = [];
-    for await (const run of client.runs.list({ ...runFilter(flags), limit: 100 })) {
-      latest.push(run);
-      if (latest.length >= 100) break;
-    }
-    for (const run of latest.reverse()) {
-      if (seen.get(run.jobId) === run.status) continue;
-      seen.set(run.jobId, run.status);
-      if (!first) console.log(flags.json ? JSON.stringify(run) : summary(run));
-    }
-    first = false;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const events = await client.live.open({ topics: ['run'] });
+  for await (const event of events) {
+    if (event.type !== 'run') continue;
+    if (flags.trigger && event.triggerId !== flags.trigger) continue;
+    if (flags.function && event.functionId !== flags.function) continue;
+    const retry = event.nextAttemptAt ? `  retry at ${event.nextAttemptAt}` : '';
+    console.log(
+      flags.json
+        ? JSON.stringify(event)
+        : `${event.at}  ${event.jobId}  ${event.status.padEnd(9)} attempt ${event.attempt}${retry}`,
+    );
   }
+  throw new SignalboxError({ status: 0, code: 'NETWORK_ERROR', message: 'the live stream ended' });
 }
 
 const summary = (run: RunSummary) =>

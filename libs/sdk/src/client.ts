@@ -2,6 +2,7 @@ import createClient, { type Client } from 'openapi-fetch';
 
 import { SignalboxError } from './errors.js';
 import type { components, paths } from './generated/data-service.js';
+import { type LiveEvent, liveEvents, type LiveTopic } from './live.js';
 import { type Page, pages } from './pages.js';
 import { retryingFetch, type RetryOptions, sleep } from './retrying-fetch.js';
 import { randomId } from './web-crypto.js';
@@ -84,6 +85,7 @@ export class Signalbox {
   /** Every route of the contract, typed (openapi-fetch): `client.api.GET(path, { params: { path: { workspace } } })`. */
   readonly api: Client<paths>;
   readonly workspace: string;
+  private readonly http: { baseUrl: string; headers: Record<string, string>; fetch: typeof fetch };
 
   constructor(options: SignalboxOptions) {
     if (!options.token && !options.apiKey) throw new TypeError('Signalbox needs a token or an apiKey');
@@ -91,11 +93,10 @@ export class Signalbox {
     const headers: Record<string, string> = options.token
       ? { authorization: `Bearer ${options.token}` }
       : { 'x-api-key': options.apiKey as string };
-    this.api = createClient<paths>({
-      baseUrl: options.baseUrl.replace(/\/+$/, ''),
-      headers,
-      fetch: retryingFetch(options.fetch ?? globalThis.fetch.bind(globalThis), options),
-    });
+    const baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const plainFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.http = { baseUrl, headers, fetch: plainFetch };
+    this.api = createClient<paths>({ baseUrl, headers, fetch: retryingFetch(plainFetch, options) });
   }
 
   private path<T extends Record<string, string>>(extra?: T): { workspace: string } & T {
@@ -191,25 +192,69 @@ export class Signalbox {
     retry: (jobId: string) =>
       unwrap(this.api.POST(`${V1}/function-runs/{jobId}/retry`, { params: { path: this.path({ jobId }) } })),
     /**
-     * Resolves with the run once it is final (`completed`, `failed`, `timed_out`), however it ended; a failed
-     * run is an answer, not an error. The API has no live run stream yet, so this looks at the run with a
-     * growing pause (100 ms to 2 s).
+     * Resolves with the run once it is final (`completed`, `failed`, `timed_out`, `cancelled`), however it
+     * ended; a failed run is an answer, not an error. It follows the live stream and reads the run when the
+     * stream says it finished (and every 5 s, should an announcement be lost); without a stream it looks with
+     * a growing pause (100 ms to 2 s).
      */
     waitFor: async (jobId: string, options: WaitOptions = {}): Promise<FunctionRun> => {
-      const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-      let pause = options.intervalMs ?? 100;
-      for (;;) {
-        options.signal?.throwIfAborted();
-        const run = await this.runs.get(jobId);
-        if (FINAL_RUN_STATUSES.includes(run.status)) return run;
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          const message = `run ${jobId} is still ${run.status} after ${options.timeoutMs ?? 60_000} ms`;
-          throw new SignalboxError({ status: 0, code: 'WAIT_TIMEOUT', message });
+      const timeoutMs = options.timeoutMs ?? 60_000;
+      const deadline = Date.now() + timeoutMs;
+      const stream = new AbortController();
+      const stop = () => stream.abort(options.signal?.reason);
+      options.signal?.addEventListener('abort', stop, { once: true });
+      const changes = await this.live
+        .open({ topics: ['run'], signal: stream.signal })
+        .then((events) => new RunChanges(events, jobId))
+        .catch(() => null); // no stream (an older server, a proxy that buffers): look from time to time
+      try {
+        let pause = options.intervalMs ?? 100;
+        for (;;) {
+          options.signal?.throwIfAborted();
+          const run = await this.runs.get(jobId);
+          if (FINAL_RUN_STATUSES.includes(run.status)) return run;
+          const left = deadline - Date.now();
+          if (left <= 0) {
+            const message = `run ${jobId} is still ${run.status} after ${timeoutMs} ms`;
+            throw new SignalboxError({ status: 0, code: 'WAIT_TIMEOUT', message });
+          }
+          if (changes?.open) await changes.finished(Math.min(left, 5_000));
+          else await sleep(Math.min(pause, left), options.signal);
+          pause = Math.min(2_000, pause * 2);
         }
-        await sleep(Math.min(pause, left), options.signal);
-        pause = Math.min(2_000, pause * 2);
+      } finally {
+        options.signal?.removeEventListener('abort', stop);
+        stream.abort();
       }
+    },
+  };
+
+  readonly live = {
+    /**
+     * Opens the workspace's live stream (`GET /live`, server-sent events) and resolves once the server listens:
+     * every change after that is in it. The events of `topics` (by default all the caller may read) follow as
+     * they happen, until `signal` aborts. Nothing before the stream opened is replayed: read the records.
+     */
+    open: async (
+      options: { topics?: readonly LiveTopic[]; signal?: AbortSignal } = {},
+    ): Promise<AsyncIterable<LiveEvent>> => {
+      const query = options.topics ? `?topics=${options.topics.join(',')}` : '';
+      const url = `${this.http.baseUrl}/workspace/${encodeURIComponent(this.workspace)}/api/v1/live${query}`;
+      const response = await this.http
+        .fetch(url, { headers: { ...this.http.headers, accept: 'text/event-stream' }, signal: options.signal })
+        .catch((error: unknown) => {
+          throw new SignalboxError({
+            status: 0,
+            code: 'NETWORK_ERROR',
+            message: `GET ${url}: ${String(error)}`,
+            cause: error,
+          });
+        });
+      if (!response.ok || !response.body) {
+        throw SignalboxError.fromAnswer(response, await response.json().catch(() => null));
+      }
+      const body = response.body;
+      return { [Symbol.asyncIterator]: () => liveEvents(body) };
     },
   };
 
@@ -266,4 +311,40 @@ function pageOf<K extends string, T>(
   answer: { [P in K]: T[] } & { total: number; page: number; limit: number },
 ): Page<T> {
   return { items: answer[key], total: answer.total, page: answer.page, limit: answer.limit };
+}
+
+/** The live run events of one job, waited for a while at a time (`waitFor`), the next one kept across waits. */
+class RunChanges {
+  private readonly events: AsyncIterator<LiveEvent>;
+  private next: Promise<IteratorResult<LiveEvent>> | null = null;
+  open = true;
+
+  constructor(
+    events: AsyncIterable<LiveEvent>,
+    private readonly jobId: string,
+  ) {
+    this.events = events[Symbol.asyncIterator]();
+  }
+
+  /** Resolves when the stream says the job finished, when it ends, or after `ms`, whichever is first. */
+  async finished(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+    try {
+      for (;;) {
+        this.next ??= this.events.next();
+        const got = await Promise.race([this.next, timeout]).catch(() => ({ done: true }) as const);
+        if (got === 'timeout') return;
+        this.next = null;
+        if (got.done) {
+          this.open = false;
+          return;
+        }
+        const event = got.value;
+        if (event.type === 'run' && event.jobId === this.jobId && FINAL_RUN_STATUSES.includes(event.status)) return;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }

@@ -54,6 +54,18 @@ describe('@signalbox/sdk against the platform', () => {
     expect((await client.runs.logs(jobId)).logs.map((line) => line.args)).toEqual([['doubling', 21]]);
   });
 
+  it('waits for a run by following the live stream, not by looking again and again', async () => {
+    const fn = await client.functions.create({
+      name: name('slowish'),
+      code: 'async function run() { const end = Date.now() + 300; while (Date.now() < end) {} return "done"; }',
+    });
+    const { jobId } = await client.triggers.execute(fn.defaultTriggerId, {});
+    // One look finds it running. Without the stream the next look would come after 20 s, and the stream's own
+    // safety look after 5 s: both past the timeout, so only the stream's announcement can answer in time.
+    const run = await client.runs.waitFor(jobId, { intervalMs: 20_000, timeoutMs: 5_000 });
+    expect(run).toMatchObject({ status: 'completed', result: 'done' });
+  });
+
   it("throws the server's error typed, with its details: an invalid body, a bad token, another workspace", async () => {
     const invalid = await client.triggers
       .create({ name: 'x', functionId: randomUUID(), executionType: 'scheduled', triggerMetadata: { cron: 'never' } })
@@ -229,7 +241,7 @@ describe('@signalbox/sdk against the platform', () => {
       expect((JSON.parse(listed.stdout) as unknown[]).length).toBeGreaterThan(0);
     });
 
-    it('tails runs live: a run started after it shows, then its end', async () => {
+    it('tails runs live: a run started after it shows as queued, then running, then completed', async () => {
       const fn = await client.functions.create({ name: name('tailed'), code: 'async function run() { return 1; }' });
       const tail = spawn(process.execPath, [CLI, 'runs', 'tail', '--function', fn.id, '--json'], {
         env: { ...process.env, SIGNALBOX_URL: baseUrl, SIGNALBOX_WORKSPACE: 'acme', SIGNALBOX_TOKEN: token },
@@ -237,7 +249,7 @@ describe('@signalbox/sdk against the platform', () => {
       let output = '';
       tail.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
       try {
-        await new Promise((resolve) => setTimeout(resolve, 1_500)); // its first look, which prints nothing
+        await new Promise((resolve) => setTimeout(resolve, 1_500)); // the stream opens
         const { jobId } = await client.triggers.execute(fn.defaultTriggerId, {});
         const lines = await waitFor(
           () => {
@@ -250,7 +262,7 @@ describe('@signalbox/sdk against the platform', () => {
           30_000,
           'the tailed run to complete',
         );
-        expect(lines.at(-1)).toMatchObject({ jobId, status: 'completed' });
+        expect(lines.map((run) => run.status)).toEqual(['queued', 'running', 'completed']);
       } finally {
         tail.kill('SIGINT');
       }

@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Consumers, type ExecRequest, type FunctionRun, retryDelayMs } from '@signalbox/contracts';
+import { Consumers, type ExecRequest, type FunctionRun, liveRun, retryDelayMs } from '@signalbox/contracts';
 import { DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
@@ -54,7 +54,7 @@ export class ExecutionConsumer extends DurableConsumer {
   private handling = 0;
 
   constructor(
-    nats: NatsClient,
+    private readonly nats: NatsClient,
     private readonly runs: RunRepository,
     private readonly execution: ExecutionService,
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
@@ -173,7 +173,8 @@ export class ExecutionConsumer extends DurableConsumer {
       // manual retry after an abandoned run) start the count again.
       const crashed = run.attempt - 1 - (run.attempts.at(-1)?.attempt ?? 0);
       if (crashed >= maxAttempts) {
-        await this.runs.finish(run.jobId, run.attempt, run.functionVersion, abandoned(run.jobId, maxAttempts));
+        if (await this.runs.finish(run.jobId, run.attempt, run.functionVersion, abandoned(run.jobId, maxAttempts)))
+          this.nats.publishLive(run.workspaceSlug, liveRun(run, 'failed'));
         this.attempts.inc({ outcome: 'abandoned' });
         await this.execution.announce(run.workspaceSlug, run.jobId, notify);
         message.ack();
@@ -188,6 +189,7 @@ export class ExecutionConsumer extends DurableConsumer {
         Math.max(250, Math.floor(leaseMs / 3)),
       );
       if (run.attempt === 1) this.startDelay.observe(Math.max(0, Date.now() - Date.parse(run.queuedAt)) / 1000);
+      this.nats.publishLive(run.workspaceSlug, liveRun(run, 'running'));
       let finished: SandboxResult | null = null;
       try {
         const { outcome, functionVersion, retry } = await this.execution.execute(run, memoizedSteps(run));
@@ -197,12 +199,17 @@ export class ExecutionConsumer extends DurableConsumer {
           const delayMs = retryDelayMs(retry, run.attempt);
           if (await this.runs.scheduleRetry(run.jobId, run.attempt, functionVersion, outcome, delayMs)) {
             this.attempts.inc({ outcome: 'retry_scheduled' });
+            const due = new Date(Date.now() + delayMs).toISOString();
+            this.nats.publishLive(run.workspaceSlug, liveRun({ ...run, attempt: run.attempt + 1 }, 'queued', due));
             message.nak(delayMs);
             return;
           }
         }
         finished = (await this.runs.finish(run.jobId, run.attempt, functionVersion, outcome)) ? outcome : null;
-        if (finished) this.attempts.inc({ outcome: finished.status });
+        if (finished) {
+          this.attempts.inc({ outcome: finished.status });
+          this.nats.publishLive(run.workspaceSlug, liveRun(run, finished.status));
+        }
       } finally {
         clearInterval(heartbeat);
       }

@@ -6,6 +6,7 @@ import {
   type FunctionRunList,
   type GetRunRequest,
   type ListRunsRequest,
+  liveRun,
   type RetryRunReply,
   type RunWithLogs,
   Subjects,
@@ -57,6 +58,10 @@ export class RunService {
       this.logger.warn(`could not queue run ${request.runId}: ${String(error)}`);
       throw error;
     }
+    if (inserted) {
+      const { runId: jobId, triggerId, functionId, workspace } = request;
+      this.nats.publishLive(workspace, liveRun({ jobId, triggerId, functionId, attempt: 1 }, 'queued'));
+    }
     return { jobId: request.runId, status: 'queued' };
   }
 
@@ -82,6 +87,7 @@ export class RunService {
     await this.nats.publish(Subjects.execRequest(run.workspaceSlug, run.functionId), message, {
       msgID: `${run.jobId}.retry.${run.attempt + 1}`,
     });
+    this.nats.publishLive(run.workspaceSlug, liveRun({ ...run, attempt: run.attempt + 1 }, 'queued'));
     return { jobId: run.jobId, status: 'queued', attempt: run.attempt + 1 };
   }
 

@@ -30,6 +30,9 @@ function lift(value: unknown): unknown {
 
 export const ApiJsonBody = (schema: TSchema) => ApiBody({ schema: plain(schema) });
 
+/** A schema with an `$id` put in `components`, and the `$ref` to it. */
+export const componentRef = (schema: TSchema): SchemaObject => plain(schema);
+
 export const ApiJsonResponse = (status: number, schema: TSchema, description = 'OK') =>
   ApiResponse({ status, description, schema: plain(schema) });
 

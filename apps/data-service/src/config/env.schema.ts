@@ -36,6 +36,10 @@ export const EnvSchema = Type.Object({
   RUNS_IN_FLIGHT_PER_WORKSPACE: Type.Integer({ minimum: 1, default: 50_000 }),
   /** Scheduled and polling triggers one workspace may have. */
   SCHEDULES_PER_WORKSPACE: Type.Integer({ minimum: 1, default: 1000 }),
+  /** Live streams (`GET /live`) one workspace may hold open on one replica; beyond it 429. */
+  LIVE_STREAMS_PER_WORKSPACE: Type.Integer({ minimum: 1, default: 2000 }),
+  /** Live streams one replica holds open at most; beyond it 429. */
+  LIVE_STREAMS_MAX: Type.Integer({ minimum: 1, default: 20_000 }),
 });
 export type Env = Static<typeof EnvSchema>;
 

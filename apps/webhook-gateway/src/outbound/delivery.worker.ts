@@ -119,10 +119,24 @@ export class DeliveryWorker extends DurableConsumer {
         this.inFlight.set(config.id, (this.inFlight.get(config.id) ?? 1) - 1);
       }
       const retryInMs = this.retryDelay(config, attempt);
-      const recorded = await this.deliveries.recordAttempt(delivery.id, attempt, {
+      const next = {
         status: attempt.delivered ? 'delivered' : retryInMs === null ? 'failed' : 'pending',
         nextAttemptAt: retryInMs === null ? null : new Date(Date.now() + retryInMs),
-      });
+      } as const;
+      const recorded = await this.deliveries.recordAttempt(delivery.id, attempt, next);
+      if (recorded) {
+        this.nats.publishLive(job.workspace, {
+          type: 'delivery',
+          deliveryId: delivery.id,
+          webhookId: config.id,
+          event: delivery.event,
+          status: next.status,
+          attempt: attempt.attempt,
+          statusCode: attempt.statusCode,
+          nextAttemptAt: next.nextAttemptAt?.toISOString() ?? null,
+          at: new Date().toISOString(),
+        });
+      }
       const outcome = attempt.delivered ? 'delivered' : retryInMs === null ? 'failed' : 'retry';
       this.attempts.inc({ outcome });
       this.latency.observe({ outcome }, attempt.latencyMs / 1000);
