@@ -44,6 +44,9 @@ export type CreateWebhookSubscription = Body<`${V1}/webhooks`, 'post'>;
 export type Delivery = Answer<`${V1}/webhooks/{id}/deliveries`, 'get'>['deliveries'][number];
 export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];
 
+/** How long `waitFor` gives the live stream to open before it looks at the run from time to time instead. */
+const STREAM_OPEN_TIMEOUT_MS = 3_000;
+
 /** The statuses a run does not leave. */
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'timed_out', 'cancelled'];
 
@@ -203,10 +206,19 @@ export class Signalbox {
       const stream = new AbortController();
       const stop = () => stream.abort(options.signal?.reason);
       options.signal?.addEventListener('abort', stop, { once: true });
-      const changes = await this.live
-        .open({ topics: ['run'], signal: stream.signal })
-        .then((events) => new RunChanges(events, jobId))
-        .catch(() => null); // no stream (an older server, a proxy that buffers): look from time to time
+      // No stream in time (an older server, a proxy that holds the answer back): look from time to time instead.
+      let opening: ReturnType<typeof setTimeout> | undefined;
+      const changes = await Promise.race([
+        this.live
+          .open({ topics: ['run'], signal: stream.signal })
+          .then((events) => new RunChanges(events, jobId))
+          .catch(() => null),
+        new Promise<null>(
+          (resolve) => (opening = setTimeout(() => resolve(null), Math.min(timeoutMs, STREAM_OPEN_TIMEOUT_MS))),
+        ),
+      ]);
+      clearTimeout(opening);
+      if (!changes) stream.abort();
       try {
         let pause = options.intervalMs ?? 100;
         for (;;) {
