@@ -45,8 +45,11 @@ RUN test -n "$APP" || { echo 'build with --build-arg APP=<service>' >&2; exit 1;
 COPY tsconfig.base.json nx.json ./
 COPY libs/ libs/
 COPY apps/ apps/
-RUN npx nx run-many -t build --projects="$APP" --outputStyle=static \
- && for dir in libs/* "apps/$APP"; do \
+# data-service serves the web console (apps/console/dist) at /console: it is built and copied with it.
+RUN projects="$APP"; dirs="apps/$APP"; \
+    if [ "$APP" = data-service ]; then projects="$APP,console"; dirs="$dirs apps/console"; fi; \
+    npx nx run-many -t build --projects="$projects" --outputStyle=static \
+ && for dir in libs/* $dirs; do \
       mkdir -p "/out/$dir" && cp "$dir/package.json" "/out/$dir/" \
       && if [ -d "$dir/dist" ]; then cp -R "$dir/dist" "/out/$dir/"; fi; \
     done \

@@ -8,7 +8,8 @@ import tseslint from 'typescript-eslint';
 /**
  * Who may import whom. `contracts` depends on nothing; utilities only on contracts and each other;
  * only test code may import the testing library. The SDK is published on its own, so it imports no library of
- * ours (its types come from the OpenAPI documents); its tests may use the testing library.
+ * ours (its types come from the OpenAPI documents); its tests may use the testing library. The console (a
+ * browser app) imports only the SDK.
  */
 const moduleBoundaries = (inTests) => {
   const testing = inTests ? ['type:testing'] : [];
@@ -22,6 +23,8 @@ const moduleBoundaries = (inTests) => {
       { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },
       { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:kit', ...testing] },
       { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: [...testing] },
+      // The console is a browser app: it talks to the platform only through the SDK.
+      { sourceTag: 'type:console', onlyDependOnLibsWithTags: ['type:sdk'] },
       { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:testing', 'type:sdk'] },
     ],
   };
@@ -34,7 +37,7 @@ export default tseslint.config(
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { '@nx': nx, 'simple-import-sort': simpleImportSort },
     rules: {

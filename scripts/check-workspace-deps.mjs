@@ -11,7 +11,7 @@ function files(dir) {
   return readdirSync(dir).flatMap((entry) => {
     const path = join(dir, entry);
     if (entry === 'node_modules' || entry === 'dist') return [];
-    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+    return statSync(path).isDirectory() ? files(path) : /\.tsx?$/.test(path) ? [path] : [];
   });
 }
 

@@ -159,6 +159,9 @@ console.log(`
 
 ${SERVICES.map((s) => `  ${s.name.padEnd(17)} http://127.0.0.1:${s.port}  (/health/ready, /metrics)`).join('\n')}
 
+  Web console (one-click development sign-in; the token is in the fragment, which reaches no server log):
+  ${api}/console/#token=${token}
+
   Development token (workspace "acme", all permissions, 24 h):
   ${token}
 

@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
 import { loadEnv } from './config/env.schema';
+import { registerConsole } from './console/console.static';
 import { setupOpenApi } from './openapi/openapi.setup';
 
 const { env, auth, secrets } = loadEnv();
@@ -19,13 +20,20 @@ const identity = {
   startedAt: Date.now(),
 } as const;
 
+let consoleBuilt = false;
 void runService(AppModule.register(env, auth.settings, secrets, identity), identity, env, {
-  beforeListen: (app) => {
+  beforeListen: async (app) => {
     // What a caller of the management API sends is refused when the platform could not store it as sent.
     app.useGlobalPipes(new StorableInputPipe());
-    return setupOpenApi(app, version);
+    setupOpenApi(app, version);
+    consoleBuilt = await registerConsole(app);
   },
 }).then((app) => {
+  if (!consoleBuilt) {
+    app
+      .get(Logger)
+      .warn('the web console is not built (apps/console/dist): /console answers 404 until `npx nx build console`');
+  }
   if (secrets.usingDevelopmentKey) {
     app
       .get(Logger)

@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+
+import { registerConsole } from './console.static';
+
+// @fastify/static loads an ES module that Jest's CommonJS runtime cannot require; a built console is served in
+// the browser test (e2e/test/console.e2e-spec.ts). Here: the service without a build.
+jest.mock('@fastify/static', () => ({ __esModule: true, default: () => undefined }));
+
+const asApp = (fastify: FastifyInstance) =>
+  ({ getHttpAdapter: () => ({ getInstance: () => fastify }) }) as unknown as NestFastifyApplication;
+
+describe('registerConsole', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'console-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('answers 404 saying how to build it when the console is not built', async () => {
+    const fastify = Fastify();
+    expect(await registerConsole(asApp(fastify), join(dir, 'missing'))).toBe(false);
+    for (const url of ['/console', '/console/', '/console/runs']) {
+      const answer = await fastify.inject(url);
+      expect(answer.statusCode).toBe(404);
+      expect(answer.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+      expect(answer.body).toContain('npx nx build console');
+      expect(answer.headers['content-security-policy']).toContain("default-src 'self'");
+    }
+    expect((await fastify.inject('/elsewhere')).statusCode).toBe(404);
+    await fastify.close();
+  });
+});
