@@ -113,7 +113,14 @@ export async function migrateUnderLock(dataSource: DataSource, schema: string): 
   await runner.connect();
   const lockKey = `signalbox:migrations:${schema}`;
   try {
-    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+    // Polled, not waited for in pg_advisory_lock: a statement blocked there holds a snapshot, which a
+    // CREATE INDEX CONCURRENTLY in the running replica's migrations waits for, while that replica waits
+    // for its migrations: neither would ever go on (seen with three replicas starting on a fresh database).
+    const locked = async () =>
+      (
+        (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS got', [lockKey])) as Array<{ got: boolean }>
+      )[0]?.got === true;
+    while (!(await locked())) await sleep(MIGRATION_LOCK_POLL_MS);
     await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((migration) => migration.name);
@@ -124,3 +131,6 @@ export async function migrateUnderLock(dataSource: DataSource, schema: string): 
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How often a replica looks whether another one has finished migrating. */
+const MIGRATION_LOCK_POLL_MS = 200;

@@ -23,6 +23,18 @@ class CreateWidgets1763800000000 implements MigrationInterface {
   }
 }
 
+/** Built without blocking writes, outside a transaction: it waits for every snapshot older than its own. */
+class IndexWidgets1763800000001 implements MigrationInterface {
+  name = 'IndexWidgets1763800000001';
+  transaction = false;
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('CREATE INDEX CONCURRENTLY widgets_id_idx ON "inventory"."widgets" (id)');
+  }
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP INDEX CONCURRENTLY "inventory"."widgets_id_idx"');
+  }
+}
+
 const quietLogger = { info: () => undefined, warn: () => undefined };
 
 const settings = (url: string): DatabaseSettings => ({
@@ -54,6 +66,19 @@ describe(Database.name, () => {
     expect(applied).toEqual([{ name: 'CreateWidgets1763800000000' }]);
     expect(await queryDatabase(db.url, 'SELECT id FROM "inventory"."widgets"')).toEqual([{ id: 1 }]);
     for (const replica of replicas) await expect(replica.check()).resolves.toBeUndefined();
+    await Promise.all(replicas.map((replica) => replica.close()));
+  });
+
+  it('builds an index CONCURRENTLY while other replicas wait for the migrations (they hold no snapshot meanwhile)', async () => {
+    const withIndex = { ...settings(db.url), migrations: [CreateWidgets1763800000000, IndexWidgets1763800000001] };
+    const replicas = [1, 2, 3].map(() => new Database(withIndex, quietLogger));
+
+    // Before, the waiting replicas blocked in pg_advisory_lock, holding a snapshot the index build waited for.
+    await Promise.all(replicas.map((replica) => replica.whenReady()));
+
+    expect(await queryDatabase(db.url, `SELECT indexname FROM pg_indexes WHERE indexname = 'widgets_id_idx'`)).toEqual([
+      { indexname: 'widgets_id_idx' },
+    ]);
     await Promise.all(replicas.map((replica) => replica.close()));
   });
 
