@@ -57,6 +57,7 @@ export async function publishRecordEvent(
     });
   }
   const client = 'publish' in connection && 'consumers' in connection ? connection : jetstream(connection);
+  // The public subject (docs/record-events.md): the SDK is published on its own, so it does not import it.
   const subject = `records.${full.workspaceSlug}.${full.recordSlug}.${full.event}`;
   const ack = await client.publish(subject, JSON.stringify(full), {
     msgID: full.eventId,
