@@ -38,6 +38,16 @@ function LiveOutlet() {
   );
 }
 
+const NAV = [
+  ['/runs', 'Runs'],
+  ['/functions', 'Functions'],
+  ['/triggers', 'Triggers'],
+  ['/events', 'Events'],
+  ['/webhooks', 'Outbound webhooks'],
+  ['/api-keys', 'API keys'],
+  ['/status', 'Status'],
+] as const;
+
 function Header() {
   const { session, signOut } = useSession();
   const navigate = useNavigate();
@@ -49,9 +59,11 @@ function Header() {
       <span className="brand">Signalbox</span>
       <nav aria-label="Main">
         <ul>
-          <li>
-            <NavLink to="/runs">Runs</NavLink>
-          </li>
+          {NAV.map(([to, label]) => (
+            <li key={to}>
+              <NavLink to={to}>{label}</NavLink>
+            </li>
+          ))}
         </ul>
       </nav>
       <div className="top-right">

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+
+import type { ConsoleContext } from '../support/console';
+
+export function runsView(context: () => ConsoleContext): void {
+  describe('runs', () => {
+    it('signs in from the link, shows runs appear and finish live, a failed run in detail, and retries it', async () => {
+      const ctx = context();
+      const { acme, token } = ctx;
+      const page = await ctx.openPage({ signedIn: false });
+      // The one-click link: the token leaves the address bar and stays in the tab's sessionStorage.
+      await page.goto(`${ctx.baseUrl}/console/#token=${token}`);
+      await page.waitForURL(/\/console\/runs$/);
+      expect(page.url()).not.toContain('token');
+      expect(await page.evaluate(() => JSON.stringify(sessionStorage))).toContain(token);
+      await page.getByText('No runs in acme yet').waitFor();
+      await page.getByText('Live updates on').waitFor();
+      // Marks this document: a reload would lose it.
+      await page.evaluate('window.notReloaded = true');
+
+      const suffix = randomUUID().slice(0, 6);
+      const ok = await acme.functions.create({
+        name: `console-ok-${suffix}`,
+        code: 'async function run() { api.log("adding", executionParams.x); return { sum: executionParams.x + 1 }; }',
+      });
+      const bad = await acme.functions.create({
+        name: `console-fails-${suffix}`,
+        code: `async function run() {
+          const prepared = await api.step('prepare', async () => ({ ready: true }));
+          api.log('about to fail', prepared);
+          throw new Error('boom from the console test');
+        }`,
+      });
+      const { jobId: okJob } = await acme.triggers.execute(ok.defaultTriggerId, { x: 41 });
+      const { jobId: badJob } = await acme.triggers.execute(bad.defaultTriggerId, { x: 0 });
+
+      const okRow = page.locator(`tr[data-job-id="${okJob}"]`);
+      const badRow = page.locator(`tr[data-job-id="${badJob}"]`);
+      await okRow.locator('[data-status="completed"]').waitFor({ timeout: 20_000 });
+      await badRow.locator('[data-status="failed"]').waitFor({ timeout: 20_000 });
+      await okRow.getByText(`console-ok-${suffix}`).waitFor();
+      expect(await page.evaluate('window.notReloaded')).toBe(true);
+      await page.getByText('Page 1 of 1 (2 runs)').waitFor();
+
+      // The status filter asks the server for that status only.
+      await page.getByLabel('Status').selectOption('failed');
+      await page.waitForURL(/status=failed/);
+      await page.getByText('Page 1 of 1 (1 run)').waitFor();
+      expect(await okRow.count()).toBe(0);
+      await page.getByLabel('Status').selectOption('');
+      await page.getByText('Page 1 of 1 (2 runs)').waitFor();
+
+      expect(await ctx.seriousViolations(page)).toEqual([]);
+      await ctx.screenshot(page, 'runs');
+
+      // The failed run: its error, its steps, its logs, its input.
+      await badRow.getByRole('link').click();
+      await page.waitForURL(new RegExp(`/console/runs/${badJob}$`));
+      await page.getByRole('heading', { level: 1, name: `Run ${badJob}` }).waitFor();
+      await page.getByText('boom from the console test').first().waitFor();
+      await page.locator('.steps .step-id', { hasText: 'prepare' }).waitFor();
+      await page.locator('.logs', { hasText: 'about to fail' }).waitFor();
+      expect(await page.getByLabel('Input (executionParams)').textContent()).toContain('"x": 0');
+      expect(await page.locator('.badge-memoized').count()).toBe(0);
+
+      expect(await ctx.seriousViolations(page)).toEqual([]);
+      await ctx.screenshot(page, 'run-detail');
+
+      // Retry: queued again; the next attempt fails the same way, its step taken from the first (memoized).
+      await page.getByRole('button', { name: 'Retry' }).click();
+      await page.getByText('Queued again: attempt 2.').waitFor();
+      await page.locator('.badge-memoized').waitFor({ timeout: 20_000 });
+      await page.locator('table tbody tr', { hasText: 'boom from the console test' }).nth(1).waitFor();
+      expect((await acme.runs.get(badJob)).attempt).toBe(2);
+      expect(ctx.pageErrors(page)).toEqual([]);
+      await page.close();
+    });
+  });
+}
