@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { FunctionRunEvent, FunctionRunList } from '@signalbox/contracts';
+import type { FunctionRunEvent, FunctionRunList, FunctionRunStats } from '@signalbox/contracts';
 import { Streams, Subjects } from '@signalbox/contracts';
 import { type CreateComputeFunction, Signalbox, type TriggerMetadata } from '@signalbox/sdk';
 import { Platform, testToken } from '@signalbox/testing';
@@ -152,6 +152,48 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
     await finished(bodies[0].jobId);
     const runs = await api.get<FunctionRunList>(`/function-runs?triggerId=${fn.defaultTriggerId}`);
     expect(runs.body.total).toBe(1);
+  });
+
+  it('lists runs by execution type, time window, job id and idempotency key, and counts them by function', async () => {
+    const fn = await createFunction(
+      'async function run() { if (executionParams.fail) throw new Error("no"); return 1; }',
+    );
+    const other = await createFunction('async function run() { return 2; }');
+    const before = new Date().toISOString();
+    const key = `console-search-${randomUUID()}`;
+    const first = await client.triggers.execute(fn.defaultTriggerId, { fail: false }, { idempotencyKey: key });
+    const second = await client.triggers.execute(fn.defaultTriggerId, { fail: true });
+    await Promise.all([finished(first.jobId), finished(second.jobId)]);
+    const after = new Date().toISOString();
+    const list = async (query: string) => {
+      const answer = await api.get<FunctionRunList>(`/function-runs?functionId=${fn.id}&${query}`);
+      expect(answer.status).toBe(200);
+      return answer.body.runs.map((run) => run.jobId).sort();
+    };
+
+    expect(await list('executionType=on-demand')).toEqual([first.jobId, second.jobId].sort());
+    expect(await list('executionType=webhook')).toEqual([]);
+    expect(await list(`from=${before}&to=${after}`)).toEqual([first.jobId, second.jobId].sort());
+    expect(await list(`to=${before}`)).toEqual([]);
+    expect(await list(`jobId=${second.jobId}`)).toEqual([second.jobId]);
+    expect(await list(`idempotencyKey=${encodeURIComponent(key)}`)).toEqual([first.jobId]);
+    expect(await list('idempotencyKey=never-used')).toEqual([]);
+    const refused = await api.get<ErrorBody>('/function-runs?executionType=carrier-pigeon');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('VALIDATION_ERROR');
+
+    const stats = await api.get<FunctionRunStats>(`/function-runs/stats?functionId=${fn.id}&functionId=${other.id}`);
+    expect(stats.status).toBe(200);
+    expect(stats.body.functions).toEqual([
+      {
+        functionId: fn.id,
+        total: 2,
+        byStatus: { queued: 0, running: 0, completed: 1, failed: 1, timed_out: 0, cancelled: 0 },
+      },
+    ]);
+    const one = await api.get<FunctionRunStats>(`/function-runs/stats?functionId=${fn.id}&since=${after}`);
+    expect(one.body).toEqual({ since: after, functions: [] });
+    expect((await api.get('/function-runs/stats')).status).toBe(400);
   });
 
   it("executes a function's system default trigger", async () => {

@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 
 import { MAX_PAGE, Paged, Timestamp, Uuid } from './rest/common';
+import { ExecutionTypes } from './rest/trigger-metadata';
 
 /** Run lifecycle (architecture.md). Never rename a value. */
 export const RunStatuses = ['queued', 'running', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
@@ -129,6 +130,22 @@ export const FunctionRunListQuerySchema = Type.Object(
     triggerId: Type.Optional(Type.String({ format: 'uuid' })),
     functionId: Type.Optional(Type.String({ format: 'uuid' })),
     status: Type.Optional(Type.Union(RunStatuses.map((status) => Type.Literal(status)))),
+    executionType: Type.Optional(
+      Type.Union(
+        ExecutionTypes.map((type) => Type.Literal(type)),
+        { description: `runs of triggers of this type: ${ExecutionTypes.join(' | ')}` },
+      ),
+    ),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'queued at or after this instant' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'queued before this instant' })),
+    jobId: Type.Optional(Type.String({ format: 'uuid', description: 'this run only (a search by job id)' })),
+    idempotencyKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'the run started by an execute with this Idempotency-Key (kept 24 h)',
+      }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
     page: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 }),
   },
@@ -136,9 +153,53 @@ export const FunctionRunListQuerySchema = Type.Object(
 );
 export type FunctionRunListQuery = Static<typeof FunctionRunListQuerySchema>;
 
-/** `runtime.v1.runs.list` request. */
-export interface ListRunsRequest extends FunctionRunListQuery {
+/**
+ * `runtime.v1.runs.list` request. data-service resolves what only it knows: an execution type into the
+ * workspace's triggers of that type, an idempotency key into its job id.
+ */
+export interface ListRunsRequest extends Omit<FunctionRunListQuery, 'executionType' | 'idempotencyKey'> {
   readonly workspace: string;
+  /** Runs of these triggers only (an empty list matches none). */
+  readonly triggerIds?: readonly string[];
+}
+
+/** How many runs of each function were queued since a time, by status (a dashboard's volume and failure rate). */
+export const FunctionRunStatsQuerySchema = Type.Object(
+  {
+    functionId: Type.Array(Type.String({ format: 'uuid' }), {
+      minItems: 1,
+      maxItems: 100,
+      description: 'the functions to count (repeat the parameter: functionId=a&functionId=b)',
+    }),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'default: 24 hours ago' })),
+  },
+  { additionalProperties: false },
+);
+export type FunctionRunStatsQuery = Static<typeof FunctionRunStatsQuerySchema>;
+
+export const FunctionRunStatsSchema = Type.Object({
+  since: Timestamp,
+  /** One entry per function asked about that has runs since then; a function without runs is absent. */
+  functions: Type.Array(
+    Type.Object({
+      functionId: Uuid,
+      total: Type.Integer(),
+      byStatus: Type.Object(
+        Object.fromEntries(RunStatuses.map((status) => [status, Type.Integer()])) as Record<
+          RunStatus,
+          ReturnType<typeof Type.Integer>
+        >,
+      ),
+    }),
+  ),
+});
+export type FunctionRunStats = Static<typeof FunctionRunStatsSchema>;
+
+/** `runtime.v1.runs.stats` request. */
+export interface RunStatsRequest {
+  readonly workspace: string;
+  readonly functionIds: readonly string[];
+  readonly since: string;
 }
 
 /** `runtime.v1.runs.get` answers a run with its logs, or null. */

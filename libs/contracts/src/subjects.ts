@@ -17,6 +17,8 @@ export const Subjects = {
   runtimeGetRun: 'runtime.v1.runs.get',
   /** Request-reply to compute-runtime: a page of a workspace's runs. */
   runtimeListRuns: 'runtime.v1.runs.list',
+  /** Request-reply to compute-runtime: how many runs of some functions since a time, by status. */
+  runtimeRunStats: 'runtime.v1.runs.stats',
   /** Request-reply to compute-runtime: queue a failed run again (a new attempt, completed steps reused). */
   runtimeRetryRun: 'runtime.v1.runs.retry',
   /**
@@ -53,7 +55,10 @@ export const Subjects = {
   deadLetterMessage: (stream: string) => `deadletter.${stream.toLowerCase()}`,
   /** A durable replay job of an event-driven trigger over a window of RECORD_EVENTS. */
   replayJob: (workspace: string) => `replays.${workspace}`,
-  /** Core (not stored): a run or delivery of the workspace changed (`LiveEvent`), for `GET /live` streams. */
+  /**
+   * Core (not stored): a run or delivery of the workspace changed, or a record event was routed (`LiveEvent`),
+   * for `GET /live` streams.
+   */
   live: (workspace: string, topic: string) => `live.v1.${workspace}.${topic}`,
   /** Every live topic of one workspace. */
   liveOf: (workspace: string) => `live.v1.${workspace}.>`,

@@ -4,9 +4,11 @@ import {
   type EnqueueRunReply,
   type EnqueueRunRequest,
   type FunctionRunList,
+  type FunctionRunStats,
   type GetRunRequest,
   type ListRunsRequest,
   type RetryRunReply,
+  type RunStatsRequest,
   type RunWithLogs,
   Subjects,
 } from '@signalbox/contracts';
@@ -36,5 +38,10 @@ export class RunController {
   @MessagePattern(Subjects.runtimeListRuns)
   list(@Payload() request: ListRunsRequest): Promise<FunctionRunList> {
     return this.runs.list(request);
+  }
+
+  @MessagePattern(Subjects.runtimeRunStats)
+  stats(@Payload() request: RunStatsRequest): Promise<FunctionRunStats> {
+    return this.runs.stats(request);
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type {
   FunctionRun,
-  FunctionRunListQuery,
   FunctionRunLogs,
   FunctionRunSummary,
+  ListRunsRequest,
   RunStatus,
 } from '@signalbox/contracts';
 import { Database, MicroBatcher, storableJson } from '@signalbox/persistence';
@@ -342,30 +342,50 @@ export class RunRepository {
     return row ? { run: toRun(row), logs: { jobId: row.id, logs: row.logs, truncated: row.logs_truncated } } : null;
   }
 
-  async list(workspace: string, query: FunctionRunListQuery): Promise<{ runs: FunctionRunSummary[]; total: number }> {
+  async list(
+    workspace: string,
+    query: Omit<ListRunsRequest, 'workspace'>,
+  ): Promise<{ runs: FunctionRunSummary[]; total: number }> {
     const filters: string[] = ['workspace_slug = $1'];
     const params: unknown[] = [workspace];
-    for (const [column, value] of [
-      ['trigger_id', query.triggerId],
-      ['function_id', query.functionId],
-      ['status', query.status],
-    ] as const) {
-      if (value !== undefined) {
-        params.push(value);
-        filters.push(`${column} = $${params.length}`);
-      }
-    }
-    const where = filters.join(' AND ');
+    const where = (condition: (placeholder: string) => string, value: unknown) => {
+      if (value === undefined) return;
+      params.push(value);
+      filters.push(condition(`$${params.length}`));
+    };
+    where((p) => `id = ${p}`, query.jobId);
+    where((p) => `trigger_id = ${p}`, query.triggerId);
+    where((p) => `trigger_id = ANY(${p}::uuid[])`, query.triggerIds);
+    where((p) => `function_id = ${p}`, query.functionId);
+    where((p) => `status = ${p}`, query.status);
+    where((p) => `queued_at >= ${p}`, query.from);
+    where((p) => `queued_at < ${p}`, query.to);
+    const condition = filters.join(' AND ');
     const [{ total }] = await this.database.source.query<Array<{ total: number }>>(
-      `SELECT count(*)::int AS total FROM runtime.runs WHERE ${where}`,
+      `SELECT count(*)::int AS total FROM runtime.runs WHERE ${condition}`,
       params,
     );
     params.push(query.limit, (query.page - 1) * query.limit);
     const rows = await this.database.source.query<SummaryRow[]>(
-      `SELECT ${SUMMARY_COLUMNS} FROM runtime.runs WHERE ${where}
+      `SELECT ${SUMMARY_COLUMNS} FROM runtime.runs WHERE ${condition}
         ORDER BY queued_at DESC, id LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
     );
     return { runs: rows.map(toSummary), total };
+  }
+
+  /** Runs of these functions queued since `since`, counted by function and status. */
+  async countByFunction(
+    workspace: string,
+    functionIds: readonly string[],
+    since: string,
+  ): Promise<Array<{ functionId: string; status: RunStatus; count: number }>> {
+    const rows = await this.database.source.query<Array<{ function_id: string; status: RunStatus; count: number }>>(
+      `SELECT function_id, status, count(*)::int AS count FROM runtime.runs
+        WHERE workspace_slug = $1 AND function_id = ANY($2::uuid[]) AND queued_at >= $3
+        GROUP BY function_id, status`,
+      [workspace, functionIds, since],
+    );
+    return rows.map((row) => ({ functionId: row.function_id, status: row.status, count: row.count }));
   }
 }

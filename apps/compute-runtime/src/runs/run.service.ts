@@ -4,10 +4,14 @@ import {
   type EnqueueRunRequest,
   type ExecRequest,
   type FunctionRunList,
+  type FunctionRunStats,
   type GetRunRequest,
   type ListRunsRequest,
   liveRun,
   type RetryRunReply,
+  type RunStatsRequest,
+  type RunStatus,
+  RunStatuses,
   type RunWithLogs,
   Subjects,
 } from '@signalbox/contracts';
@@ -99,5 +103,21 @@ export class RunService {
     const { workspace, ...query } = request;
     const { runs, total } = await this.runs.list(workspace, query);
     return { runs, total, page: query.page, limit: query.limit };
+  }
+
+  async stats(request: RunStatsRequest): Promise<FunctionRunStats> {
+    const counts = await this.runs.countByFunction(request.workspace, request.functionIds, request.since);
+    const byFunction = new Map<string, FunctionRunStats['functions'][number]>();
+    for (const { functionId, status, count } of counts) {
+      let entry = byFunction.get(functionId);
+      if (!entry) {
+        const byStatus = Object.fromEntries(RunStatuses.map((s) => [s, 0])) as Record<RunStatus, number>;
+        entry = { functionId, total: 0, byStatus };
+        byFunction.set(functionId, entry);
+      }
+      entry.byStatus[status] += count;
+      entry.total += count;
+    }
+    return { since: request.since, functions: [...byFunction.values()] };
   }
 }

@@ -59,9 +59,14 @@ export const ApiErrors = (...codes: ErrorCode[]) => {
   );
 };
 
+/** A query's parameters: required when the schema requires them and gives no default. */
 export const ApiListQuery = (schema: TObject) =>
   applyDecorators(
     ...Object.entries(schema.properties).map(([name, property]) =>
-      ApiQuery({ name, required: false, schema: plain(property) }),
+      ApiQuery({
+        name,
+        required: (schema.required ?? []).includes(name) && property.default === undefined,
+        schema: plain(property),
+      }),
     ),
   );

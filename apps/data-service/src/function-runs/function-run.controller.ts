@@ -10,6 +10,10 @@ import {
   type FunctionRunLogs,
   FunctionRunLogsSchema,
   FunctionRunSchema,
+  type FunctionRunStats,
+  type FunctionRunStatsQuery,
+  FunctionRunStatsQuerySchema,
+  FunctionRunStatsSchema,
   RetryRunResponseSchema,
 } from '@signalbox/contracts';
 import { SchemaPipe } from '@signalbox/service-kit';
@@ -28,7 +32,10 @@ export class FunctionRunController {
 
   @Get()
   @RequirePermission('function-runs', 'read')
-  @ApiOperation({ summary: 'List runs, newest first (filters: triggerId, functionId, status)' })
+  @ApiOperation({
+    summary:
+      'List runs, newest first (filters: triggerId, functionId, status, executionType, from/to, jobId, idempotencyKey)',
+  })
   @ApiListQuery(FunctionRunListQuerySchema)
   @ApiJsonResponse(200, FunctionRunListSchema)
   @ApiErrors('VALIDATION_ERROR', 'SERVICE_UNAVAILABLE')
@@ -37,6 +44,19 @@ export class FunctionRunController {
     @Query(new SchemaPipe(FunctionRunListQuerySchema, 'query')) query: FunctionRunListQuery,
   ): Promise<FunctionRunList> {
     return this.runs.list(actor, query);
+  }
+
+  @Get('stats')
+  @RequirePermission('function-runs', 'read')
+  @ApiOperation({ summary: 'Runs of some functions since a time (default: the last 24 h), counted by status' })
+  @ApiListQuery(FunctionRunStatsQuerySchema)
+  @ApiJsonResponse(200, FunctionRunStatsSchema)
+  @ApiErrors('VALIDATION_ERROR', 'SERVICE_UNAVAILABLE')
+  stats(
+    @CurrentActor() actor: Actor,
+    @Query(new SchemaPipe(FunctionRunStatsQuerySchema, 'query')) query: FunctionRunStatsQuery,
+  ): Promise<FunctionRunStats> {
+    return this.runs.stats(actor, query);
   }
 
   @Get(':jobId')

@@ -4,18 +4,29 @@ import {
   type FunctionRunList,
   type FunctionRunListQuery,
   type FunctionRunLogs,
+  type FunctionRunStats,
+  type FunctionRunStatsQuery,
   SignalboxError,
 } from '@signalbox/contracts';
 
 import type { Actor } from '../common/actor';
 import { UUID } from '../common/list.repository';
+import { FunctionTriggerRepository } from '../function-triggers/function-trigger.repository';
+import { IdempotencyRepository } from '../idempotency/idempotency.repository';
+import { IDEMPOTENCY_WINDOW_HOURS } from '../idempotency/idempotency.service';
 import { RuntimeClient } from './runtime.client';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 const runNotFound = (id: string) => new SignalboxError('NOT_FOUND', `run ${id} not found`);
 
 @Injectable()
 export class FunctionRunService {
-  constructor(private readonly runtime: RuntimeClient) {}
+  constructor(
+    private readonly runtime: RuntimeClient,
+    private readonly triggers: FunctionTriggerRepository,
+    private readonly idempotencyKeys: IdempotencyRepository,
+  ) {}
 
   async get(actor: Actor, jobId: string): Promise<FunctionRun> {
     return (await this.find(actor, jobId)).run;
@@ -38,8 +49,28 @@ export class FunctionRunService {
     return reply;
   }
 
-  list(actor: Actor, query: FunctionRunListQuery): Promise<FunctionRunList> {
-    return this.runtime.list({ workspace: actor.workspace, ...query });
+  /**
+   * The runtime filters its own columns; an execution type becomes the workspace's triggers of that type, and an
+   * idempotency key the job it started (none: an empty page), which only data-service knows.
+   */
+  async list(actor: Actor, query: FunctionRunListQuery): Promise<FunctionRunList> {
+    const { executionType, idempotencyKey, ...filters } = query;
+    let jobId = filters.jobId;
+    if (idempotencyKey !== undefined) {
+      const started = await this.idempotencyKeys.jobOf(actor.workspace, idempotencyKey, IDEMPOTENCY_WINDOW_HOURS);
+      if (!started || (jobId !== undefined && jobId !== started)) {
+        return { runs: [], total: 0, page: query.page, limit: query.limit };
+      }
+      jobId = started;
+    }
+    const triggerIds =
+      executionType === undefined ? undefined : await this.triggers.idsOfType(actor.workspace, executionType);
+    return this.runtime.list({ workspace: actor.workspace, ...filters, jobId, triggerIds });
+  }
+
+  stats(actor: Actor, query: FunctionRunStatsQuery): Promise<FunctionRunStats> {
+    const since = query.since ?? new Date(Date.now() - DAY_MS).toISOString();
+    return this.runtime.stats({ workspace: actor.workspace, functionIds: [...new Set(query.functionId)], since });
   }
 
   private async find(actor: Actor, jobId: string) {

@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
+import { FunctionTriggerRepository } from '../function-triggers/function-trigger.repository';
+import { IdempotencyRepository } from '../idempotency/idempotency.repository';
 import { RpcClient } from '../rpc/rpc.client';
 import { FunctionRunController } from './function-run.controller';
 import { FunctionRunService } from './function-run.service';
@@ -19,6 +21,9 @@ export class FunctionRunsModule {
         RpcClient,
         RuntimeClient,
         FunctionRunService,
+        // Read by the runs list's filters (stateless: one more instance than the catalog's is harmless).
+        FunctionTriggerRepository,
+        IdempotencyRepository,
       ],
       exports: [RuntimeClient, RpcClient],
     };

@@ -3,9 +3,11 @@ import {
   type EnqueueRunReply,
   type EnqueueRunRequest,
   type FunctionRunList,
+  type FunctionRunStats,
   type GetRunRequest,
   type ListRunsRequest,
   type RetryRunReply,
+  type RunStatsRequest,
   type RunWithLogs,
   Subjects,
 } from '@signalbox/contracts';
@@ -38,5 +40,9 @@ export class RuntimeClient {
 
   list(request: ListRunsRequest): Promise<FunctionRunList> {
     return this.rpc.ask<FunctionRunList>(Subjects.runtimeListRuns, request, UNAVAILABLE);
+  }
+
+  stats(request: RunStatsRequest): Promise<FunctionRunStats> {
+    return this.rpc.ask<FunctionRunStats>(Subjects.runtimeRunStats, request, UNAVAILABLE);
   }
 }

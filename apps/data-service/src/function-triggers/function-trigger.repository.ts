@@ -40,6 +40,15 @@ export class FunctionTriggerRepository {
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
+  /** The ids of the workspace's triggers of one execution type (the runs list's filter). */
+  async idsOfType(workspace: string, executionType: string): Promise<string[]> {
+    const rows = await this.database.source.query<Array<{ id: string }>>(
+      'SELECT id FROM data.function_triggers WHERE workspace_slug = $1 AND execution_type = $2',
+      [workspace, executionType],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** The workspace's scheduled and polling triggers (its schedules quota). */
   async countSchedules(workspace: string): Promise<number> {
     const [row] = await this.database.source.query<Array<{ n: number }>>(

@@ -35,6 +35,16 @@ export class IdempotencyRepository {
     return { kind: 'existing', jobId: existing.job_id, requestHash: existing.request_hash };
   }
 
+  /** The job a live key started, or null. */
+  async jobOf(workspace: string, key: string, windowHours: number): Promise<string | null> {
+    const [row] = await this.database.source.query<Array<{ job_id: string }>>(
+      `SELECT job_id FROM data.idempotency_keys
+        WHERE workspace_slug = $1 AND key = $2 AND created_at >= now() - make_interval(hours => $3)`,
+      [workspace, key, windowHours],
+    );
+    return row?.job_id ?? null;
+  }
+
   /** Frees a key whose request could not be started, so that a retry can start it. */
   async release(workspace: string, key: string, jobId: string): Promise<void> {
     await this.database.source.query(

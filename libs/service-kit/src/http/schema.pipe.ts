@@ -5,7 +5,8 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 const bodies = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
-const queries = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: true });
+// A query parameter given once arrives as a string: 'array' also makes it the one item of an array parameter.
+const queries = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: 'array' });
 addFormats(bodies);
 addFormats(queries);
 
