@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { connect } from '@nats-io/transport-node';
-import { Subjects } from '@signalbox/contracts';
-import { type LiveEvent, Signalbox } from '@signalbox/sdk';
-import { Platform, testToken, waitFor } from '@signalbox/testing';
+import { eventRunId, Subjects } from '@signalbox/contracts';
+import { type LiveEvent, type LiveRunEvent, Signalbox } from '@signalbox/sdk';
+import { Platform, sleep, testToken, waitFor } from '@signalbox/testing';
 
 /** What one open stream has received so far, parsed, and how to close it. */
 async function openStream(baseUrl: string, workspace: string, token: string, query = '') {
@@ -29,7 +29,10 @@ async function openStream(baseUrl: string, workspace: string, token: string, que
   return { response, received, close: () => controller.abort() };
 }
 
-/** `GET /live`: a workspace's run and delivery changes as server-sent events, as they happen, within its walls. */
+/**
+ * `GET /live`: a workspace's run and delivery changes and routed record events as server-sent events, as they
+ * happen, within its walls.
+ */
 describe('the live stream', () => {
   let platform: Platform;
   let baseUrl: string;
@@ -38,7 +41,7 @@ describe('the live stream', () => {
 
   beforeAll(async () => {
     platform = await Platform.start({
-      only: ['data-service', 'compute-runtime', 'webhook-gateway'],
+      only: ['data-service', 'compute-runtime', 'webhook-gateway', 'event-router'],
       env: { LIVE_STREAMS_PER_WORKSPACE: '3', FETCH_ALLOW_PRIVATE_NETWORKS: 'true' },
     });
     baseUrl = platform.service('data-service').url;
@@ -62,7 +65,7 @@ describe('the live stream', () => {
       const { jobId } = await acme.triggers.execute(fn.defaultTriggerId, {});
       const events = await waitFor(
         () => {
-          const of = mine.received.filter((e) => e.type === 'run' && e.jobId === jobId);
+          const of = mine.received.filter((e): e is LiveRunEvent => e.type === 'run' && e.jobId === jobId);
           return Promise.resolve(of.some((e) => e.status === 'completed') ? of : undefined);
         },
         20_000,
@@ -171,6 +174,82 @@ describe('the live stream', () => {
     } finally {
       stream.close();
       receiver.close();
+    }
+  });
+
+  it('streams routed record events with the runs they started (none when no trigger matched)', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const fn = await acme.functions.create({ name: `on-event-${suffix}`, code: 'async function run() { return 1; }' });
+    const trigger = await acme.triggers.create({
+      name: `on-orders-${suffix}`,
+      functionId: fn.id,
+      executionType: 'event-driven',
+      triggerMetadata: { event: 'record_created', recordSlug: `orders-${suffix}` },
+    });
+    // The router learns of the trigger through its KV watch.
+    await sleep(500);
+    const refused = await openStream(
+      baseUrl,
+      'acme',
+      testToken({ workspaces: ['acme'], permissions: ['function-runs:read'] }),
+      '?topics=event',
+    );
+    expect(refused.response.status).toBe(403);
+    const stream = await openStream(
+      baseUrl,
+      'acme',
+      testToken({ workspaces: ['acme'], permissions: ['events:read'] }),
+      '?topics=event',
+    );
+    const theirs = await openStream(baseUrl, 'globex', testToken({ workspaces: ['globex'] }), '?topics=event');
+    expect(stream.response.status).toBe(200);
+    try {
+      const matched = await acme.events.publish({
+        event: 'record_created',
+        recordSlug: `orders-${suffix}`,
+        recordId: 'o-1',
+        data: { total: 1 },
+      });
+      const unmatched = await acme.events.publish({
+        event: 'record_updated',
+        recordSlug: `orders-${suffix}`,
+        recordId: 'o-1',
+        data: { total: 2 },
+      });
+      const announced = await waitFor(
+        () => Promise.resolve(stream.received.length >= 2 ? stream.received : undefined),
+        20_000,
+        'two routed events on the stream',
+      );
+      const jobId = eventRunId('acme', matched.eventId, trigger.id);
+      expect(announced).toEqual([
+        {
+          type: 'event',
+          eventId: matched.eventId,
+          event: 'record_created',
+          recordSlug: `orders-${suffix}`,
+          recordId: 'o-1',
+          runs: [{ jobId, triggerId: trigger.id }],
+          runCount: 1,
+          at: expect.any(String) as string,
+        },
+        {
+          type: 'event',
+          eventId: unmatched.eventId,
+          event: 'record_updated',
+          recordSlug: `orders-${suffix}`,
+          recordId: 'o-1',
+          runs: [],
+          runCount: 0,
+          at: expect.any(String) as string,
+        },
+      ]);
+      // The announced run is the real one.
+      expect(await acme.runs.waitFor(jobId, { timeoutMs: 20_000 })).toMatchObject({ status: 'completed' });
+      expect(theirs.received).toEqual([]);
+    } finally {
+      stream.close();
+      theirs.close();
     }
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { ConsoleContext } from '../support/console';
+import { type ConsoleContext, fillEditor } from '../support/console';
 
 export function runsView(context: () => ConsoleContext): void {
   describe('runs', () => {
@@ -43,11 +43,11 @@ export function runsView(context: () => ConsoleContext): void {
       await page.getByText('Page 1 of 1 (2 runs)').waitFor();
 
       // The status filter asks the server for that status only.
-      await page.getByLabel('Status').selectOption('failed');
+      await page.getByLabel('Status', { exact: true }).selectOption('failed');
       await page.waitForURL(/status=failed/);
       await page.getByText('Page 1 of 1 (1 run)').waitFor();
       expect(await okRow.count()).toBe(0);
-      await page.getByLabel('Status').selectOption('');
+      await page.getByLabel('Status', { exact: true }).selectOption('');
       await page.getByText('Page 1 of 1 (2 runs)').waitFor();
 
       expect(await ctx.seriousViolations(page)).toEqual([]);
@@ -60,7 +60,7 @@ export function runsView(context: () => ConsoleContext): void {
       await page.getByText('boom from the console test').first().waitFor();
       await page.locator('.steps .step-id', { hasText: 'prepare' }).waitFor();
       await page.locator('.logs', { hasText: 'about to fail' }).waitFor();
-      expect(await page.getByLabel('Input (executionParams)').textContent()).toContain('"x": 0');
+      expect(await page.getByLabel('Input (executionParams)', { exact: true }).textContent()).toContain('"x": 0');
       expect(await page.locator('.badge-memoized').count()).toBe(0);
 
       expect(await ctx.seriousViolations(page)).toEqual([]);
@@ -72,6 +72,63 @@ export function runsView(context: () => ConsoleContext): void {
       await page.locator('.badge-memoized').waitFor({ timeout: 20_000 });
       await page.locator('table tbody tr', { hasText: 'boom from the console test' }).nth(1).waitFor();
       expect((await acme.runs.get(badJob)).attempt).toBe(2);
+      expect(ctx.pageErrors(page)).toEqual([]);
+      await page.close();
+    });
+
+    it('filters runs by function, execution type, time and search, and re-runs one with an edited input', async () => {
+      const ctx = context();
+      const { acme } = ctx;
+      const suffix = randomUUID().slice(0, 6);
+      const fn = await acme.functions.create({
+        name: `console-filter-${suffix}`,
+        code: 'async function run() { return executionParams; }',
+      });
+      const key = `order-${suffix}`;
+      const first = await acme.triggers.execute(fn.defaultTriggerId, { n: 1 }, { idempotencyKey: key });
+      const second = await acme.triggers.execute(fn.defaultTriggerId, { n: 2 });
+      await Promise.all([acme.runs.waitFor(first.jobId), acme.runs.waitFor(second.jobId)]);
+
+      const page = await ctx.openPage();
+      await page.getByLabel('Function', { exact: true }).selectOption({ label: fn.name });
+      await page.waitForURL(new RegExp(`functionId=${fn.id}`));
+      await page.getByText('Page 1 of 1 (2 runs)').waitFor();
+      await page.getByLabel('Execution type').selectOption('webhook');
+      await page.getByText('No runs in acme match these filters.').waitFor();
+      await page.getByLabel('Execution type').selectOption('on-demand');
+      await page.getByText('Page 1 of 1 (2 runs)').waitFor();
+
+      // A search is an idempotency key, or a job id when it looks like one.
+      await page.getByLabel('Job id or idempotency key').fill(key);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.getByText('Page 1 of 1 (1 run)').waitFor();
+      await page.locator(`tr[data-job-id="${first.jobId}"]`).waitFor();
+      await page.getByLabel('Job id or idempotency key').fill(second.jobId);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.locator(`tr[data-job-id="${second.jobId}"]`).waitFor();
+      await page.getByText('Page 1 of 1 (1 run)').waitFor();
+      await page.getByLabel('Job id or idempotency key').fill('');
+      await page.getByLabel('Queued from').fill('2099-01-01T00:00:00');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.getByText('No runs in acme match these filters.').waitFor();
+      expect(await ctx.seriousViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      await page.waitForURL(/\/console\/runs$/);
+
+      // Re-run with an edited input: refused when not an object, then a new run with the new input.
+      await page.goto(`${ctx.baseUrl}/console/runs/${second.jobId}`);
+      await page.getByText('Re-run with an edited input').click();
+      await fillEditor(page, 'Input for the new run', '[1, 2]');
+      await page.getByRole('button', { name: 'Run again with this input' }).click();
+      await page.getByText('The input must be a JSON object.').waitFor();
+      await fillEditor(page, 'Input for the new run', '{ "n": 3 }');
+      await page.getByRole('button', { name: 'Run again with this input' }).click();
+      await page.waitForURL(
+        (url) => /\/console\/runs\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(second.jobId),
+      );
+      const rerun = page.url().split('/').pop()!;
+      expect((await acme.runs.waitFor(rerun)).result).toEqual({ n: 3 });
+      await page.getByLabel('Input (executionParams)', { exact: true }).getByText('"n": 3').waitFor();
       expect(ctx.pageErrors(page)).toEqual([]);
       await page.close();
     });

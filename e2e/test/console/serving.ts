@@ -6,8 +6,14 @@ export function serving(context: () => ConsoleContext): void {
     const index = await fetch(`${baseUrl}/console/runs/anything`);
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toContain('text/html');
-    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
-    expect(await index.text()).toContain('<div id="root">');
+    const policy = index.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("script-src 'self';");
+    const html = await index.text();
+    expect(html).toContain('<div id="root">');
+    // The code editor's <style> elements carry the page's nonce, fresh in each page served.
+    const nonce = /<meta property="csp-nonce" nonce="([^"]+)"/.exec(html)?.[1];
+    expect(policy).toContain(`style-src 'self' 'nonce-${nonce}';`);
+    expect(nonce).not.toBe(/nonce="([^"]+)"/.exec(await (await fetch(`${baseUrl}/console/`)).text())?.[1]);
     expect((await fetch(`${baseUrl}/console/assets/nope.js`)).status).toBe(404);
     const document = (await (await fetch(`${baseUrl}/docs-json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(document.paths).filter((path) => path.startsWith('/console'))).toEqual([]);

@@ -3,11 +3,34 @@ import { join } from 'node:path';
 
 import { Signalbox } from '@signalbox/sdk';
 import { Platform, testToken } from '@signalbox/testing';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'docs', 'console');
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Replaces the text of the code editor named `label` (within `scope`) with `text`, as a paste does: CodeMirror
+ * inserts it itself, with no brackets closed for it. (Typing several lines through the browser's own editing
+ * commands makes elements with style attributes, which the console's CSP refuses.)
+ */
+export async function fillEditor(scope: Page | Locator, label: string, text: string): Promise<void> {
+  const editor = scope.locator(`.cm-content[aria-label="${label}"]`);
+  await editor.click();
+  const page = 'page' in scope ? scope.page() : scope;
+  await page.keyboard.press('ControlOrMeta+a');
+  // Runs in the page (this project's types have no DOM: the two constructors are declared here).
+  await editor.evaluate((element, value) => {
+    const dom = globalThis as unknown as {
+      DataTransfer: new () => { setData(type: string, value: string): void };
+      ClipboardEvent: new (type: string, init: object) => Event;
+    };
+    const data = new dom.DataTransfer();
+    data.setData('text/plain', value);
+    const target = element as unknown as { dispatchEvent(event: Event): boolean };
+    target.dispatchEvent(new dom.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}
 
 interface AxeViolation {
   id: string;
@@ -64,6 +87,9 @@ export class ConsoleContext {
         errors.push(`${message.text()} ${message.location().url}`);
       }
     });
+    // A CSP refusal said with where it came from and what it refused (Chromium's own message says neither).
+    await page.addInitScript(`document.addEventListener('securitypolicyviolation', (event) =>
+      console.error('CSP refused (' + event.violatedDirective + ') ' + event.sourceFile + ':' + event.lineNumber))`);
     if (options.signedIn !== false) {
       await page.goto(`${this.baseUrl}/console/#token=${this.token}`);
       await page.waitForURL(/\/console\/runs$/);

@@ -36,12 +36,16 @@ export type TriggerMetadata<T extends ExecutionType = ExecutionType> = Extract<
 export type FunctionRun = Answer<`${V1}/function-runs/{jobId}`, 'get'>;
 export type RunSummary = Answer<`${V1}/function-runs`, 'get'>['runs'][number];
 export type RunStatus = FunctionRun['status'];
+/** The runs list's filters (status, functionId, triggerId, executionType, from, to, jobId, idempotencyKey, limit). */
+export type RunFilters = Query<`${V1}/function-runs`, 'get'>;
+export type RunStats = Answer<`${V1}/function-runs/stats`, 'get'>;
 export type RunLogs = Answer<`${V1}/function-runs/{jobId}/logs`, 'get'>;
 export type ExecuteAnswer = Answer<`${V1}/function-triggers/{id}/execute`, 'post'>;
 export type RecordEventInput = Body<`${V1}/events`, 'post'>;
 export type WebhookSubscription = Answer<`${V1}/webhooks/{id}`, 'get'>;
 export type CreateWebhookSubscription = Body<`${V1}/webhooks`, 'post'>;
 export type Delivery = Answer<`${V1}/webhooks/{id}/deliveries`, 'get'>['deliveries'][number];
+export type SystemStatus = Answer<`${V1}/system/status`, 'get'>;
 export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];
 
 /** How long `waitFor` gives the live stream to open before it looks at the run from time to time instead. */
@@ -188,6 +192,13 @@ export class Signalbox {
             this.api.GET(`${V1}/function-runs`, { params: { path: this.path(), query: { ...query, page } } }),
           ),
         ),
+      ),
+    /** How many runs of these functions (up to 100) were queued since `since` (default: 24 h ago), by status. */
+    stats: (functionIds: readonly string[], since?: string): Promise<RunStats> =>
+      unwrap(
+        this.api.GET(`${V1}/function-runs/stats`, {
+          params: { path: this.path(), query: { functionId: [...functionIds], since } },
+        }),
       ),
     logs: (jobId: string): Promise<RunLogs> =>
       unwrap(this.api.GET(`${V1}/function-runs/{jobId}/logs`, { params: { path: this.path({ jobId }) } })),

@@ -2,7 +2,8 @@ import type { components } from './generated/data-service.js';
 
 export type LiveRunEvent = components['schemas']['LiveRunEvent'];
 export type LiveDeliveryEvent = components['schemas']['LiveDeliveryEvent'];
-export type LiveEvent = LiveRunEvent | LiveDeliveryEvent;
+export type LiveRecordEvent = components['schemas']['LiveRecordEvent'];
+export type LiveEvent = LiveRunEvent | LiveDeliveryEvent | LiveRecordEvent;
 export type LiveTopic = LiveEvent['type'];
 
 /**

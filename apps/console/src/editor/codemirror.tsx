@@ -30,6 +30,14 @@ function languageOf(language: CodeEditorProps['language']): Extension {
   return language === 'json' ? json() : javascript();
 }
 
+/**
+ * The nonce data-service gave this page (a `<meta property="csp-nonce">` that Vite writes): CodeMirror mounts its
+ * styles in a `<style>` element, which the page's Content-Security-Policy allows only with it.
+ */
+const styleNonce = EditorView.cspNonce.of(
+  document.querySelector<HTMLMetaElement>('meta[property="csp-nonce"]')?.nonce ?? '',
+);
+
 const theme = EditorView.theme({
   '&': { border: '1px solid var(--line)', borderRadius: '4px', fontSize: '13px' },
   '.cm-scroller': { minHeight: '8em', maxHeight: '32em' },
@@ -59,6 +67,7 @@ export function CodeMirrorEditor({
         doc: value,
         extensions: [
           basicSetup,
+          styleNonce,
           languageOf(language),
           theme,
           EditorView.lineWrapping,
@@ -94,6 +103,7 @@ export function CodeMirrorDiff({ original, modified, language, label }: DiffView
   useEffect(() => {
     const readOnly = [
       basicSetup,
+      styleNonce,
       languageOf(language),
       EditorState.readOnly.of(true),
       EditorView.editable.of(false),

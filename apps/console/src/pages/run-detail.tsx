@@ -1,10 +1,13 @@
 import { FINAL_RUN_STATUSES, type FunctionRun, type RunLogs } from '@signalbox/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { type FormEvent, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
 
 import { ErrorNotice, FunctionName, JsonBlock, Loading, StatusBadge, TriggerName } from '../components';
 import { between, errorMessage, formatDuration, formatJson, formatTime } from '../format';
 import { useClient } from '../session-context';
+import { fieldError, FormError } from '../widgets/api-errors';
+import { JsonField, parseJson } from '../widgets/json-field';
 
 export function RunDetailPage() {
   const { jobId = '' } = useParams();
@@ -149,6 +152,7 @@ function RunBody({ run }: { run: FunctionRun }) {
 
       <h2>Input</h2>
       <JsonBlock value={run.executionParams} label="Input (executionParams)" />
+      <RerunSection key={run.jobId} run={run} />
       <h2>Result</h2>
       {run.status === 'completed' ? (
         <JsonBlock value={run.result} label="Result" />
@@ -226,5 +230,74 @@ function LogLines({ logs }: { logs: RunLogs }) {
       </ol>
       {logs.truncated && <p className="muted">The logs were cut at the platform's limit.</p>}
     </>
+  );
+}
+
+/**
+ * A new run with an edited input: on the run's own trigger when it is on-demand, else on the function's default
+ * on-demand trigger (the only kinds a caller may execute), which the section names before anything is sent.
+ */
+function RerunSection({ run }: { run: FunctionRun }) {
+  const client = useClient();
+  const navigate = useNavigate();
+  const [text, setText] = useState(() => formatJson(run.executionParams));
+  const [parseError, setParseError] = useState<string | null>(null);
+  const trigger = useQuery({
+    queryKey: ['trigger', client.workspace, run.triggerId],
+    queryFn: () => client.triggers.get(run.triggerId),
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+  const fn = useQuery({
+    queryKey: ['function', client.workspace, run.functionId],
+    queryFn: () => client.functions.get(run.functionId),
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+  const target =
+    trigger.data?.executionType === 'on-demand' ? trigger.data.id : (fn.data?.defaultTriggerId ?? undefined);
+  const rerun = useMutation({
+    mutationFn: (input: Record<string, unknown>) => client.triggers.execute(target!, input),
+    onSuccess: (answer) => void navigate(`/runs/${answer.jobId}`),
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const parsed = parseJson(text);
+    if (!parsed.ok) return setParseError(`Not JSON: ${parsed.message}`);
+    if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
+      return setParseError('The input must be a JSON object.');
+    }
+    setParseError(null);
+    rerun.mutate(parsed.value as Record<string, unknown>);
+  };
+  return (
+    <details className="rerun">
+      <summary>Re-run with an edited input</summary>
+      {trigger.isPending || fn.isPending ? (
+        <Loading what="the trigger" />
+      ) : !target ? (
+        <p className="empty">
+          This run&apos;s trigger is not on-demand and its function has no default on-demand trigger to run it on.
+        </p>
+      ) : (
+        <form onSubmit={submit}>
+          <p className="muted">
+            {target === run.triggerId
+              ? 'A new run of the same on-demand trigger, with this input.'
+              : `Its trigger is ${trigger.data?.executionType ?? 'gone'}: the new run goes through the function's default on-demand trigger, with this input as executionParams.`}
+          </p>
+          <JsonField
+            label="Input for the new run"
+            value={text}
+            onChange={setText}
+            error={parseError ?? fieldError(rerun.error, 'executionParams') ?? fieldError(rerun.error)}
+          />
+          <button type="submit" disabled={rerun.isPending}>
+            {rerun.isPending ? 'Starting…' : 'Run again with this input'}
+          </button>
+          {!fieldError(rerun.error) && <FormError error={rerun.error} what="Not started" />}
+        </form>
+      )}
+    </details>
   );
 }

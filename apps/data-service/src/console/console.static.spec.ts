@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 
-import { registerConsole } from './console.static';
+import { CSP_NONCE_PLACEHOLDER, registerConsole } from './console.static';
 
 // @fastify/static loads an ES module that Jest's CommonJS runtime cannot require; a built console is served in
 // the browser test (e2e/test/console.e2e-spec.ts). Here: the service without a build.
@@ -30,6 +30,30 @@ describe('registerConsole', () => {
       expect(answer.headers['content-security-policy']).toContain("default-src 'self'");
     }
     expect((await fastify.inject('/elsewhere')).statusCode).toBe(404);
+    await fastify.close();
+  });
+
+  it("serves the app's page with a fresh nonce, the same in its CSP's style-src and in the page", async () => {
+    const built = join(dir, 'built');
+    mkdirSync(built, { recursive: true });
+    writeFileSync(
+      join(built, 'index.html'),
+      `<meta property="csp-nonce" nonce="${CSP_NONCE_PLACEHOLDER}"><div id="root"></div>`,
+    );
+    const fastify = Fastify();
+    expect(await registerConsole(asApp(fastify), built)).toBe(true);
+    const nonces = [];
+    for (const url of ['/console/runs', '/console/functions/1']) {
+      const answer = await fastify.inject(url);
+      expect(answer.statusCode).toBe(200);
+      const nonce = /nonce="([^"]+)"/.exec(answer.body)?.[1];
+      expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      expect(answer.headers['content-security-policy']).toContain(`style-src 'self' 'nonce-${nonce}';`);
+      expect(answer.headers['content-security-policy']).toContain("script-src 'self';");
+      expect(answer.headers['cache-control']).toBe('no-store');
+      nonces.push(nonce);
+    }
+    expect(nonces[0]).not.toBe(nonces[1]);
     await fastify.close();
   });
 });

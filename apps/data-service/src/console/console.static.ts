@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,18 +10,25 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 /** Where `npx nx build console` puts the console, seen from this file's build (apps/data-service/dist/console). */
 export const CONSOLE_DIST = join(__dirname, '..', '..', '..', 'console', 'dist');
 
+/** What the console's build puts where data-service writes each page's nonce (apps/console/vite.config.mjs). */
+export const CSP_NONCE_PLACEHOLDER = 'SIGNALBOX_CSP_NONCE';
+
 /**
  * The console's page may load only its own scripts and styles and talk only to this origin (the API): an
- * injected `<script>` or a form posting elsewhere does not run, and no other site may frame it.
+ * injected `<script>` or a form posting elsewhere does not run, and no other site may frame it. A page may also
+ * add `<style>` elements that carry its nonce (the code editor mounts its styles so), fresh in each page served.
  */
-const CONSOLE_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-} as const;
+function consoleHeaders(styleNonce?: string) {
+  const styles = styleNonce ? `'self' 'nonce-${styleNonce}'` : "'self'";
+  return {
+    'content-security-policy':
+      `default-src 'self'; script-src 'self'; style-src ${styles}; img-src 'self' data:; connect-src 'self'; ` +
+      "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+  } as const;
+}
 
 function notFound(reply: FastifyReply, message: string) {
   return reply
@@ -43,7 +51,8 @@ export async function registerConsole(app: NestFastifyApplication, dir: string =
   const built = existsSync(index);
   await fastify.register(async (scope) => {
     scope.addHook('onSend', (_request, reply, payload, done) => {
-      reply.headers(CONSOLE_HEADERS);
+      // The page's own policy (with its nonce) is set by its route; every other answer gets the strict one.
+      if (!reply.hasHeader('content-security-policy')) reply.headers(consoleHeaders());
       done(null, payload);
     });
     if (!built) {
@@ -62,6 +71,8 @@ export async function registerConsole(app: NestFastifyApplication, dir: string =
       // One route per file found at start (no catch-all of its own), so the app's routes fall to the one below.
       wildcard: false,
       index: false,
+      // index.html is a template (its nonce): served by the route below only.
+      allowedPath: (path) => path !== '/index.html',
       decorateReply: false,
       setHeaders: (reply, path) => {
         // Vite names every asset by its content hash: it never changes under its name.
@@ -75,8 +86,13 @@ export async function registerConsole(app: NestFastifyApplication, dir: string =
     scope.get('/console/*', async (request, reply) => {
       if (request.url.startsWith('/console/assets/')) return notFound(reply, 'no such console file');
       // Read at each request (it is small): a console rebuilt under a running service is served as built.
-      const html = await readFile(index);
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
+      const nonce = randomBytes(16).toString('base64');
+      const html = (await readFile(index, 'utf8')).replaceAll(CSP_NONCE_PLACEHOLDER, nonce);
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .headers(consoleHeaders(nonce))
+        .send(html);
     });
   });
   return built;

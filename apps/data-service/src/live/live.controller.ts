@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiSec
 import { hasPermission, type Principal } from '@signalbox/auth';
 import {
   LiveDeliveryEventSchema,
+  LiveRecordEventSchema,
   LiveRunEventSchema,
   type LiveTopic,
   LiveTopics,
@@ -20,6 +21,7 @@ import { LiveHub } from './live.hub';
 const TOPIC_PERMISSIONS = {
   run: { resource: 'function-runs', action: 'read' },
   delivery: { resource: 'webhooks', action: 'read' },
+  event: { resource: 'events', action: 'read' },
 } as const satisfies Record<LiveTopic, unknown>;
 
 @ApiTags('live')
@@ -31,18 +33,19 @@ export class LiveController {
 
   @Get()
   @ApiOperation({
-    summary: "The workspace's run and delivery changes as they happen (server-sent events)",
+    summary: "The workspace's run and delivery changes and routed record events as they happen (server-sent events)",
     description:
-      'One event per change: `event: run` (a LiveRunEvent: queued, running, queued for a retry, finished) and ' +
-      '`event: delivery` (a LiveDeliveryEvent: an outbound delivery attempt). Nothing is replayed: what happened ' +
+      'One event per change: `event: run` (a LiveRunEvent: queued, running, queued for a retry, finished), ' +
+      '`event: delivery` (a LiveDeliveryEvent: an outbound delivery attempt) and `event: event` (a ' +
+      'LiveRecordEvent: a record event was routed, with the runs it started). Nothing is replayed: what happened ' +
       'before the stream opened, or while it was away, is read from the runs and deliveries. A comment every 15 s ' +
-      'keeps it open. `run` needs function-runs:read, `delivery` webhooks:read.',
+      'keeps it open. `run` needs function-runs:read, `delivery` webhooks:read, `event` events:read.',
   })
   @ApiProduces('text/event-stream')
   @ApiQuery({
     name: 'topics',
     required: false,
-    description: 'Comma-separated: run, delivery. By default every topic the caller may read.',
+    description: 'Comma-separated: run, delivery, event. By default every topic the caller may read.',
     schema: { type: 'string' },
   })
   @ApiResponse({
@@ -51,8 +54,12 @@ export class LiveController {
     content: {
       'text/event-stream': {
         schema: { type: 'string' },
-        // The events' schemas (components LiveRunEvent and LiveDeliveryEvent), by event name.
-        'x-sse-events': { run: componentRef(LiveRunEventSchema), delivery: componentRef(LiveDeliveryEventSchema) },
+        // The events' schemas (components LiveRunEvent, LiveDeliveryEvent and LiveRecordEvent), by event name.
+        'x-sse-events': {
+          run: componentRef(LiveRunEventSchema),
+          delivery: componentRef(LiveDeliveryEventSchema),
+          event: componentRef(LiveRecordEventSchema),
+        },
       } as never,
     },
   })

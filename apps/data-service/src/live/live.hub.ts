@@ -3,6 +3,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nes
 import {
   LiveDeliveryEventSchema,
   type LiveEvent,
+  LiveRecordEventSchema,
   LiveRunEventSchema,
   type LiveTopic,
   SignalboxError,
@@ -16,6 +17,7 @@ const ajv = new Ajv({ strict: false });
 addFormats(ajv);
 const isRunEvent = ajv.compile<LiveEvent>(LiveRunEventSchema);
 const isDeliveryEvent = ajv.compile<LiveEvent>(LiveDeliveryEventSchema);
+const isRecordEvent = ajv.compile<LiveEvent>(LiveRecordEventSchema);
 
 /**
  * A live event as announced, if it is one: the streams pass on only what the contract describes, whoever
@@ -24,7 +26,7 @@ const isDeliveryEvent = ajv.compile<LiveEvent>(LiveDeliveryEventSchema);
 function checkedLiveEvent(text: string): LiveEvent | null {
   try {
     const value: unknown = JSON.parse(text);
-    if (isRunEvent(value) || isDeliveryEvent(value)) return value;
+    if (isRunEvent(value) || isDeliveryEvent(value) || isRecordEvent(value)) return value;
   } catch {
     // not JSON
   }

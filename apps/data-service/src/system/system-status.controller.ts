@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { SystemStatusResponse } from '@signalbox/contracts';
+import { type SystemStatusResponse, SystemStatusResponseSchema } from '@signalbox/contracts';
 
-import { ApiErrors } from '../common/openapi';
+import { ApiErrors, ApiJsonResponse } from '../common/openapi';
 import { SystemStatusService } from './system-status.service';
 
 /** Any authenticated member of the workspace may see the platform's status. */
@@ -15,6 +15,7 @@ export class SystemStatusController {
 
   @Get('status')
   @ApiOperation({ summary: 'The status of all five services (each asked over NATS)' })
+  @ApiJsonResponse(200, SystemStatusResponseSchema)
   @ApiErrors()
   status(): Promise<SystemStatusResponse> {
     return this.system.collect();

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
+  LIVE_EVENT_MAX_RUNS,
+  type LiveRecordEvent,
   type RecordEventParams,
   type RecordWebhookEvent,
   RecordWebhookEvents,
@@ -33,6 +35,23 @@ export class Dispatcher {
         sequence: params.sequence,
         isReplay: params.isReplay,
       },
+    });
+  }
+
+  /**
+   * Tells the workspace's live streams that the event was routed, with the runs it started (the first
+   * `LIVE_EVENT_MAX_RUNS` of them). Core NATS, fire and forget: it neither waits nor throws.
+   */
+  announce(params: RecordEventParams, runs: ReadonlyArray<LiveRecordEvent['runs'][number]>): void {
+    this.nats.publishLive(params.workspaceSlug, {
+      type: 'event',
+      eventId: params.eventId,
+      event: params.event,
+      recordSlug: params.recordSlug,
+      recordId: params.recordId,
+      runs: runs.slice(0, LIVE_EVENT_MAX_RUNS),
+      runCount: runs.length,
+      at: new Date().toISOString(),
     });
   }
 

@@ -96,17 +96,19 @@ export class RecordEventConsumer extends DurableConsumer {
         isReplay: false,
       };
       const publishes: Array<Promise<void>> = [this.dispatcher.recordWebhookEvent(params)];
-      let runs = 0;
+      const runs: Array<{ jobId: string; triggerId: string }> = [];
       for (const { config, matches } of this.index.candidates(event.workspaceSlug, event.recordSlug, event.event)) {
         if (!matches(event.data)) continue;
         const runId = eventRunId(event.workspaceSlug, params.eventId, config.id);
         publishes.push(this.dispatcher.run(config, runId, params, 'event-router'));
-        runs++;
+        runs.push({ jobId: runId, triggerId: config.id });
       }
       await Promise.all(publishes);
       message.ack();
-      this.events.inc({ outcome: runs > 0 ? 'routed' : 'no_trigger' });
-      if (runs > 0) this.runsDispatched.inc(runs);
+      // After the runs are durably queued; never in the way of routing (it neither waits nor throws).
+      this.dispatcher.announce(params, runs);
+      this.events.inc({ outcome: runs.length > 0 ? 'routed' : 'no_trigger' });
+      if (runs.length > 0) this.runsDispatched.inc(runs.length);
       this.routingLatency.observe(Math.max(0, Date.now() - Number(message.info.timestampNanos / 1_000_000)) / 1000);
     } catch (error) {
       // Nothing is lost: the message comes back, and its runs keep their ids.

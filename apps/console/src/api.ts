@@ -1,0 +1,21 @@
+import { type ExecutionType, SignalboxError } from '@signalbox/sdk';
+
+/** The data of a raw client call (`client.api.GET/PUT/...`), or the API's refusal as a `SignalboxError`. */
+export async function answer<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok || data === undefined) throw SignalboxError.fromAnswer(response, error);
+  return data;
+}
+
+/** The six execution types, in the API's order. */
+export const EXECUTION_TYPES: readonly ExecutionType[] = [
+  'on-demand',
+  'event-driven',
+  'scheduled',
+  'webhook',
+  'endpoint',
+  'polling',
+];
+
+/** The `sort` of a list route: by name, A to Z. */
+export const BY_NAME = JSON.stringify([{ field: 'name', direction: 'asc' }]);
