@@ -12,7 +12,7 @@ import { useClient } from '../../session-context';
 import { Pager } from '../../widgets/pager';
 import { TextField } from '../../widgets/text-field';
 import { CodeField, errorFor, type FunctionFields, STARTER_CODE, UnplacedError } from './fields';
-import { failureRate, type FunctionRunStats, MAX_STATS_IDS, readRunStats } from './function-stats';
+import { failureRate, type FunctionRunStats, MAX_STATS_IDS } from './function-stats';
 
 const LIMIT = 25;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -133,7 +133,11 @@ function FunctionsTable({ functions, search }: { functions: ComputeFunction[]; s
   // Under ['runs', workspace]: the live stream refetches it on every run change, like the runs list.
   const stats = useQuery({
     queryKey: ['runs', client.workspace, 'function-stats', ids],
-    queryFn: ({ signal }) => readRunStats(client, ids, new Date(Date.now() - DAY_MS), signal),
+    queryFn: async () => {
+      if (ids.length === 0) return new Map<string, FunctionRunStats>();
+      const stats = await client.runs.stats(ids, new Date(Date.now() - DAY_MS).toISOString());
+      return new Map(stats.functions.map((entry) => [entry.functionId, entry]));
+    },
     retry: false,
     placeholderData: keepPreviousData,
   });
