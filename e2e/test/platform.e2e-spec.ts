@@ -4,6 +4,8 @@ import { ServiceNames, type SystemStatusResponse } from '@signalbox/contracts';
 import { Platform, TEST_JWT_SECRET, testToken } from '@signalbox/testing';
 import { sign } from 'jsonwebtoken';
 
+const PREVIOUS_SECRETS = ['previous-secret-0123456789abcdef', 'oldest-secret-0123456789abcdef00'] as const;
+
 describe('the platform, started as five processes', () => {
   let platform: Platform;
   let api: string;
@@ -11,7 +13,10 @@ describe('the platform, started as five processes', () => {
   const auth = { authorization: `Bearer ${token}` };
 
   beforeAll(async () => {
-    platform = await Platform.start({ env: { HTTP_BODY_LIMIT_BYTES: '4096' } });
+    // In the middle of a JWT secret rotation: TEST_JWT_SECRET signs, two earlier secrets are still accepted.
+    platform = await Platform.start({
+      env: { HTTP_BODY_LIMIT_BYTES: '4096', JWT_PREVIOUS_SECRETS: `${PREVIOUS_SECRETS[0]}, ${PREVIOUS_SECRETS[1]}` },
+    });
     api = `${platform.service('data-service').url}/workspace/acme/api/v1`;
   });
 
@@ -99,6 +104,16 @@ describe('the platform, started as five processes', () => {
     };
 
     it('refuses a missing token', () => expectUnauthorized(undefined, /missing bearer token/));
+    it('accepts a token signed with the current secret or a previous one during a rotation', async () => {
+      for (const secret of [TEST_JWT_SECRET, ...PREVIOUS_SECRETS]) {
+        expect((await call(sign(claims, secret, { subject: 'u', expiresIn: 60 }))).status).toBe(200);
+      }
+    });
+    it('refuses an expired token signed with a previous secret', () =>
+      expectUnauthorized(
+        sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, PREVIOUS_SECRETS[1], { subject: 'u' }),
+        /expired/,
+      ));
     it('refuses a token signed with another secret', () =>
       expectUnauthorized(
         sign(claims, 'another-secret-0123456789abcdef', { subject: 'u', expiresIn: 60 }),

@@ -3,6 +3,8 @@ export type JwtAlgorithm = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS
 export interface AuthSettings {
   /** HS* shared secret. Exactly one of `secret` and `jwksUri` is set. */
   readonly secret?: string;
+  /** Earlier HS* secrets still accepted (not used to sign), so a rotation needs no flag day. */
+  readonly previousSecrets?: readonly string[];
   /** RS256/ES256 issuers: keys fetched (and cached) from this JWKS endpoint. */
   readonly jwksUri?: string;
   /** The only algorithms accepted; a token signed otherwise is refused (no `none`, no key confusion). */

@@ -47,4 +47,22 @@ describe('resolveAuth', () => {
       audience: 'signalbox',
     });
   });
+
+  it('accepts earlier secrets during a rotation: JWT_SECRET signs, JWT_PREVIOUS_SECRETS (comma-separated) verify', () => {
+    const sut = resolveAuth(
+      env({ JWT_SECRET: 'n'.repeat(32), JWT_PREVIOUS_SECRETS: `${'p'.repeat(32)}, ${'o'.repeat(32)}` }),
+    );
+    expect(sut.settings).toEqual({
+      secret: 'n'.repeat(32),
+      previousSecrets: ['p'.repeat(32), 'o'.repeat(32)],
+      algorithms: ['HS256'],
+    });
+    expect(() => resolveAuth(env({ JWT_PREVIOUS_SECRETS: 'p'.repeat(32) }))).toThrow('needs JWT_SECRET');
+    expect(() =>
+      resolveAuth(env({ JWT_SECRET: 'n'.repeat(32), JWT_PREVIOUS_SECRETS: `${'p'.repeat(32)},short` })),
+    ).toThrow('at least 16 characters');
+    expect(() =>
+      resolveAuth(env({ NODE_ENV: 'production', JWT_SECRET: 'n'.repeat(32), JWT_PREVIOUS_SECRETS: 'p'.repeat(20) })),
+    ).toThrow('at least 32 characters');
+  });
 });

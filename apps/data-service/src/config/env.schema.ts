@@ -17,6 +17,8 @@ export const EnvSchema = Type.Object({
   ...commonEnvProperties(DefaultPorts['data-service']),
   ...databaseEnvProperties(),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  /** Earlier HS* secrets still accepted during a rotation, comma-separated (JWT_SECRET is the one that signs). */
+  JWT_PREVIOUS_SECRETS: Type.Optional(Type.String({ minLength: 16 })),
   JWT_JWKS_URI: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
   JWT_ALGORITHMS: Type.Optional(Type.String({ pattern: `^(${ALGORITHMS})(,(${ALGORITHMS}))*$` })),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
@@ -51,13 +53,24 @@ export interface ResolvedAuth {
 /** JWT settings with the rules that span several keys. Throws a ConfigError naming the keys. */
 export function resolveAuth(env: Env): ResolvedAuth {
   const { JWT_SECRET: secret, JWT_JWKS_URI: jwksUri } = env;
+  const previousSecrets = env.JWT_PREVIOUS_SECRETS?.split(',').map((previous) => previous.trim()) ?? [];
   if (secret && jwksUri) throw new ConfigError(['set only one of JWT_SECRET and JWT_JWKS_URI']);
+  if (previousSecrets.length > 0 && !secret) {
+    throw new ConfigError(['JWT_PREVIOUS_SECRETS needs JWT_SECRET (the secret that signs now)']);
+  }
+  if (previousSecrets.some((previous) => previous.length < 16)) {
+    throw new ConfigError(['each of JWT_PREVIOUS_SECRETS must be at least 16 characters']);
+  }
   if (env.NODE_ENV === 'production') {
     if (!secret && !jwksUri) throw new ConfigError(['JWT_SECRET or JWT_JWKS_URI is required when NODE_ENV=production']);
     if (secret && secret.length < 32)
       throw new ConfigError(['JWT_SECRET must be at least 32 characters when NODE_ENV=production']);
     if (secret === DEVELOPMENT_JWT_SECRET)
       throw new ConfigError(['JWT_SECRET must not be the development secret in production']);
+    if (previousSecrets.some((previous) => previous.length < 32 || previous === DEVELOPMENT_JWT_SECRET))
+      throw new ConfigError([
+        'each of JWT_PREVIOUS_SECRETS must be at least 32 characters, and not the development secret, in production',
+      ]);
   }
   const symmetric = !jwksUri;
   const algorithms = (env.JWT_ALGORITHMS?.split(',') ?? (symmetric ? ['HS256'] : ['RS256', 'ES256'])) as JwtAlgorithm[];
@@ -70,6 +83,7 @@ export function resolveAuth(env: Env): ResolvedAuth {
   return {
     settings: {
       ...(jwksUri ? { jwksUri } : { secret: secret ?? DEVELOPMENT_JWT_SECRET }),
+      ...(previousSecrets.length > 0 ? { previousSecrets } : {}),
       algorithms,
       ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
       ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
