@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 
-import { useLiveRuns } from './live';
+import { LiveProvider, useLiveRuns } from './live';
 import { isSlug } from './session';
 import { useSession } from './session-context';
 
@@ -14,7 +14,13 @@ export function SignedIn() {
     <>
       <Header />
       <main id="main" tabIndex={-1}>
-        {client ? <LiveOutlet /> : <ChooseWorkspace />}
+        {client ? (
+          <LiveProvider client={client}>
+            <LiveOutlet />
+          </LiveProvider>
+        ) : (
+          <ChooseWorkspace />
+        )}
       </main>
     </>
   );
@@ -22,7 +28,7 @@ export function SignedIn() {
 
 function LiveOutlet() {
   const { client } = useSession();
-  const live = useLiveRuns(client!);
+  const live = useLiveRuns(client!.workspace);
   return (
     <>
       <p className="live-state" role="status" data-live={live}>

@@ -14,7 +14,10 @@ export function serving(context: () => ConsoleContext): void {
     const nonce = /<meta property="csp-nonce" nonce="([^"]+)"/.exec(html)?.[1];
     expect(policy).toContain(`style-src 'self' 'nonce-${nonce}';`);
     expect(nonce).not.toBe(/nonce="([^"]+)"/.exec(await (await fetch(`${baseUrl}/console/`)).text())?.[1]);
+    expect(index.headers.get('x-frame-options')).toBe('DENY');
     expect((await fetch(`${baseUrl}/console/assets/nope.js`)).status).toBe(404);
+    // The page's template is served only with its nonce, never as the file it is.
+    expect((await fetch(`${baseUrl}/console/index.html`)).status).toBe(404);
     const document = (await (await fetch(`${baseUrl}/docs-json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(document.paths).filter((path) => path.startsWith('/console'))).toEqual([]);
   });

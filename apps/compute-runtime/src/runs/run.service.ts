@@ -109,6 +109,8 @@ export class RunService {
     const counts = await this.runs.countByFunction(request.workspace, request.functionIds, request.since);
     const byFunction = new Map<string, FunctionRunStats['functions'][number]>();
     for (const { functionId, status, count } of counts) {
+      // A status this build does not know (a newer replica's) is left out rather than counted as nothing.
+      if (!RunStatuses.includes(status)) continue;
       let entry = byFunction.get(functionId);
       if (!entry) {
         const byStatus = Object.fromEntries(RunStatuses.map((s) => [s, 0])) as Record<RunStatus, number>;

@@ -64,12 +64,18 @@ export function RunsListPage() {
   const runs = useQuery({
     queryKey: ['runs', client.workspace, query],
     queryFn: async ({ signal }) => {
-      return answer(
-        client.api.GET('/workspace/{workspace}/api/v1/function-runs', {
-          params: { path: { workspace: client.workspace }, query },
-          signal,
-        }),
-      );
+      const list = (filters: Query) =>
+        answer(
+          client.api.GET('/workspace/{workspace}/api/v1/function-runs', {
+            params: { path: { workspace: client.workspace }, query: filters },
+            signal,
+          }),
+        );
+      const found = await list(query);
+      // A UUID is a job id, or an idempotency key (the SDK makes its keys so): the key when no run has that id.
+      if (found.total > 0 || query.jobId === undefined) return found;
+      const { jobId, ...others } = query;
+      return list({ ...others, idempotencyKey: jobId });
     },
     placeholderData: keepPreviousData,
   });
@@ -184,11 +190,11 @@ function RunFilters({
   const [search, setSearch] = useState(params.get('search') ?? '');
   const [from, setFrom] = useState(params.get('from') ?? '');
   const [to, setTo] = useState(params.get('to') ?? '');
-  useEffect(() => {
-    setSearch(params.get('search') ?? '');
-    setFrom(params.get('from') ?? '');
-    setTo(params.get('to') ?? '');
-  }, [params]);
+  // A text field follows its own parameter (cleared, or set by a link); another filter leaves what is typed.
+  const [searched, since, until] = [params.get('search') ?? '', params.get('from') ?? '', params.get('to') ?? ''];
+  useEffect(() => setSearch(searched), [searched]);
+  useEffect(() => setFrom(since), [since]);
+  useEffect(() => setTo(until), [until]);
   const functions = useQuery({
     queryKey: ['functions-for-filter', client.workspace],
     queryFn: async () =>

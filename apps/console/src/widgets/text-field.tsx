@@ -49,7 +49,13 @@ export function TextField({
       {multiline ? (
         <textarea {...common} rows={2} onChange={(event) => onChange(event.target.value)} />
       ) : (
-        <input {...common} type={type} onChange={(event) => onChange(event.target.value)} />
+        <input
+          {...common}
+          type={type}
+          // seconds too: a value with seconds would otherwise not be valid
+          step={type === 'datetime-local' ? 1 : undefined}
+          onChange={(event) => onChange(event.target.value)}
+        />
       )}
       {error && (
         <p id={`${id}-error`} role="alert" className="field-error">

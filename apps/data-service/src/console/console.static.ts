@@ -18,17 +18,19 @@ export const CSP_NONCE_PLACEHOLDER = 'SIGNALBOX_CSP_NONCE';
  * injected `<script>` or a form posting elsewhere does not run, and no other site may frame it. A page may also
  * add `<style>` elements that carry its nonce (the code editor mounts its styles so), fresh in each page served.
  */
-function consoleHeaders(styleNonce?: string) {
+function contentSecurityPolicy(styleNonce?: string): string {
   const styles = styleNonce ? `'self' 'nonce-${styleNonce}'` : "'self'";
-  return {
-    'content-security-policy':
-      `default-src 'self'; script-src 'self'; style-src ${styles}; img-src 'self' data:; connect-src 'self'; ` +
-      "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-  } as const;
+  return (
+    `default-src 'self'; script-src 'self'; style-src ${styles}; img-src 'self' data:; connect-src 'self'; ` +
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+  );
 }
+
+const CONSOLE_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+} as const;
 
 function notFound(reply: FastifyReply, message: string) {
   return reply
@@ -51,8 +53,9 @@ export async function registerConsole(app: NestFastifyApplication, dir: string =
   const built = existsSync(index);
   await fastify.register(async (scope) => {
     scope.addHook('onSend', (_request, reply, payload, done) => {
+      reply.headers(CONSOLE_HEADERS);
       // The page's own policy (with its nonce) is set by its route; every other answer gets the strict one.
-      if (!reply.hasHeader('content-security-policy')) reply.headers(consoleHeaders());
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', contentSecurityPolicy());
       done(null, payload);
     });
     if (!built) {
@@ -91,7 +94,7 @@ export async function registerConsole(app: NestFastifyApplication, dir: string =
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
-        .headers(consoleHeaders(nonce))
+        .header('content-security-policy', contentSecurityPolicy(nonce))
         .send(html);
     });
   });

@@ -17,6 +17,11 @@ import { IDEMPOTENCY_WINDOW_HOURS } from '../idempotency/idempotency.service';
 import { RuntimeClient } from './runtime.client';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * An execution type is sent to the runtime as the list of the workspace's triggers of that type: beyond this many
+ * the request would near NATS's message limit, and the caller is asked to narrow the filter instead.
+ */
+export const MAX_TRIGGERS_PER_TYPE_FILTER = 10_000;
 
 const runNotFound = (id: string) => new SignalboxError('NOT_FOUND', `run ${id} not found`);
 
@@ -65,6 +70,13 @@ export class FunctionRunService {
     }
     const triggerIds =
       executionType === undefined ? undefined : await this.triggers.idsOfType(actor.workspace, executionType);
+    if (triggerIds && triggerIds.length > MAX_TRIGGERS_PER_TYPE_FILTER) {
+      throw new SignalboxError(
+        'VALIDATION_ERROR',
+        `${actor.workspace} has more than ${MAX_TRIGGERS_PER_TYPE_FILTER} ${executionType} triggers: filter by functionId or triggerId instead of executionType`,
+        [{ path: ['query', 'executionType'], message: 'too many triggers of this type to filter by' }],
+      );
+    }
     return this.runtime.list({ workspace: actor.workspace, ...filters, jobId, triggerIds });
   }
 

@@ -1,6 +1,6 @@
 import './events.css';
 
-import { ErrorNotice, RunLink, TriggerName } from '../../components';
+import { RunLink, TriggerName } from '../../components';
 import { formatTime, shortId } from '../../format';
 import { useClient } from '../../session-context';
 import { KEPT_EVENTS, type RoutedEvent, useLiveEvents } from './live-events';
@@ -28,23 +28,19 @@ function EventsView() {
 
       <h2 id="events-table-heading">Routed events</h2>
       <p className="live-state" role="status" data-events-live={live.state}>
-        <span className={`dot dot-${live.state === 'refused' ? 'reconnecting' : live.state}`} aria-hidden="true" />
+        <span className={`dot dot-${live.state}`} aria-hidden="true" />
         {live.state === 'live'
           ? `Following events: ${live.arrived} since this page opened.`
           : live.state === 'connecting'
             ? 'Connecting to the events stream…'
-            : live.state === 'reconnecting'
-              ? 'Events stream interrupted: reconnecting… Events routed meanwhile will not be shown.'
-              : 'The events stream was refused.'}
+            : 'Events stream interrupted: reconnecting… Events routed meanwhile will not be shown.'}
       </p>
 
-      {live.state === 'refused' ? (
-        <ErrorNotice error={live.error} what="the events stream (it needs the permission events:read)" />
-      ) : live.events.length === 0 ? (
+      {live.events.length === 0 ? (
         <p className="empty">
           {live.state === 'connecting'
             ? 'Waiting for the events stream…'
-            : 'No record events since this page opened. Publish one below, or from your services.'}
+            : 'No record events since this page opened. Publish one below, or from your services. (Seeing them needs the permission events:read.)'}
         </p>
       ) : (
         <div className="table-wrap">

@@ -1,8 +1,7 @@
 import type { LiveEvent } from '@signalbox/sdk';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 
-import { followLive, type LiveState } from '../../live';
-import { useClient } from '../../session-context';
+import { type LiveState, useLive } from '../../live';
 
 /** A routed record event, as the live stream announces it. */
 export type RoutedEvent = Extract<LiveEvent, { type: 'event' }>;
@@ -11,9 +10,7 @@ export type RoutedEvent = Extract<LiveEvent, { type: 'event' }>;
 export const KEPT_EVENTS = 200;
 
 export interface LiveEvents {
-  /** `refused`: the API said no (e.g. the caller lacks `events:read`); `error` says why. */
-  readonly state: LiveState | 'refused';
-  readonly error: unknown;
+  readonly state: LiveState;
   /** Newest first, at most `KEPT_EVENTS`. */
   readonly events: readonly RoutedEvent[];
   /** How many arrived since the page opened (more than `events` holds once the cap is reached). */
@@ -21,32 +18,16 @@ export interface LiveEvents {
 }
 
 /**
- * Follows the workspace's routed record events (`GET /live?topics=event`) while the page is open. Nothing is
- * stored or replayed: what was routed before, or while the stream was away, is not shown. Reconnects with a
- * growing pause (1 s up to 30 s); a refusal (4xx) is final. Keyed by workspace by its caller: a new workspace
- * starts empty.
+ * The workspace's routed record events from the shared live stream, while the page is open. Nothing is stored or
+ * replayed: what was routed before, or while the stream was away, is not shown. A credential without
+ * `events:read` gets no events (the stream carries only the topics it may read). Keyed by workspace by its
+ * caller: a new workspace starts empty.
  */
 export function useLiveEvents(): LiveEvents {
-  const client = useClient();
-  const [live, setLive] = useState<LiveEvents>({ state: 'connecting', error: null, events: [], arrived: 0 });
-
-  useEffect(() => {
-    const stop = new AbortController();
-    void followLive(client, ['event'], stop.signal, {
-      onOpen: () => setLive((now) => ({ ...now, state: 'live', error: null })),
-      onEvent: (event) => {
-        if (event.type !== 'event') return;
-        setLive((now) => ({
-          ...now,
-          events: [event, ...now.events].slice(0, KEPT_EVENTS),
-          arrived: now.arrived + 1,
-        }));
-      },
-      onState: (state) => setLive((now) => ({ ...now, state })),
-      onRefused: (error) => setLive((now) => ({ ...now, state: 'refused', error })),
-    });
-    return () => stop.abort();
-  }, [client]);
-
-  return live;
+  const [seen, setSeen] = useState<{ events: readonly RoutedEvent[]; arrived: number }>({ events: [], arrived: 0 });
+  const state = useLive((event) => {
+    if (event.type !== 'event') return;
+    setSeen((now) => ({ events: [event, ...now.events].slice(0, KEPT_EVENTS), arrived: now.arrived + 1 }));
+  });
+  return { state, ...seen };
 }

@@ -5,6 +5,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { useClient } from '../../session-context';
 import { fieldError, FormError } from '../../widgets/api-errors';
 import { JsonField, parseJson } from '../../widgets/json-field';
+import { TextField } from '../../widgets/text-field';
 
 export type RecordEventName = RecordEventInput['event'];
 
@@ -108,39 +109,5 @@ export function PublishForm() {
       {/* What the fields above do not show: a refusal about the request as a whole. */}
       {!shown && <FormError error={publish.error} what="Not published" />}
     </form>
-  );
-}
-
-function TextField({
-  id,
-  label,
-  value,
-  onChange,
-  error,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  error: string | null;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        value={value}
-        onChange={(changed) => onChange(changed.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        autoComplete="off"
-        spellCheck={false}
-      />
-      {error && (
-        <p id={`${id}-error`} role="alert" className="field-error">
-          {error}
-        </p>
-      )}
-    </div>
   );
 }

@@ -1,12 +1,13 @@
-import { SignalboxError } from '@signalbox/sdk';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link } from 'react-router';
 
+import { answer } from '../../api';
 import { ErrorNotice } from '../../components';
 import { formatTime } from '../../format';
 import { useClient } from '../../session-context';
 import { fieldError, FormError } from '../../widgets/api-errors';
+import { TextField } from '../../widgets/text-field';
 
 /** A datetime-local value (local time, to the second) of an instant. */
 export function localInputValue(date: Date): string {
@@ -22,12 +23,6 @@ function instantOf(value: string): Date | null {
   if (!value) return null;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date;
-}
-
-async function answer<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  const { data, error, response } = await call;
-  if (!response.ok || data === undefined) throw SignalboxError.fromAnswer(response, error);
-  return data;
 }
 
 const FINAL = ['completed', 'failed'];
@@ -138,8 +133,22 @@ export function ReplayForm() {
         )}
       </div>
       <div className="events-window">
-        <DateField id={`${id}-since`} label="Since" value={since} onChange={setSince} error={sinceError} />
-        <DateField id={`${id}-until`} label="Until (empty: now)" value={until} onChange={setUntil} error={untilError} />
+        <TextField
+          type="datetime-local"
+          id={`${id}-since`}
+          label="Since"
+          value={since}
+          onChange={setSince}
+          error={sinceError}
+        />
+        <TextField
+          type="datetime-local"
+          id={`${id}-until`}
+          label="Until (empty: now)"
+          value={until}
+          onChange={setUntil}
+          error={untilError}
+        />
       </div>
       <div className="action">
         <button type="submit" disabled={replay.isPending}>
@@ -156,40 +165,6 @@ export function ReplayForm() {
   );
 }
 
-function DateField({
-  id,
-  label,
-  value,
-  onChange,
-  error,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  error: string | null;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="datetime-local"
-        step={1}
-        value={value}
-        onChange={(changed) => onChange(changed.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-      />
-      {error && (
-        <p id={`${id}-error`} role="alert" className="field-error">
-          {error}
-        </p>
-      )}
-    </div>
-  );
-}
-
 /** One replay's progress, read every second until it is completed or failed. */
 function ReplayProgress({ triggerId, replayId }: { triggerId: string; replayId: string }) {
   const client = useClient();
@@ -202,7 +177,9 @@ function ReplayProgress({ triggerId, replayId }: { triggerId: string; replayId: 
           signal,
         }),
       ),
-    refetchInterval: (query) => (query.state.data && FINAL.includes(query.state.data.status) ? false : 1000),
+    // Every second until it is done, or until reading it fails (its error offers a retry).
+    refetchInterval: (query) =>
+      query.state.status === 'error' || (query.state.data && FINAL.includes(query.state.data.status)) ? false : 1000,
     staleTime: 0,
   });
 

@@ -2,7 +2,7 @@ import { type LiveState, useLiveRefetch } from '../../live';
 import { useClient } from '../../session-context';
 
 /**
- * Follows the workspace's delivery attempts (`GET /live?topics=delivery`) and, for attempts of subscription
+ * Follows the workspace's delivery attempts (the shared live stream) and, for attempts of subscription
  * `webhookId`, refetches its deliveries and the subscription itself (the platform may have disabled it); after
  * a reconnect, both.
  */
@@ -12,10 +12,5 @@ export function useLiveDeliveries(webhookId: string): LiveState {
     ['webhook-deliveries', client.workspace, webhookId],
     ['webhook', client.workspace, webhookId],
   ];
-  return useLiveRefetch(
-    client,
-    ['delivery'],
-    (event) => (event.type === 'delivery' && event.webhookId === webhookId ? keys : []),
-    keys,
-  );
+  return useLiveRefetch((event) => (event.type === 'delivery' && event.webhookId === webhookId ? keys : []), keys);
 }
