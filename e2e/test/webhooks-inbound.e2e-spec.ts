@@ -16,15 +16,29 @@ interface RunRow extends Record<string, unknown> {
   execution_params: WebhookRunParams;
 }
 
-/** @octokit/webhooks-methods is ESM-only; Jest runs CommonJS, so GitHub's signature is made in a child process. */
+/** The output of an ES module script (the signing libraries below are ESM-only; Jest runs CommonJS). */
+function runModule(script: string, env: Record<string, string>): string {
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+}
+
+/** GitHub's signature, made by @octokit/webhooks-methods. */
 function githubSign(secret: string, data: string): string {
   const script =
     "import { sign } from '@octokit/webhooks-methods';" +
     'process.stdout.write(await sign(process.env.SECRET, process.env.PAYLOAD));';
-  return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, SECRET: secret, PAYLOAD: data },
-    encoding: 'utf8',
-  });
+  return runModule(script, { SECRET: secret, PAYLOAD: data });
+}
+
+/** The `svix-signature` the svix package makes (Clerk, Resend and other senders built on Svix sign with it). */
+function svixSign(secret: string, id: string, at: Date, data: string): string {
+  const script =
+    "import { Webhook } from 'svix';" +
+    'const { SECRET, ID, AT, PAYLOAD } = process.env;' +
+    'process.stdout.write(new Webhook(SECRET).sign(ID, new Date(Number(AT)), PAYLOAD));';
+  return runModule(script, { SECRET: secret, ID: id, AT: String(at.getTime()), PAYLOAD: data });
 }
 
 /**
@@ -170,9 +184,9 @@ describe('webhook-gateway: inbound webhook triggers', () => {
       provider: string,
       secret: string,
       sign: (body: string, options: { secret: string; ageSeconds: number }) => Record<string, string>,
-      options: { stale?: boolean } = {},
+      options: { stale?: boolean; path?: string } = {},
     ) => {
-      const path = `/signed/${provider}`;
+      const path = options.path ?? `/signed/${provider}`;
       const trigger = await createWebhook(path, {
         provider,
         validateSignature: true,
@@ -223,27 +237,84 @@ describe('webhook-gateway: inbound webhook triggers', () => {
       }));
     });
 
+    /** Signs as Standard Webhooks does, under the `webhook-*` or (Svix) the `svix-*` header names. */
+    const standardSigner =
+      (secret: string, names: 'webhook' | 'svix', sign: (key: string, id: string, at: Date, body: string) => string) =>
+      (body: string, options: { secret: string; ageSeconds: number }) => {
+        const id = `msg_${randomUUID()}`;
+        const at = new Date(Date.now() - options.ageSeconds * 1000);
+        // A wrong secret must still be valid base64 for the libraries to sign with it.
+        const key =
+          options.secret === secret
+            ? secret
+            : `whsec_${Buffer.from('another secret of 32 bytes!!!!!!').toString('base64')}`;
+        return {
+          [`${names}-id`]: id,
+          [`${names}-timestamp`]: String(Math.floor(at.getTime() / 1000)),
+          [`${names}-signature`]: sign(key, id, at, body),
+        };
+      };
+
     it('standard-webhooks (the standardwebhooks package)', async () => {
       const secret = `whsec_${Buffer.from('a standard webhooks secret 32b!!').toString('base64')}`;
-      await checkProvider(
-        'standard-webhooks',
-        secret,
-        (body, options) => {
-          const id = `msg_${randomUUID()}`;
-          const at = new Date(Date.now() - options.ageSeconds * 1000);
-          // A wrong secret must still be valid base64 for the library to sign with it.
-          const signing =
-            options.secret === secret
-              ? secret
-              : `whsec_${Buffer.from('another secret of 32 bytes!!!!!!').toString('base64')}`;
-          return {
-            'webhook-id': id,
-            'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-            'webhook-signature': new Webhook(signing).sign(id, at, body),
-          };
-        },
-        { stale: true },
-      );
+      const sign = (key: string, id: string, at: Date, body: string) => new Webhook(key).sign(id, at, body);
+      await checkProvider('standard-webhooks', secret, standardSigner(secret, 'webhook', sign), { stale: true });
+    });
+
+    it('svix-style headers (the svix package: Clerk, Resend, ...) on a standard-webhooks trigger', async () => {
+      const secret = `whsec_${Buffer.from('a svix signing secret of 32 b!!!').toString('base64')}`;
+      await checkProvider('standard-webhooks', secret, standardSigner(secret, 'svix', svixSign), {
+        stale: true,
+        path: '/signed/svix',
+      });
+    });
+
+    it('slack: answers the url_verification challenge after the signature check, and a retry with the first job', async () => {
+      const secret = 'slack-signing-secret-for-events';
+      const path = '/slack/events';
+      const trigger = await createWebhook(path, {
+        provider: 'slack',
+        validateSignature: true,
+        signingSecret: { value: secret, encrypt: true },
+      });
+      const slack = (body: string, headers: Record<string, string> = {}, signingSecret = secret) => {
+        const timestamp = Math.floor(Date.now() / 1000);
+        const signature = createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex');
+        return send(path, {
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-slack-request-timestamp': String(timestamp),
+            'x-slack-signature': `v0=${signature}`,
+            ...headers,
+          },
+        });
+      };
+
+      const verification = JSON.stringify({
+        token: 'legacy',
+        challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+        type: 'url_verification',
+      });
+      const forged = await slack(verification, {}, 'not-the-secret');
+      expect(forged.status).toBe(401);
+      const answered = await slack(verification);
+      expect(answered.status).toBe(200);
+      expect(await answered.json()).toEqual({ challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' });
+
+      const event = JSON.stringify({
+        type: 'event_callback',
+        event_id: `Ev${randomUUID().slice(0, 8)}`,
+        event: { type: 'app_mention', text: 'hi' },
+      });
+      const first = await slack(event);
+      expect(first.status).toBe(202);
+      const { jobId } = (await first.json()) as { jobId: string };
+      const retry = await slack(event, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
+      expect(retry.status).toBe(202);
+      expect(await retry.json()).toEqual({ jobId, duplicate: true });
+      await completedRun(jobId);
+      expect(await runsOf(trigger.id)).toHaveLength(1);
     });
 
     it("slack (Slack's documented v0 recipe)", async () => {
@@ -424,6 +495,64 @@ describe('webhook-gateway: inbound webhook triggers', () => {
     expect((await api.get(`/function-triggers/${randomUUID()}/test-samples`)).status).toBe(404);
   });
 
+  it('takes Clerk (Svix-signed) and Slack (url_verification first) through their templates', async () => {
+    const secret = `whsec_${Buffer.from('clerk signing secret, 32 bytes!!').toString('base64')}`;
+    const clerk = await api.post<FunctionTrigger>('/function-triggers', {
+      name: `clerk-user-${randomUUID().slice(0, 6)}`,
+      functionId,
+      providerId: 'clerk',
+      providerTriggerId: 'user.created',
+      triggerMetadata: { params: { signingSecret: secret } },
+    });
+    expect(clerk.status).toBe(201);
+    await sleep(300);
+    const clerkSend = (event: Record<string, unknown>) => {
+      const body = JSON.stringify(event);
+      const id = `msg_${randomUUID()}`;
+      const at = new Date();
+      return send('/clerk/user.created', {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'svix-id': id,
+          'svix-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'svix-signature': svixSign(secret, id, at, body),
+        },
+      });
+    };
+    const created = await clerkSend({ type: 'user.created', data: { id: 'user_1' }, object: 'event' });
+    expect(created.status).toBe(202);
+    await completedRun(((await created.json()) as { jobId: string }).jobId);
+    const other = await clerkSend({ type: 'session.created', data: { id: 'sess_1' }, object: 'event' });
+    expect(other.status).toBe(200);
+    expect(await other.json()).toMatchObject({ ignored: true });
+
+    const slackSecret = 'slack-template-signing-secret';
+    const slack = await api.post<FunctionTrigger>('/function-triggers', {
+      name: `slack-mention-${randomUUID().slice(0, 6)}`,
+      functionId,
+      providerId: 'slack',
+      providerTriggerId: 'app_mention',
+      triggerMetadata: { params: { signingSecret: slackSecret } },
+    });
+    expect(slack.status).toBe(201);
+    await sleep(300);
+    const body = JSON.stringify({ type: 'url_verification', challenge: 'template-challenge', token: 't' });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = createHmac('sha256', slackSecret).update(`v0:${timestamp}:${body}`).digest('hex');
+    const verification = await send('/slack/app_mention', {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': `v0=${signature}`,
+      },
+    });
+    expect(verification.status).toBe(200);
+    expect(await verification.json()).toEqual({ challenge: 'template-challenge' });
+    expect(await runsOf(slack.body.id)).toHaveLength(0);
+  });
+
   it('makes a verified, event-filtered webhook trigger from a provider template (GET /providers round trip)', async () => {
     const providers = await api.get<{ providers: Array<{ id: string; triggerCount: number }> }>('/providers');
     expect(providers.body.providers).toEqual(
@@ -431,6 +560,7 @@ describe('webhook-gateway: inbound webhook triggers', () => {
         expect.objectContaining({ id: 'stripe', triggerCount: 3 }),
         expect.objectContaining({ id: 'github', triggerCount: 3 }),
         expect.objectContaining({ id: 'slack', triggerCount: 2 }),
+        expect.objectContaining({ id: 'clerk', triggerCount: 3 }),
       ]),
     );
     const stripeTriggers = await api.get<{ triggers: Array<{ id: string }> }>('/providers/stripe/triggers');
@@ -572,6 +702,56 @@ describe('webhook-gateway: inbound webhook triggers', () => {
       expect(await wrongMethod.json()).toMatchObject({ success: false, error: { code: 'METHOD_NOT_ALLOWED' } });
       expect((await call('/no-such-endpoint', { body: '{}' })).status).toBe(404);
       expect(await runsOf(trigger.id)).toHaveLength(2);
+    });
+
+    it('enforces signature params like a webhook trigger: a Slack slash command, signed or refused', async () => {
+      const secret = 'slack-slash-command-signing-secret';
+      const trigger = await createEndpoint(
+        'async function run() { return { text: "pong " + executionParams.body }; }',
+        {
+          path: '/slack/ping',
+          method: 'POST',
+          params: { provider: 'slack', validateSignature: true, signingSecret: { value: secret, encrypt: true } },
+        },
+      );
+      // Stored sealed, never as given.
+      expect(JSON.stringify((await api.get<FunctionTrigger>(`/function-triggers/${trigger.id}`)).body)).not.toContain(
+        secret,
+      );
+      const form = 'command=%2Fping&text=hello&user_id=U1';
+      const signed = (signingSecret: string) => {
+        const timestamp = Math.floor(Date.now() / 1000);
+        const signature = createHmac('sha256', signingSecret).update(`v0:${timestamp}:${form}`).digest('hex');
+        return {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': String(timestamp),
+          'x-slack-signature': `v0=${signature}`,
+        };
+      };
+      const forged = await call('/slack/ping', { body: form, headers: signed('not-the-secret') });
+      expect(forged.status).toBe(401);
+      expect(await forged.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+      const unsigned = await call('/slack/ping', { body: form, headers: { 'content-type': 'text/plain' } });
+      expect(unsigned.status).toBe(401);
+      await sleep(300);
+      expect(await runsOf(trigger.id)).toHaveLength(0);
+
+      const answered = await call('/slack/ping', { body: form, headers: signed(secret) });
+      expect(answered.status).toBe(200);
+      expect(await answered.json()).toEqual({ text: `pong ${form}` });
+      expect(await runsOf(trigger.id)).toHaveLength(1);
+
+      // The same rules as webhooks when it is created: a signature check needs a provider and a secret.
+      const incomplete = await api.post<{ error: { details: Array<{ path: string[] }> } }>('/function-triggers', {
+        name: `e-${randomUUID().slice(0, 8)}`,
+        functionId: trigger.functionId,
+        executionType: 'endpoint',
+        triggerMetadata: { path: '/slack/incomplete', params: { validateSignature: true } },
+      });
+      expect(incomplete.status).toBe(400);
+      expect(incomplete.body.error.details.map((detail) => detail.path.join('.'))).toEqual(
+        expect.arrayContaining(['triggerMetadata.params.provider', 'triggerMetadata.params.signingSecret']),
+      );
     });
 
     it("checks the body against the trigger's inputSchema before anything runs (endpoints and webhooks)", async () => {

@@ -32,6 +32,14 @@ export interface WebhookIgnored {
 }
 
 /**
+ * `200` answer of Slack's `url_verification` request (after its signature check, on a trigger with provider
+ * `slack`): the challenge it sent, so that Slack accepts the URL. Nothing is started.
+ */
+export interface WebhookChallenge {
+  readonly challenge: string;
+}
+
+/**
  * A header or query parameter whose name says it carries a credential (`?token=`, `x-api-key`): its value is
  * shown as `[redacted]` in test samples and access logs.
  */
@@ -57,7 +65,9 @@ export const WebhookTestSampleSchema = Type.Object({
   body: Type.String({ description: 'the body as text (base64 when it was not UTF-8), at most 64 KB' }),
   bodyEncoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
   bodyTruncated: Type.Boolean(),
-  outcome: Type.String({ description: 'accepted | duplicate | filtered | signature_failed | invalid_body' }),
+  outcome: Type.String({
+    description: 'accepted | duplicate | filtered | challenge | signature_failed | invalid_body',
+  }),
   jobId: Type.Union([Uuid, Type.Null()]),
 });
 export type WebhookTestSample = Static<typeof WebhookTestSampleSchema>;

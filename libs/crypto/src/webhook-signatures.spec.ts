@@ -105,6 +105,27 @@ describe('verifyWebhookSignature', () => {
     });
   });
 
+  describe('svix (svix-id, svix-timestamp, svix-signature: Clerk, Resend and other senders built on Svix)', () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const headers = (timestamp = new Date(now), signingSecret = secret) => ({
+      'svix-id': 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
+      'svix-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+      'svix-signature': new Webhook(signingSecret).sign('msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', timestamp, payload),
+    });
+
+    // Svix signs as Standard Webhooks (whose library Svix maintains) under its own header names; the e2e test signs
+    // with the svix package itself.
+    it('accepts svix-* headers as the standard-webhooks provider', () => {
+      expect(verify('standard-webhooks', { secret, headers: headers() })).toEqual({ ok: true });
+    });
+    it('refuses a tampered body, a stale timestamp, and a mix of webhook-* and svix-* headers', () => {
+      expect(verify('standard-webhooks', { secret, rawBody: tampered, headers: headers() }).ok).toBe(false);
+      expect(verify('standard-webhooks', { secret, headers: headers(new Date(now - 6 * MINUTE)) }).ok).toBe(false);
+      const { 'svix-id': id, ...rest } = headers();
+      expect(verify('standard-webhooks', { secret, headers: { ...rest, 'webhook-id': id } }).ok).toBe(false);
+    });
+  });
+
   describe('slack (X-Slack-Signature v0, X-Slack-Request-Timestamp, 5 minutes)', () => {
     // https://api.slack.com/authentication/verifying-requests-from-slack: v0= + hex HMAC-SHA256 of "v0:ts:body".
     const secret = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -165,6 +186,8 @@ describe('webhookDeliveryId', () => {
     expect(webhookDeliveryId('standard-webhooks', { 'webhook-id': 'msg_1' }, {})).toBe('msg_1');
     expect(webhookDeliveryId('shopify', { 'x-shopify-webhook-id': 's-1' }, {})).toBe('s-1');
     expect(webhookDeliveryId(undefined, { 'idempotency-key': 'k-1' }, {})).toBe('k-1');
+    expect(webhookDeliveryId('standard-webhooks', { 'svix-id': 'msg_2' }, {})).toBe('msg_2');
+    expect(webhookDeliveryId('slack', { 'x-slack-retry-num': '1' }, { event_id: 'Ev1' })).toBe('Ev1');
     expect(webhookDeliveryId('slack', {}, {})).toBeUndefined();
     expect(webhookDeliveryId(undefined, { 'idempotency-key': 'x'.repeat(300) }, {})).toBeUndefined();
   });

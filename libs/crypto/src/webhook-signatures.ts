@@ -44,6 +44,17 @@ function checkTimestamp(value: string | undefined, input: WebhookSignatureInput)
     : fail('signature timestamp outside the tolerance');
 }
 
+/**
+ * The id, timestamp and signature of a Standard Webhooks request: the `webhook-*` headers, or all three `svix-*`
+ * ones when no `webhook-id` is there (never a mix of the two).
+ */
+function standardWebhookHeaders(
+  headers: Readonly<Record<string, string | undefined>>,
+): [string | undefined, string | undefined, string | undefined] {
+  const prefix = headers['webhook-id'] === undefined && headers['svix-id'] !== undefined ? 'svix' : 'webhook';
+  return [headers[`${prefix}-id`], headers[`${prefix}-timestamp`], headers[`${prefix}-signature`]];
+}
+
 /** True when any candidate equals the expected signature (each compared in constant time). */
 const anyEqual = (expected: string, candidates: readonly string[]) =>
   candidates.reduce((found, candidate) => constantTimeEqual(expected, candidate) || found, false);
@@ -96,10 +107,9 @@ export function verifyWebhookSignature(
     }
     case 'standard-webhooks': {
       // webhook-signature: "v1,<base64 HMAC of id.timestamp.body>" (space-separated list); key = base64 after whsec_.
-      const id = headers['webhook-id'];
-      const timestamp = headers['webhook-timestamp'];
-      const header = headers['webhook-signature'];
-      if (!id || !header) return fail('missing webhook-id or webhook-signature header');
+      // Senders built on Svix (Clerk, Resend, ...) sign the same way under svix-* names.
+      const [id, timestamp, header] = standardWebhookHeaders(headers);
+      if (!id || !header) return fail('missing webhook-id or webhook-signature header (or svix-id, svix-signature)');
       const time = checkTimestamp(timestamp, input);
       if (!time.ok) return time;
       const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
@@ -122,7 +132,8 @@ export function verifyWebhookSignature(
 
 /**
  * The provider's id of one delivery, used to answer a redelivery with the first job: Stripe's event id,
- * `X-GitHub-Delivery`, `webhook-id`, Shopify's `X-Shopify-Webhook-Id`, else an `Idempotency-Key` header.
+ * `X-GitHub-Delivery`, `webhook-id` (or `svix-id`), Shopify's `X-Shopify-Webhook-Id`, Slack's `event_id`, else an
+ * `Idempotency-Key` header.
  */
 export function webhookDeliveryId(
   provider: WebhookSignatureProvider | undefined,
@@ -138,8 +149,12 @@ export function webhookDeliveryId(
       case 'shopify':
         return headers['x-shopify-webhook-id'];
       case 'standard-webhooks':
-        return headers['webhook-id'];
-      case 'slack':
+        return standardWebhookHeaders(headers)[0];
+      case 'slack': {
+        // Events API: a retry (X-Slack-Retry-Num) carries the event_id of the first try.
+        const eventId = (body as { event_id?: unknown } | null)?.event_id;
+        return typeof eventId === 'string' ? eventId : undefined;
+      }
       case 'hmac-sha256':
       case undefined:
         return undefined;

@@ -148,15 +148,18 @@ describe('validateTriggerMetadata', () => {
       );
     });
 
-    it('needs a provider and signing secret when signatures are validated', () => {
-      const result = problem(() =>
-        validateTriggerMetadata('webhook', { path: '/s', params: { validateSignature: true } }),
-      );
-      expect(result.paths).toEqual(['triggerMetadata.params.provider', 'triggerMetadata.params.signingSecret']);
-      expect(
-        problem(() => validateTriggerMetadata('webhook', { path: '/s', params: { provider: 'paypal' } })).message,
-      ).toMatch(/provider must be one of stripe, github/);
-    });
+    it.each(['webhook', 'endpoint'] as const)(
+      'needs a provider and signing secret when signatures are validated (%s)',
+      (type) => {
+        const result = problem(() =>
+          validateTriggerMetadata(type, { path: '/s', params: { validateSignature: true } }),
+        );
+        expect(result.paths).toEqual(['triggerMetadata.params.provider', 'triggerMetadata.params.signingSecret']);
+        expect(
+          problem(() => validateTriggerMetadata(type, { path: '/s', params: { provider: 'paypal' } })).message,
+        ).toMatch(/provider must be one of stripe, github/);
+      },
+    );
 
     it('caps an endpoint timeout at 30 s and checks the method', () => {
       expect(() =>

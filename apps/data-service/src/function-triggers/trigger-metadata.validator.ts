@@ -75,7 +75,7 @@ export function validateTriggerMetadata(executionType: ExecutionType, metadata: 
       break;
     case 'webhook':
       checkPath(metadata['path'], executionType, problems);
-      checkWebhookParams(metadata['params'], problems);
+      checkSignatureParams(metadata['params'], problems);
       // A condition over the request, `{ headers, body }` (provider templates filter on the event type).
       if ('filter' in metadata) {
         for (const problem of checkRecordFilter(metadata['filter'], ['triggerMetadata', 'filter'])) {
@@ -291,7 +291,8 @@ function checkPath(path: unknown, type: ExecutionType, problems: Problems): void
   }
 }
 
-function checkWebhookParams(params: unknown, problems: Problems): void {
+/** The signature params of webhook and endpoint triggers: both enforce them at the gateway. */
+function checkSignatureParams(params: unknown, problems: Problems): void {
   if (!isObject(params)) return;
   const provider = params['provider'];
   if (provider !== undefined && !WebhookProviders.includes(provider as never)) {
@@ -324,6 +325,7 @@ function checkWebhookParams(params: unknown, problems: Problems): void {
 }
 
 function checkEndpoint(metadata: Metadata, problems: Problems): void {
+  checkSignatureParams(metadata['params'], problems);
   checkOneOf(metadata, 'method', EndpointMethods, problems);
   checkOneOf(metadata, 'timeoutResponse', EndpointTimeoutResponses, problems);
   const timeoutMs = metadata['timeoutMs'];

@@ -106,6 +106,38 @@ const CATALOG: readonly CatalogEntry[] = [
       },
     ],
   },
+  {
+    provider: {
+      id: 'clerk',
+      name: 'Clerk',
+      description: 'Users and sessions (signed with Svix: svix-id, svix-timestamp, svix-signature).',
+      signature: 'standard-webhooks',
+      docsUrl: 'https://clerk.com/docs/webhooks/overview',
+    },
+    triggers: [
+      {
+        id: 'user.created',
+        name: 'User created',
+        description: 'A user signed up or was created.',
+        eventType: 'user.created',
+        filter: { 'body.type': 'user.created' },
+      },
+      {
+        id: 'user.updated',
+        name: 'User updated',
+        description: "A user's profile changed.",
+        eventType: 'user.updated',
+        filter: { 'body.type': 'user.updated' },
+      },
+      {
+        id: 'user.deleted',
+        name: 'User deleted',
+        description: 'A user was deleted.',
+        eventType: 'user.deleted',
+        filter: { 'body.type': 'user.deleted' },
+      },
+    ],
+  },
 ];
 
 const toTemplate = (entry: CatalogEntry, trigger: CatalogEntry['triggers'][number]): ProviderTrigger => ({

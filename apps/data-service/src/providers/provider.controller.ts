@@ -21,7 +21,7 @@ import { listProviders, providerTrigger, providerTriggers } from './provider-cat
 export class ProviderController {
   @Get()
   @RequirePermission('function-triggers', 'read')
-  @ApiOperation({ summary: 'Providers with trigger templates (Stripe, GitHub, Slack)' })
+  @ApiOperation({ summary: 'Providers with trigger templates (Stripe, GitHub, Slack, Clerk)' })
   @ApiJsonResponse(200, ProviderListSchema)
   @ApiErrors()
   list(): ProviderList {

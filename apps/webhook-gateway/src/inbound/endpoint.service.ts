@@ -24,6 +24,7 @@ import {
   withoutCredentials,
 } from './inbound-request';
 import { InboundTriggerIndex } from './inbound-trigger.index';
+import { SignatureCheck } from './signature-check';
 
 const ENDPOINT_ACTOR = 'endpoint';
 const JOB_ID_HEADER = 'x-signalbox-job-id';
@@ -45,6 +46,7 @@ export class EndpointService {
     private readonly nats: NatsClient,
     private readonly inputSchema: InputSchemaCheck,
     private readonly runQuota: RunQuota,
+    private readonly signatures: SignatureCheck,
     metrics: MetricsService,
   ) {
     this.outcomes = metrics.counter('signalbox_endpoint_calls_total', 'Endpoint trigger calls by outcome.', [
@@ -81,6 +83,15 @@ export class EndpointService {
     }
 
     const headers = normalizeHeaders(request.headers);
+    const params = (trigger.triggerMetadata['params'] ?? {}) as Record<string, unknown>;
+    if (params['validateSignature'] === true) {
+      try {
+        await this.signatures.verify(trigger, headers, request);
+      } catch (error) {
+        this.outcomes.inc({ outcome: 'signature_failed' });
+        throw error;
+      }
+    }
     const body = parseBody(request.rawBody, headers['content-type']);
     this.inputSchema.assertValid(trigger, body);
     await this.runQuota.assertRoom(trigger.workspaceSlug);

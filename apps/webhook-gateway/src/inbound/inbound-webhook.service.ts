@@ -9,18 +9,13 @@ import {
   SignalboxError,
   type TriggerConfig,
   type WebhookAccepted,
+  type WebhookChallenge,
   type WebhookIgnored,
   webhookRunId,
   type WebhookRunParams,
   type WebhookTestSample,
 } from '@signalbox/contracts';
-import {
-  isSealedSecret,
-  SecretOpener,
-  verifyWebhookSignature,
-  webhookDeliveryId,
-  type WebhookSignatureProvider,
-} from '@signalbox/crypto';
+import { webhookDeliveryId } from '@signalbox/crypto';
 import { compileRecordFilter, type RecordPredicate } from '@signalbox/filters';
 import { NatsClient, publishTriggeredRun, RunQuota } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
@@ -35,17 +30,20 @@ import {
   withoutCredentials,
 } from './inbound-request';
 import { InboundTriggerIndex } from './inbound-trigger.index';
+import { providerOf, SignatureCheck } from './signature-check';
 import { TestSampleBuffer } from './test-samples.buffer';
 
-const PROVIDERS: readonly WebhookSignatureProvider[] = [
-  'stripe',
-  'github',
-  'slack',
-  'shopify',
-  'standard-webhooks',
-  'hmac-sha256',
-];
 const WEBHOOK_ACTOR = 'webhook';
+
+/** The `challenge` of Slack's `url_verification` request (`{type, token, challenge}`), else undefined. */
+function slackChallenge(body: unknown): string | undefined {
+  const request = body as { type?: unknown; challenge?: unknown } | null;
+  return request?.type === 'url_verification' &&
+    typeof request.challenge === 'string' &&
+    request.challenge.length <= 1024
+    ? request.challenge
+    : undefined;
+}
 const SAMPLE_BODY_MAX_BYTES = 64 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -58,14 +56,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class InboundWebhookService {
   private readonly logger = new Logger(InboundWebhookService.name);
   private readonly outcomes: Counter<'outcome'>;
-  private readonly signatureFailures: Counter<'provider' | 'reason'>;
   private deliveries: { connection: NatsConnection; kv: Promise<KV> } | null = null;
   private readonly filters = new Map<string, { version: number; matches: RecordPredicate }>();
 
   constructor(
     private readonly index: InboundTriggerIndex,
     private readonly nats: NatsClient,
-    private readonly opener: SecretOpener,
+    private readonly signatures: SignatureCheck,
     private readonly samples: TestSampleBuffer,
     private readonly inputSchema: InputSchemaCheck,
     private readonly runQuota: RunQuota,
@@ -74,14 +71,9 @@ export class InboundWebhookService {
     this.outcomes = metrics.counter('signalbox_inbound_webhooks_total', 'Inbound webhook requests by outcome.', [
       'outcome',
     ]);
-    this.signatureFailures = metrics.counter(
-      'signalbox_webhook_signature_failures_total',
-      'Inbound webhooks refused because their signature did not verify.',
-      ['provider', 'reason'],
-    );
   }
 
-  async accept(request: InboundRequest): Promise<WebhookAccepted | WebhookIgnored> {
+  async accept(request: InboundRequest): Promise<WebhookAccepted | WebhookIgnored | WebhookChallenge> {
     if (!this.index.isLoaded) {
       throw new SignalboxError('SERVICE_UNAVAILABLE', 'the gateway is starting; retry shortly');
     }
@@ -104,13 +96,12 @@ export class InboundWebhookService {
 
     const headers = normalizeHeaders(request.headers);
     const params = (trigger.triggerMetadata['params'] ?? {}) as Record<string, unknown>;
-    const provider = PROVIDERS.includes(params['provider'] as WebhookSignatureProvider)
-      ? (params['provider'] as WebhookSignatureProvider)
-      : undefined;
+    const provider = providerOf(params);
     if (params['validateSignature'] === true) {
       try {
-        await this.verify(trigger, provider, params, headers, request);
+        await this.signatures.verify(trigger, headers, request);
       } catch (error) {
+        this.outcomes.inc({ outcome: 'signature_failed' });
         this.keepSample(trigger, request, headers, 'signature_failed', null);
         throw error;
       }
@@ -119,6 +110,14 @@ export class InboundWebhookService {
     let body: unknown;
     try {
       body = parseBody(request.rawBody, headers['content-type']);
+      const challenge = provider === 'slack' ? slackChallenge(body) : undefined;
+      if (challenge !== undefined) {
+        // Slack checks the URL before it sends events: echo its challenge (signed, when the trigger checks
+        // signatures, like every Slack request), start nothing.
+        this.outcomes.inc({ outcome: 'challenge' });
+        this.keepSample(trigger, request, headers, 'challenge', null);
+        return { challenge };
+      }
       this.inputSchema.assertValid(trigger, body);
     } catch (error) {
       this.outcomes.inc({ outcome: 'invalid_body' });
@@ -212,49 +211,6 @@ export class InboundWebhookService {
       jobId,
     };
     this.samples.add(trigger.workspaceSlug, trigger.id, sample);
-  }
-
-  private async verify(
-    trigger: TriggerConfig,
-    provider: WebhookSignatureProvider | undefined,
-    params: Record<string, unknown>,
-    headers: Record<string, string>,
-    request: InboundRequest,
-  ): Promise<void> {
-    const refuse = (reason: string) => {
-      this.signatureFailures.inc({ provider: provider ?? 'none', reason });
-      this.outcomes.inc({ outcome: 'signature_failed' });
-      this.logger.warn(`webhook trigger ${trigger.id}: signature refused (${reason})`);
-      return new SignalboxError('UNAUTHORIZED', 'webhook signature verification failed');
-    };
-    if (!provider) throw refuse('no provider configured');
-    const sealed = params['signingSecret'];
-    let secret: unknown = sealed;
-    if (isSealedSecret(sealed)) {
-      try {
-        secret = await this.opener.open(sealed, {
-          workspace: trigger.workspaceSlug,
-          ownerId: trigger.id,
-          param: 'params.signingSecret',
-        });
-      } catch (error) {
-        this.logger.error(`webhook trigger ${trigger.id}: signing secret cannot be opened: ${String(error)}`);
-        throw refuse('secret cannot be opened');
-      }
-    }
-    if (typeof secret !== 'string' || secret.length === 0) throw refuse('no signing secret configured');
-    const result = verifyWebhookSignature(provider, {
-      rawBody: request.rawBody,
-      headers,
-      secret,
-      now: request.receivedAt.getTime(),
-      hmac: {
-        header: typeof params['signatureHeader'] === 'string' ? params['signatureHeader'] : undefined,
-        encoding: params['signatureEncoding'] === 'base64' ? 'base64' : 'hex',
-        prefix: typeof params['signaturePrefix'] === 'string' ? params['signaturePrefix'] : undefined,
-      },
-    });
-    if (!result.ok) throw refuse(result.reason);
   }
 
   private async dispatch(trigger: TriggerConfig, runId: string, params: WebhookRunParams): Promise<void> {

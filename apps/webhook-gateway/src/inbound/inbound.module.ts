@@ -5,6 +5,7 @@ import { EndpointService } from './endpoint.service';
 import { InputSchemaCheck } from './inbound-request';
 import { InboundTriggerIndex } from './inbound-trigger.index';
 import { InboundWebhookService } from './inbound-webhook.service';
+import { SignatureCheck } from './signature-check';
 import { TestSampleBuffer } from './test-samples.buffer';
 import { TestSamplesController } from './test-samples.controller';
 import { TestSampleRepository } from './test-samples.repository';
@@ -21,6 +22,7 @@ export class InboundModule {
         TestSampleBuffer,
         InboundTriggerIndex,
         InputSchemaCheck,
+        SignatureCheck,
         InboundWebhookService,
         EndpointService,
         runQuotaProvider(runsInFlightPerWorkspace),

@@ -58,9 +58,11 @@ const error = (
 /** The answers, once each in `components.responses`; the operations refer to them. */
 const RESPONSES = {
   WebhookIgnored: {
-    description: "The request is verified but does not match the trigger's `filter`: nothing was started.",
+    description:
+      "The request is verified but does not match the trigger's `filter`: nothing was started. Or, on a trigger " +
+      "with provider `slack`, Slack's `url_verification` request: its `challenge`, echoed, and nothing started.",
     headers: WINDOW_HEADERS,
-    content: json(ref('schemas', 'WebhookIgnored')),
+    content: json({ oneOf: [ref('schemas', 'WebhookIgnored'), ref('schemas', 'WebhookChallenge')] }),
   },
   WebhookAccepted: {
     description:
@@ -141,7 +143,8 @@ const WEBHOOK_DESCRIPTION =
   "`params.validateSignature`, the sender is authenticated by its provider's signature headers over the exact " +
   'bytes of the body (`Stripe-Signature`; `X-Hub-Signature-256`; `X-Slack-Signature` and ' +
   '`X-Slack-Request-Timestamp`; `X-Shopify-Hmac-Sha256`; Standard Webhooks `webhook-id`, `webhook-timestamp` and ' +
-  "`webhook-signature`; or the trigger's `signatureHeader`, default `X-Signature`, for `hmac-sha256`). A request " +
+  "`webhook-signature`, or the same under `svix-*` names; or the trigger's `signatureHeader`, default " +
+  '`X-Signature`, for `hmac-sha256`). A request ' +
   "that passes is answered once its run is queued durably (202), or with 200 when the trigger's `filter` does not " +
   `match it. Each request to an enabled trigger is kept as one of its last ${TEST_SAMPLES_KEPT} test samples ` +
   "(data-service's `GET .../function-triggers/{id}/test-samples`). Any method is accepted (HEAD, OPTIONS and the " +
@@ -151,8 +154,10 @@ const WEBHOOK_DESCRIPTION =
 const ENDPOINT_DESCRIPTION =
   "Calls the workspace's endpoint trigger at `triggerMetadata.path` = `/{path}` for this method (a trigger " +
   "without `method` answers every method) and answers with its function's result: the call is a recorded run, and " +
-  'every answer once the run exists carries its id in `X-Signalbox-Job-Id`. Public (no token): the function ' +
-  "decides what to check (it receives the request's headers without credentials). The caller waits until the " +
+  'every answer once the run exists carries its id in `X-Signalbox-Job-Id`. Public (no token): with ' +
+  "`params.validateSignature`, the caller is authenticated by its provider's signature as for webhooks (401 " +
+  "otherwise, nothing runs); else the function decides what to check (it receives the request's headers without " +
+  'credentials). The caller waits until the ' +
   `trigger's \`timeoutMs\` (default and at most ${ENDPOINT_TIMEOUT_MS} ms); past it, 202 with the job id (or 504 ` +
   'with `timeoutResponse: gateway-timeout`), and the run goes on.';
 
@@ -253,6 +258,7 @@ export function inboundOpenApiDocument(version: string): OpenAPIObject {
           200: 'EndpointResult',
           202: 'EndpointAccepted',
           400: 'ValidationError',
+          401: 'SignatureRefused',
           404: 'EndpointNotFound',
           405: 'MethodNotAllowed',
           409: 'TriggerDisabled',
@@ -273,7 +279,8 @@ export function inboundOpenApiDocument(version: string): OpenAPIObject {
       title: 'Signalbox webhook gateway',
       description:
         "The public URLs of a workspace's webhook and endpoint triggers. No token: webhooks are authenticated by " +
-        "their sender's signature, endpoints by what their function checks. Errors use the one envelope: " +
+        "their sender's signature, endpoints by their sender's signature or by what their function checks. Errors " +
+        'use the one envelope: ' +
         '{"success": false, "error": {"code", "message", "details"}}. The REST API is data-service\'s own document.',
       version,
     },
@@ -309,6 +316,11 @@ export function inboundOpenApiDocument(version: string): OpenAPIObject {
           type: 'object',
           required: ['ignored', 'reason'],
           properties: { ignored: { type: 'boolean', enum: [true] }, reason: { type: 'string' } },
+        },
+        WebhookChallenge: {
+          type: 'object',
+          required: ['challenge'],
+          properties: { challenge: { type: 'string', description: "Slack's `challenge`, as it was sent." } },
         },
         EndpointAccepted: {
           type: 'object',

@@ -81,7 +81,7 @@ export async function registerInboundRoutes(app: NestFastifyApplication, setting
       target: Pick<InboundRequest, 'path' | 'triggerId'>,
     ) => {
       const answer = await service.accept(inbound(request, target));
-      return reply.status('ignored' in answer ? 200 : 202).send(answer);
+      return reply.status('jobId' in answer ? 202 : 200).send(answer);
     };
     scope.all(`${PREFIX}/by-id/:triggerId`, (request, reply) =>
       handle(request, reply, { triggerId: (request.params as { triggerId: string }).triggerId }),

@@ -87,6 +87,21 @@ const params = Type.Optional(Params);
 const retry = Type.Optional(Retry);
 const strict = (id: string, description: string) => ({ $id: id, additionalProperties: false, description });
 
+/**
+ * The params of a trigger the gateway answers (webhook, endpoint): with `validateSignature`, a request must carry
+ * the provider's signature made with `signingSecret` (sealed), or it is refused with 401 and nothing runs.
+ */
+const SignedParams = Type.Optional(
+  Type.Object(
+    {
+      provider: Type.Optional(oneOf(WebhookProviders)),
+      validateSignature: Type.Optional(Type.Boolean()),
+      signingSecret: Type.Optional(Secret),
+    },
+    { additionalProperties: true, description: Params.description },
+  ),
+);
+
 export const TriggerMetadataSchemas = {
   'on-demand': Type.Object(
     { params, inputSchema: Type.Optional(InputSchema), retry },
@@ -118,16 +133,7 @@ export const TriggerMetadataSchemas = {
   webhook: Type.Object(
     {
       path: Path,
-      params: Type.Optional(
-        Type.Object(
-          {
-            provider: Type.Optional(oneOf(WebhookProviders)),
-            validateSignature: Type.Optional(Type.Boolean()),
-            signingSecret: Type.Optional(Secret),
-          },
-          { additionalProperties: true, description: Params.description },
-        ),
-      ),
+      params: SignedParams,
       inputSchema: Type.Optional(InputSchema),
       filter: Type.Optional(Filter),
       retry,
@@ -140,7 +146,7 @@ export const TriggerMetadataSchemas = {
       method: Type.Optional(oneOf(EndpointMethods)),
       timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: ENDPOINT_TIMEOUT_MS })),
       timeoutResponse: Type.Optional(oneOf(EndpointTimeoutResponses)),
-      params,
+      params: SignedParams,
       inputSchema: Type.Optional(InputSchema),
       retry,
     },
