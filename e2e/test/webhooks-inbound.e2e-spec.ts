@@ -383,6 +383,59 @@ describe('webhook-gateway: inbound webhook triggers', () => {
     expect(await runsOf(plain.id)).toHaveLength(1);
   });
 
+  it('answers a signed request replayed within the signature window (a new delivery id, or none) with the first job', async () => {
+    // GitHub signs the body only: a captured request replayed with a new X-GitHub-Delivery used to start a run.
+    const secret = 'gh-replay-secret';
+    const github = await createWebhook('/replays/github', {
+      provider: 'github',
+      validateSignature: true,
+      signingSecret: { value: secret, encrypt: true },
+    });
+    const body = JSON.stringify({ action: 'opened', number: Math.floor(Math.random() * 1e6) });
+    const signature = githubSign(secret, body);
+    const deliver = (delivery: string) =>
+      send('/replays/github', {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': signature,
+          'x-github-delivery': delivery,
+        },
+      });
+    const first = (await (await deliver(randomUUID())).json()) as { jobId: string };
+    const replayed = await deliver(randomUUID());
+    expect(replayed.status).toBe(202);
+    expect(await replayed.json()).toEqual({ jobId: first.jobId, duplicate: true });
+
+    // Generic HMAC with no delivery id: the same signed bytes twice are one run.
+    const hmacSecret = 'hmac-replay-secret';
+    const hmac = await createWebhook('/replays/hmac', {
+      provider: 'hmac-sha256',
+      validateSignature: true,
+      signingSecret: { value: hmacSecret, encrypt: true },
+    });
+    const ping = JSON.stringify({ ping: randomUUID() });
+    const signed = { 'x-signature': createHmac('sha256', hmacSecret).update(ping).digest('hex') };
+    const one = (await (await send('/replays/hmac', { body: ping, headers: signed })).json()) as { jobId: string };
+    expect(await (await send('/replays/hmac', { body: ping, headers: signed })).json()).toEqual({
+      jobId: one.jobId,
+      duplicate: true,
+    });
+    // Other bytes are another request.
+    const pong = JSON.stringify({ pong: randomUUID() });
+    const other = await send('/replays/hmac', {
+      body: pong,
+      headers: { 'x-signature': createHmac('sha256', hmacSecret).update(pong).digest('hex') },
+    });
+    expect(((await other.json()) as { jobId: string }).jobId).not.toBe(one.jobId);
+
+    await completedRun(first.jobId);
+    await completedRun(one.jobId);
+    await sleep(300);
+    expect(await runsOf(github.id)).toHaveLength(1);
+    expect(await runsOf(hmac.id)).toHaveLength(2);
+  });
+
   it('refuses a body over the limit (413) and a burst over the per-trigger rate limit (429 with Retry-After)', async () => {
     const trigger = await createWebhook('/limits');
     const big = await send('/limits', { body: Buffer.alloc(70_000, 'a'), headers: { 'content-type': 'text/plain' } });

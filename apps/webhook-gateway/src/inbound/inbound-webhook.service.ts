@@ -15,7 +15,7 @@ import {
   type WebhookRunParams,
   type WebhookTestSample,
 } from '@signalbox/contracts';
-import { webhookDeliveryId } from '@signalbox/crypto';
+import { DEFAULT_SIGNATURE_TOLERANCE_MS, webhookDeliveryId, type WebhookSignatureProvider } from '@signalbox/crypto';
 import { compileRecordFilter, type RecordPredicate } from '@signalbox/filters';
 import { NatsClient, publishTriggeredRun, RunQuota } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
@@ -34,6 +34,24 @@ import { providerOf, SignatureCheck } from './signature-check';
 import { TestSampleBuffer } from './test-samples.buffer';
 
 const WEBHOOK_ACTOR = 'webhook';
+
+/**
+ * Providers whose signature does not cover a delivery id (GitHub's and Shopify's id headers are not signed; Slack's
+ * slash commands and generic HMAC senders have none): an identical signed request within the signature window
+ * is a replay, answered with the first job.
+ */
+const REPLAYABLE: readonly WebhookSignatureProvider[] = ['github', 'shopify', 'slack', 'hmac-sha256'];
+const REPLAY_WINDOW_MS = DEFAULT_SIGNATURE_TOLERANCE_MS;
+
+/** A signed request's identity: its body and, for Slack, the signed timestamp (GitHub, Shopify and HMAC sign none). */
+function signedRequestHash(
+  provider: WebhookSignatureProvider,
+  headers: Record<string, string>,
+  rawBody: Buffer,
+): string {
+  const timestamp = provider === 'slack' ? (headers['x-slack-request-timestamp'] ?? '') : '';
+  return createHash('sha256').update(`${timestamp}.`).update(rawBody).digest('hex');
+}
 
 /** The `challenge` of Slack's `url_verification` request (`{type, token, challenge}`), else undefined. */
 function slackChallenge(body: unknown): string | undefined {
@@ -134,12 +152,22 @@ export class InboundWebhookService {
     const deliveryKey = deliveryId
       ? `${trigger.workspaceSlug}.${trigger.id}.${createHash('sha256').update(deliveryId).digest('hex')}`
       : null;
-    if (deliveryKey) {
-      const seen = await this.seen(deliveryKey);
-      if (seen) {
+    // A signed request the same as one accepted within the signature window: a replay (the signature does not
+    // cover the delivery id of these providers, so a replay with a new id would otherwise start a new run).
+    const replayKey =
+      params['validateSignature'] === true && provider && REPLAYABLE.includes(provider)
+        ? `${trigger.workspaceSlug}.${trigger.id}.signed.${signedRequestHash(provider, headers, request.rawBody)}`
+        : null;
+    for (const [key, within] of [
+      [deliveryKey, Infinity],
+      [replayKey, REPLAY_WINDOW_MS],
+    ] as const) {
+      if (!key) continue;
+      const seen = await this.seen(key);
+      if (seen && request.receivedAt.getTime() - seen.at.getTime() <= within) {
         this.outcomes.inc({ outcome: 'duplicate' });
-        this.keepSample(trigger, request, headers, 'duplicate', seen);
-        return { jobId: seen, duplicate: true };
+        this.keepSample(trigger, request, headers, 'duplicate', seen.jobId);
+        return { jobId: seen.jobId, duplicate: true };
       }
     }
 
@@ -161,11 +189,12 @@ export class InboundWebhookService {
       ...(deliveryId ? { deliveryId } : {}),
     };
     await this.dispatch(trigger, runId, executionParams);
-    if (deliveryKey) {
-      // After the run is durable: a crash before this line makes the retry publish the same run id again,
-      // which JetStream and the runtime de-duplicate.
-      await this.remember(deliveryKey, runId).catch((error: unknown) =>
-        this.logger.warn(`remembering delivery ${deliveryId} failed: ${String(error)}`),
+    // After the run is durable: a crash before this line makes the retry publish the same run id again (with a
+    // delivery id), which JetStream and the runtime de-duplicate.
+    for (const key of [deliveryKey, replayKey]) {
+      if (!key) continue;
+      await this.remember(key, runId).catch((error: unknown) =>
+        this.logger.warn(`remembering delivery ${deliveryId ?? '(signed request)'} failed: ${String(error)}`),
       );
     }
     this.outcomes.inc({ outcome: 'accepted' });
@@ -237,10 +266,12 @@ export class InboundWebhookService {
     return this.deliveries.kv;
   }
 
-  private async seen(key: string): Promise<string | null> {
+  /** The job a delivery (or signed request) started, and when it was remembered; null if none within 24 h. */
+  private async seen(key: string): Promise<{ jobId: string; at: Date } | null> {
     try {
       const entry = await (await this.kv()).get(key);
-      return entry && entry.operation === 'PUT' ? (entry.json<{ jobId: string }>().jobId ?? null) : null;
+      const jobId = entry?.operation === 'PUT' ? entry.json<{ jobId?: string }>().jobId : undefined;
+      return entry && jobId ? { jobId, at: entry.created } : null;
     } catch (error) {
       this.deliveries = null;
       // Without the look-up the run id still de-duplicates; answer as a first delivery.
