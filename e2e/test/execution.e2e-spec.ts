@@ -149,9 +149,18 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
     expect(different.status).toBe(409);
     expect(((await different.json()) as ErrorBody).error.code).toBe('CONFLICT');
 
+    // The same content with its keys in another order is the same request: the same job, not 409.
+    const reordered = { ...headers, 'idempotency-key': `order-${randomUUID()}` };
+    const sendRaw = (text: string) => fetch(url, { method: 'POST', headers: reordered, body: text });
+    const ab = await sendRaw('{"n": 1, "note": {"a": 1, "b": 2}}');
+    const ba = await sendRaw('{"note": {"b": 2, "a": 1}, "n": 1}');
+    expect(ba.status).toBe(200);
+    expect(((await ba.json()) as { jobId: string }).jobId).toBe(((await ab.json()) as { jobId: string }).jobId);
+    expect((await sendRaw('{"n": 1, "note": {"a": 1, "b": 3}}')).status).toBe(409);
+
     await finished(bodies[0].jobId);
     const runs = await api.get<FunctionRunList>(`/function-runs?triggerId=${fn.defaultTriggerId}`);
-    expect(runs.body.total).toBe(1);
+    expect(runs.body.total).toBe(2);
   });
 
   it('lists runs by execution type, time window, job id and idempotency key, and counts them by function', async () => {

@@ -2,10 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 import { SignalboxError } from '@signalbox/contracts';
+import { stringify as canonicalJson } from 'safe-stable-stringify';
 
 import { IdempotencyRepository } from './idempotency.repository';
 
 export const IDEMPOTENCY_WINDOW_HOURS = 24;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** What `Idempotency-Key` decided: start this new job, or answer the one the key already started. */
@@ -32,10 +34,12 @@ export class IdempotencyService {
     }
     if (++this.reservations % 1000 === 0)
       void this.keys.purgeOlderThan(IDEMPOTENCY_WINDOW_HOURS).catch(() => undefined);
-    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    // The same content in another key order is the same request (JSON objects are unordered).
+    const hash = sha256(canonicalJson(request) ?? '');
     const reservation = await this.keys.reserve(workspace, key, hash, jobId, IDEMPOTENCY_WINDOW_HOURS);
     if (reservation.kind === 'reserved') return { replayed: false, jobId };
-    if (reservation.requestHash !== hash) {
+    // Keys reserved before this release hashed the body as sent: compared so too while they live (24 h).
+    if (reservation.requestHash !== hash && reservation.requestHash !== sha256(JSON.stringify(request) ?? '')) {
       throw new SignalboxError('CONFLICT', 'this Idempotency-Key was already used with a different request');
     }
     return { replayed: true, jobId: reservation.jobId };
