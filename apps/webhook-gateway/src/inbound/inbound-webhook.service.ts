@@ -34,6 +34,8 @@ import { providerOf, SignatureCheck } from './signature-check';
 import { TestSampleBuffer } from './test-samples.buffer';
 
 const WEBHOOK_ACTOR = 'webhook';
+const SAMPLE_BODY_MAX_BYTES = 64 * 1024;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Providers whose signature does not cover a delivery id (GitHub's and Shopify's id headers are not signed; Slack's
@@ -62,8 +64,6 @@ function slackChallenge(body: unknown): string | undefined {
     ? request.challenge
     : undefined;
 }
-const SAMPLE_BODY_MAX_BYTES = 64 * 1024;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Inbound webhook triggers: finds the trigger, checks the provider's signature (the signing secret is opened
