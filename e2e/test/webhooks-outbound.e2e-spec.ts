@@ -173,7 +173,7 @@ describe('outbound webhooks', () => {
     expect(deliveries[0].attempts[0]).toMatchObject({ statusCode: 200, responseBody: 'OK', error: null });
   });
 
-  it('signs so that verifyWebhook and standardwebhooks accept, and with both secrets after a change', async () => {
+  it('signs so that verifyWebhook and standardwebhooks accept, and with both secrets after a change or a rotation', async () => {
     const url = receiver.on('/signed', () => ({ status: 204 }));
     const created = await api.post<Webhook>('/webhooks', {
       name: `signed-${randomUUID().slice(0, 6)}`,
@@ -202,6 +202,20 @@ describe('outbound webhooks', () => {
     );
     expect(new StandardWebhook(newSecret).verify(second.body, second.headers)).toBeTruthy();
     expect(new StandardWebhook(oldSecret).verify(second.body, second.headers)).toBeTruthy();
+
+    // A secret the platform makes: shown once in the answer, then signing (beside the one it replaced).
+    const generated = await api.post<Webhook>(`/webhooks/${created.body.id}/rotate-secret`);
+    expect(generated.status).toBe(200);
+    const madeSecret = generated.body.secret!;
+    expect(madeSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect((await api.get<Webhook>(`/webhooks/${created.body.id}`)).body).not.toHaveProperty('secret');
+    await sleep(300);
+    await publish('orders', { n: 3 });
+    await settled(created.body.id, 3);
+    const third = receiver.at('/signed')[2];
+    expect(new StandardWebhook(madeSecret).verify(third.body, third.headers)).toBeTruthy();
+    expect(new StandardWebhook(newSecret).verify(third.body, third.headers)).toBeTruthy();
+    expect((await api.post(`/webhooks/${randomUUID()}/rotate-secret`)).status).toBe(404);
   });
 
   it('retries after 1 s, 5 s and 15 s, then fails once into /failures; a receiver that recovers is delivered', async () => {

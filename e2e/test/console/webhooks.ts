@@ -1,5 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 
+import { waitFor } from '@signalbox/testing';
+
 import type { ConsoleContext } from '../support/console';
 import { Receiver } from '../support/receiver';
 
@@ -125,8 +127,8 @@ export function webhooksView(context: () => ConsoleContext): void {
       await page.locator('[data-secret-hint]', { hasText: newSecret.slice(0, 10) }).waitFor();
       const before = receiver.at(path).length;
       await page.getByRole('button', { name: 'Send test' }).click();
-      await page.getByText('Test delivered: 200').waitFor();
-      const test = receiver.at(path)[before];
+      // The first test's "Test delivered: 200" is still on the page: wait for the receiver instead.
+      const test = await waitFor(() => Promise.resolve(receiver.at(path)[before]), 10_000, 'the second test delivery');
       expect(JSON.parse(test.body)).toMatchObject({ event: 'webhook.test' });
       const hmac = (key: string) => `sha256=${createHmac('sha256', key).update(test.body).digest('hex')}`;
       expect(test.headers['x-centrali-signature']).toBe(hmac(newSecret));

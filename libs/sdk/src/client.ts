@@ -301,6 +301,9 @@ export class Signalbox {
       unwrap(this.api.GET(`${V1}/webhooks/{id}`, { params: { path: this.path({ id }) } })),
     delete: (id: string): Promise<unknown> =>
       unwrap(this.api.DELETE(`${V1}/webhooks/{id}`, { params: { path: this.path({ id }) } })),
+    /** A new generated signing secret, in `secret` of the answer (shown once); the old one signs too for 24 h. */
+    rotateSecret: (id: string): Promise<WebhookSubscription> =>
+      unwrap(this.api.POST(`${V1}/webhooks/{id}/rotate-secret`, { params: { path: this.path({ id }) } })),
     list: (query: Query<`${V1}/webhooks`, 'get'> = {}): AsyncIterable<WebhookSubscription> =>
       pages(async (page) =>
         pageOf(

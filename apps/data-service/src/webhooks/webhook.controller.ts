@@ -133,6 +133,18 @@ export class WebhookController {
     return this.deliveries.list(actor, id, { ...query, status: 'failed' });
   }
 
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @RequirePermission('webhooks', 'write')
+  @ApiOperation({
+    summary: 'Replace the signing secret with a new whsec_ one, shown once; the old one signs too for 24 h',
+  })
+  @ApiJsonResponse(200, WebhookSchema)
+  @ApiErrors('NOT_FOUND')
+  rotateSecret(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<Webhook> {
+    return this.webhooks.rotateSecret(actor, id);
+  }
+
   @Post(':id/test')
   @HttpCode(200)
   @RequirePermission('webhooks', 'write')

@@ -91,6 +91,11 @@ export class WebhookService {
     return toWebhook(await this.find(actor.workspace, id));
   }
 
+  /** A new generated secret, shown once in the answer; the old one signs beside it for 24 h. */
+  rotateSecret(actor: Actor, id: string): Promise<Webhook> {
+    return this.update(actor, id, { secret: generateSecret() });
+  }
+
   /** The record with its sealed secrets, for the gateway calls that need the config (test). */
   async find(workspace: string, id: string): Promise<WebhookRecord> {
     const found = await this.webhooks.find(workspace, id);

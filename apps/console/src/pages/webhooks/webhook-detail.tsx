@@ -12,7 +12,6 @@ import { useClient } from '../../session-context';
 import { FormError } from '../../widgets/api-errors';
 import { SecretOnce } from '../../widgets/secret-once';
 import { Deliveries } from './deliveries';
-import { generateSecret } from './secret';
 import { bodyOf, draftOf, type LocalErrors, type WebhookBody, WebhookFields } from './webhook-fields';
 import { EnabledBadge } from './webhooks-list';
 
@@ -172,8 +171,16 @@ function TestAction({ webhook }: { webhook: WebhookSubscription }) {
 }
 
 function RotateAction({ webhook }: { webhook: WebhookSubscription }) {
-  const patch = usePatch(webhook);
-  const rotate = useMutation({ mutationFn: () => patch({ secret: generateSecret() }) });
+  const client = useClient();
+  const queries = useQueryClient();
+  const rotate = useMutation({
+    mutationFn: () => client.webhooks.rotateSecret(webhook.id),
+    onSuccess: (updated) => {
+      // The answer holds the new secret: shown once below, never kept in the query cache.
+      const { secret: _secret, ...shown } = updated;
+      queries.setQueryData(['webhook', client.workspace, webhook.id], shown);
+    },
+  });
   return (
     <div className="action-block">
       <button type="button" className="secondary" disabled={rotate.isPending} onClick={() => rotate.mutate()}>
@@ -181,7 +188,7 @@ function RotateAction({ webhook }: { webhook: WebhookSubscription }) {
       </button>
       <span className="muted">
         {' '}
-        A new whsec_ secret, made in this browser; the old one keeps signing beside it for 24 h.
+        A new whsec_ secret made by the platform; the old one keeps signing beside it for 24 h.
       </span>
       {rotate.data?.secret && (
         <SecretOnce
