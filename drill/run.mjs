@@ -211,7 +211,10 @@ try {
     const outstanding = [...ledger.items].filter(
       ([key, item]) => !item.refused && !(completed.has(key) && ledger.deliveredRuns.has(completed.get(key).id)),
     ).length;
-    if (outstanding === 0) break;
+    if (outstanding === 0) {
+      log(`drained in ${((Date.now() - drainStarted) / 1000).toFixed(1)} s`);
+      break;
+    }
     if (outstanding < left) [left, progressAt] = [outstanding, Date.now()];
     const waited = Date.now() - drainStarted;
     if (waited > DRAIN_MS && Date.now() - progressAt > DRAIN_STALL_MS) {
@@ -224,7 +227,6 @@ try {
     }
     await sleep(1_000);
   }
-  log(`drained in ${((Date.now() - drainStarted) / 1000).toFixed(1)} s`);
   await sleep(2_000); // late duplicates, if any, would arrive now
   runs = await readRuns();
   await db.end();

@@ -393,19 +393,24 @@ describe('webhook-gateway: inbound webhook triggers', () => {
     });
     const body = JSON.stringify({ action: 'opened', number: Math.floor(Math.random() * 1e6) });
     const signature = githubSign(secret, body);
-    const deliver = (delivery: string) =>
+    const deliver = (delivery: string, event = 'pull_request') =>
       send('/replays/github', {
         body,
         headers: {
           'content-type': 'application/json',
           'x-hub-signature-256': signature,
           'x-github-delivery': delivery,
+          'x-github-event': event,
         },
       });
     const first = (await (await deliver(randomUUID())).json()) as { jobId: string };
     const replayed = await deliver(randomUUID());
     expect(replayed.status).toBe(202);
     expect(await replayed.json()).toEqual({ jobId: first.jobId, duplicate: true });
+    // The same body as another event is another request (Shopify sends one body under two topics).
+    const otherEvent = (await (await deliver(randomUUID(), 'issues')).json()) as { jobId: string; duplicate?: true };
+    expect(otherEvent.duplicate).toBeUndefined();
+    await completedRun(otherEvent.jobId);
 
     // Generic HMAC with no delivery id: the same signed bytes twice are one run.
     const hmacSecret = 'hmac-replay-secret';
@@ -432,7 +437,7 @@ describe('webhook-gateway: inbound webhook triggers', () => {
     await completedRun(first.jobId);
     await completedRun(one.jobId);
     await sleep(300);
-    expect(await runsOf(github.id)).toHaveLength(1);
+    expect(await runsOf(github.id)).toHaveLength(2);
     expect(await runsOf(hmac.id)).toHaveLength(2);
   });
 

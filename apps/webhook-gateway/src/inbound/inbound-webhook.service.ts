@@ -45,14 +45,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const REPLAYABLE: readonly WebhookSignatureProvider[] = ['github', 'shopify', 'slack', 'hmac-sha256'];
 const REPLAY_WINDOW_MS = DEFAULT_SIGNATURE_TOLERANCE_MS;
 
-/** A signed request's identity: its body and, for Slack, the signed timestamp (GitHub, Shopify and HMAC sign none). */
+/**
+ * A signed request's identity: its body; for Slack, the signed timestamp (GitHub, Shopify and HMAC sign none);
+ * and the event name GitHub and Shopify send beside the body (one body can come as two events, e.g. Shopify's
+ * `orders/create` and `orders/updated`: two requests, not a replay).
+ */
 function signedRequestHash(
   provider: WebhookSignatureProvider,
   headers: Record<string, string>,
   rawBody: Buffer,
 ): string {
   const timestamp = provider === 'slack' ? (headers['x-slack-request-timestamp'] ?? '') : '';
-  return createHash('sha256').update(`${timestamp}.`).update(rawBody).digest('hex');
+  const event = headers['x-github-event'] ?? headers['x-shopify-topic'] ?? '';
+  return createHash('sha256').update(`${timestamp}.${event}.`).update(rawBody).digest('hex');
 }
 
 /** The `challenge` of Slack's `url_verification` request (`{type, token, challenge}`), else undefined. */
@@ -164,7 +169,7 @@ export class InboundWebhookService {
     ] as const) {
       if (!key) continue;
       const seen = await this.seen(key);
-      if (seen && request.receivedAt.getTime() - seen.at.getTime() <= within) {
+      if (seen && request.receivedAt.getTime() - seen.at <= within) {
         this.outcomes.inc({ outcome: 'duplicate' });
         this.keepSample(trigger, request, headers, 'duplicate', seen.jobId);
         return { jobId: seen.jobId, duplicate: true };
@@ -193,7 +198,7 @@ export class InboundWebhookService {
     // delivery id), which JetStream and the runtime de-duplicate.
     for (const key of [deliveryKey, replayKey]) {
       if (!key) continue;
-      await this.remember(key, runId).catch((error: unknown) =>
+      await this.remember(key, runId, request.receivedAt).catch((error: unknown) =>
         this.logger.warn(`remembering delivery ${deliveryId ?? '(signed request)'} failed: ${String(error)}`),
       );
     }
@@ -266,12 +271,15 @@ export class InboundWebhookService {
     return this.deliveries.kv;
   }
 
-  /** The job a delivery (or signed request) started, and when it was remembered; null if none within 24 h. */
-  private async seen(key: string): Promise<{ jobId: string; at: Date } | null> {
+  /**
+   * The job a delivery (or signed request) started, and when that request was received (by this gateway's clock,
+   * the one replays are measured with); null if none within 24 h.
+   */
+  private async seen(key: string): Promise<{ jobId: string; at: number } | null> {
     try {
       const entry = await (await this.kv()).get(key);
-      const jobId = entry?.operation === 'PUT' ? entry.json<{ jobId?: string }>().jobId : undefined;
-      return entry && jobId ? { jobId, at: entry.created } : null;
+      const value = entry?.operation === 'PUT' ? entry.json<{ jobId?: string; at?: number }>() : undefined;
+      return entry && value?.jobId ? { jobId: value.jobId, at: value.at ?? entry.created.getTime() } : null;
     } catch (error) {
       this.deliveries = null;
       // Without the look-up the run id still de-duplicates; answer as a first delivery.
@@ -280,8 +288,8 @@ export class InboundWebhookService {
     }
   }
 
-  private async remember(key: string, jobId: string): Promise<void> {
-    await (await this.kv()).put(key, JSON.stringify({ jobId }));
+  private async remember(key: string, jobId: string, receivedAt: Date): Promise<void> {
+    await (await this.kv()).put(key, JSON.stringify({ jobId, at: receivedAt.getTime() }));
   }
 }
 
