@@ -3,7 +3,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 
-import { answer, BY_NAME, EXECUTION_TYPES } from '../api';
+import { answer, BY_NAME, EXECUTION_TYPES, listFunctions } from '../api';
 import {
   ErrorNotice,
   FunctionName,
@@ -196,15 +196,8 @@ function RunFilters({
   useEffect(() => setFrom(since), [since]);
   useEffect(() => setTo(until), [until]);
   const functions = useQuery({
-    queryKey: ['functions-for-filter', client.workspace],
-    queryFn: async () =>
-      (
-        await answer(
-          client.api.GET('/workspace/{workspace}/api/v1/compute-functions', {
-            params: { path: { workspace: client.workspace }, query: { limit: 100, page: 1, sort: BY_NAME } },
-          }),
-        )
-      ).functions,
+    queryKey: ['functions-for-select', client.workspace],
+    queryFn: ({ signal }) => listFunctions(client, signal),
     staleTime: 60_000,
   });
   const triggers = useQuery({

@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 
-import { answer } from '../../api';
+import { answer, BY_NAME } from '../../api';
 import { ErrorNotice, Loading } from '../../components';
 import { DiffView } from '../../editor/code-editor';
 import { errorMessage, formatDuration, formatTime } from '../../format';
@@ -283,7 +283,7 @@ function Triggers({ fn }: { fn: ComputeFunction }) {
         client.api.GET(`${V1}/function-triggers`, {
           params: {
             path: { workspace: client.workspace },
-            query: { functionId: fn.id, limit: 100, sort: JSON.stringify([{ field: 'name', direction: 'asc' }]) },
+            query: { functionId: fn.id, limit: 100, sort: BY_NAME },
           },
           signal,
         }),

@@ -5,7 +5,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 
-import { answer } from '../../api';
+import { answer, BY_NAME } from '../../api';
 import { ErrorNotice, Loading } from '../../components';
 import { formatTime } from '../../format';
 import { useClient } from '../../session-context';
@@ -38,7 +38,7 @@ export function FunctionsListPage() {
               limit: LIMIT,
               search: search || undefined,
               searchField: 'name',
-              sort: JSON.stringify([{ field: 'name', direction: 'asc' }]),
+              sort: BY_NAME,
             },
           },
           signal,

@@ -1,8 +1,7 @@
 import './settings.css';
 
-import type { Signalbox } from '@signalbox/sdk';
+import type { ApiKey, CreateApiKey, Signalbox } from '@signalbox/sdk';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Client } from 'openapi-fetch';
 import { type FormEvent, useId, useState } from 'react';
 
 import { answer } from '../../api';
@@ -15,11 +14,7 @@ import { SecretOnce } from '../../widgets/secret-once';
 import { TextField } from '../../widgets/text-field';
 
 const KEYS = '/workspace/{workspace}/api/v1/api-keys' as const;
-/** The routes of the typed client, for the body types the SDK does not name. */
-type Paths = Signalbox['api'] extends Client<infer P> ? P : never;
-type CreateApiKey = NonNullable<Paths[typeof KEYS]['post']['requestBody']>['content']['application/json'];
 type Scope = CreateApiKey['scopes'][number];
-type ApiKey = Awaited<ReturnType<typeof listKeys>>['apiKeys'][number];
 
 const RESOURCES = [
   'function-triggers',

@@ -85,19 +85,6 @@ export function rememberGatewayOrigin(origin: string): void {
 }
 
 /** The functions of the workspace (for the function selects), by name. */
-export async function listFunctions(client: Signalbox, signal?: AbortSignal) {
-  const data = await answer(
-    client.api.GET('/workspace/{workspace}/api/v1/compute-functions', {
-      params: {
-        path: { workspace: client.workspace },
-        query: { limit: 500, sort: JSON.stringify([{ field: 'name', direction: 'asc' }]) },
-      },
-      signal,
-    }),
-  );
-  return data.functions;
-}
-
 export async function listDrafts(client: Signalbox, signal?: AbortSignal) {
   return answer(
     client.api.GET('/workspace/{workspace}/api/v1/function-triggers/drafts', {

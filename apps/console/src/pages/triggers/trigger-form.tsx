@@ -2,11 +2,11 @@ import type { ExecutionType } from '@signalbox/sdk';
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 
-import { EXECUTION_TYPES } from '../../api';
+import { EXECUTION_TYPES, listFunctions } from '../../api';
 import { useClient } from '../../session-context';
 import { fieldError, FormError } from '../../widgets/api-errors';
 import { JsonField } from '../../widgets/json-field';
-import { isStarter, listFunctions, starterMetadata } from './trigger-api';
+import { isStarter, starterMetadata } from './trigger-api';
 
 /** What the trigger forms (new trigger, draft) edit; the metadata is JSON text, parsed on submit. */
 export interface TriggerFormValues {

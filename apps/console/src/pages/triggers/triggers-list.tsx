@@ -5,7 +5,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 
-import { answer, EXECUTION_TYPES } from '../../api';
+import { answer, EXECUTION_TYPES, listFunctions } from '../../api';
 import { ErrorNotice, FunctionName, Loading } from '../../components';
 import { formatTime } from '../../format';
 import { useClient } from '../../session-context';
@@ -13,7 +13,7 @@ import { FormError } from '../../widgets/api-errors';
 import { parseJson } from '../../widgets/json-field';
 import { Pager } from '../../widgets/pager';
 import { DraftsSection } from './drafts';
-import { isExecutionType, listFunctions } from './trigger-api';
+import { isExecutionType } from './trigger-api';
 import { emptyTriggerForm, TriggerFields, type TriggerFormValues, unplacedError } from './trigger-form';
 
 const LIMIT = 25;
