@@ -15,7 +15,7 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
-          database: { schema: ServiceSchemas['compute-runtime'], entities: [], migrations, env },
+          database: { schema: ServiceSchemas['compute-runtime'], entities: [], migrations, env, outbox: true },
         }),
         ExecutionModule.register(executionSettings(env), keys.privateKeys),
       ],

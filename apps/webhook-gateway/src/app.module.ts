@@ -17,7 +17,7 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
-          database: { schema: ServiceSchemas['webhook-gateway'], entities: [], migrations, env },
+          database: { schema: ServiceSchemas['webhook-gateway'], entities: [], migrations, env, outbox: true },
         }),
         SecretsModule.register(keys.privateKeys),
         InboundModule.register(env.RUNS_IN_FLIGHT_PER_WORKSPACE),

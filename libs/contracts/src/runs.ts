@@ -15,13 +15,6 @@ export interface EnqueueRunRequest {
   readonly functionId: string;
   readonly executionParams: unknown;
   readonly requestedBy: string;
-  /**
-   * An earlier request for this run may or may not have queued it (its answer was lost, or it failed): queue
-   * it unless it is queued already with its message, or has started. A duplicate message is harmless (the
-   * claim runs a run once); a lost one is not, so a re-drive always publishes under a fresh message id, with
-   * the run in the message.
-   */
-  readonly redrive?: boolean;
 }
 
 export interface EnqueueRunReply {

@@ -45,6 +45,11 @@ export class Database {
     await this.startup;
   }
 
+  /** Connected and migrated: `source` answers. */
+  get isReady(): boolean {
+    return this.dataSource !== null && this.migrated;
+  }
+
   /** Readiness: rejects with the reason when Postgres is not usable. */
   async check(): Promise<void> {
     if (!this.dataSource || !this.migrated) throw new Error(this.lastError);

@@ -1,3 +1,4 @@
 export * from './database';
 export * from './micro-batcher';
+export * from './outbox';
 export * from './storable';

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { NatsClient } from '@signalbox/messaging';
 import { HealthRegistry, loggerParams, MetricsService } from '@signalbox/observability';
-import { Database, type DatabaseSettings } from '@signalbox/persistence';
+import { Database, type DatabaseSettings, Outbox } from '@signalbox/persistence';
 import { LoggerModule } from 'nestjs-pino';
 
 import type { CommonEnv, DatabaseEnv } from './config/env';
@@ -23,8 +23,14 @@ import { createStatusController } from './health/status.controller';
 export interface ServiceKitOptions {
   readonly identity: ServiceIdentity;
   readonly env: CommonEnv;
-  /** Services that own tables: their schema, entities and checked-in migrations. */
-  readonly database?: Pick<DatabaseSettings, 'schema' | 'entities' | 'migrations'> & { readonly env: DatabaseEnv };
+  /**
+   * Services that own tables: their schema, entities and checked-in migrations; `outbox` for those whose rows
+   * hand work to a queue (an `Outbox` on `<schema>.outbox`, which their migrations create).
+   */
+  readonly database?: Pick<DatabaseSettings, 'schema' | 'entities' | 'migrations'> & {
+    readonly env: DatabaseEnv;
+    readonly outbox?: boolean;
+  };
 }
 
 const natsServers = (url: string) => url.split(',').map((server) => server.trim());
@@ -49,6 +55,7 @@ class DependencyLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly health: HealthRegistry,
     private readonly nats: NatsClient,
     @Optional() @Inject(Database) private readonly database: Database | null,
+    @Optional() @Inject(Outbox) private readonly outbox: Outbox | null,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -59,9 +66,11 @@ class DependencyLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
     }
     this.health.register('nats', () => this.nats.check());
     this.nats.start();
+    this.outbox?.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.outbox?.stop();
     await this.nats.drain();
     await this.database?.close();
   }
@@ -112,6 +121,21 @@ export class ServiceKitModule {
             loggerFor('postgres'),
           ),
       });
+      if (database.outbox) {
+        providers.push({
+          provide: Outbox,
+          inject: [Database, NatsClient],
+          useFactory: (db: Database, nats: NatsClient) =>
+            new Outbox(db, {
+              table: `${database.schema}.outbox`,
+              publish: async ({ subject, body, msgId }) => {
+                await nats.publish(subject, body, { msgID: msgId });
+              },
+              graceMs: database.env.OUTBOX_GRACE_MS,
+              logger: loggerFor('outbox'),
+            }),
+        });
+      }
     }
     return {
       module: ServiceKitModule,

@@ -116,11 +116,15 @@ async function canConnect(port: number): Promise<true | undefined> {
 
 /**
  * A TCP port that refuses connections until `open()`, then forwards to `target`: "Postgres comes
- * back" without stopping the machine's Postgres.
+ * back" without stopping the machine's Postgres. `holdRepliesAfter(text)`: once a client sends bytes that
+ * contain `text` (a statement), nothing the target answers reaches any client until `releaseReplies()`: the
+ * statement commits, and its client does not hear so (a process to kill between a commit and its next line).
  */
 export class DelayedTcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private held: Array<() => void> | null = null;
+  private holdAfter: string | null = null;
 
   private constructor(
     readonly port: number,
@@ -139,10 +143,29 @@ export class DelayedTcpProxy {
         socket.once('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      client.on('data', (chunk: Buffer) => {
+        if (this.holdAfter !== null && chunk.includes(this.holdAfter)) this.held ??= [];
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (this.held) this.held.push(() => client.write(chunk));
+        else client.write(chunk);
+      });
+      upstream.once('end', () => (this.held ? this.held.push(() => client.end()) : client.end()));
     });
     this.server = server;
     await new Promise<void>((done) => server.listen(this.port, '127.0.0.1', done));
+  }
+
+  holdRepliesAfter(text: string): void {
+    this.holdAfter = text;
+  }
+
+  releaseReplies(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    this.holdAfter = null;
+    for (const send of held) send();
   }
 
   async close(): Promise<void> {

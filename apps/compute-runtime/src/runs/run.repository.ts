@@ -6,7 +6,7 @@ import type {
   ListRunsRequest,
   RunStatus,
 } from '@signalbox/contracts';
-import { Database, MicroBatcher, storableJson } from '@signalbox/persistence';
+import { Database, MicroBatcher, Outbox, type OutboxMessage, storableJson } from '@signalbox/persistence';
 
 import type { SandboxResult } from '../sandbox/sandbox.types';
 
@@ -106,22 +106,40 @@ export class RunRepository {
   constructor(private readonly database: Database) {}
 
   /**
-   * Records a queued run (it goes through EXECUTIONS); a second insert of the same id, a retried request,
-   * changes nothing. Answers whether it inserted.
+   * Records a queued run and its queue message in the outbox, in one statement: the run is accepted when it
+   * commits, and its message will be published even if this process dies next. A second insert of the same
+   * id, a retried request, changes nothing. Answers whether it inserted.
    */
-  async insert(run: {
-    id: string;
-    workspace: string;
-    triggerId: string;
-    functionId: string;
-    executionParams: unknown;
-    requestedBy: string;
-  }): Promise<boolean> {
+  async insert(
+    run: {
+      id: string;
+      workspace: string;
+      triggerId: string;
+      functionId: string;
+      executionParams: unknown;
+      requestedBy: string;
+    },
+    message: OutboxMessage,
+  ): Promise<boolean> {
     const rows = await this.database.source.query<Array<{ id: string }>>(
-      `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by, attempt)
-       VALUES ($1, $2, $3, $4, 'queued', $5, $6, 0) ON CONFLICT (id) DO NOTHING
-       RETURNING id`,
-      [run.id, run.workspace, run.triggerId, run.functionId, storableJson(run.executionParams ?? {}), run.requestedBy],
+      `WITH run AS (
+         INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by, attempt)
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6, 0) ON CONFLICT (id) DO NOTHING
+         RETURNING id
+       ), handoff AS (
+         INSERT INTO runtime.outbox (msg_id, subject, body)
+         SELECT m.msg_id, m.subject, m.body FROM run, jsonb_to_recordset($7::jsonb) AS m(msg_id text, subject text, body jsonb)
+       )
+       SELECT id FROM run`,
+      [
+        run.id,
+        run.workspace,
+        run.triggerId,
+        run.functionId,
+        storableJson(run.executionParams ?? {}),
+        run.requestedBy,
+        Outbox.entries([message]),
+      ],
     );
     return rows.length === 1;
   }
@@ -177,10 +195,6 @@ export class RunRepository {
       [id, workspace],
     );
     return row?.status ?? null;
-  }
-
-  async delete(id: string): Promise<void> {
-    await this.database.source.query(`DELETE FROM runtime.runs WHERE id = $1 AND status = 'queued'`, [id]);
   }
 
   /**
@@ -312,25 +326,35 @@ export class RunRepository {
 
   /**
    * `POST /function-runs/{id}/retry`: a failed or timed-out run is queued again (a new attempt, reusing its
-   * completed steps). Answers the run, or null when there is no such run; throws when it has not failed.
+   * completed steps), with its message in the outbox in the same statement. `message` makes the message of the
+   * run as read (its next attempt). Answers the run as requeued or as it is, or null when there is none.
    */
-  async requeue(workspace: string, id: string): Promise<{ run: FunctionRun | null; status: RunStatus | null }> {
-    const [rows] = await this.database.source.query<[RunRow[], number]>(
-      `UPDATE runtime.runs SET status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL
-        WHERE workspace_slug = $1 AND id = $2 AND status IN ('failed', 'timed_out')
-      RETURNING *`,
-      [workspace, id],
+  async requeue(
+    workspace: string,
+    id: string,
+    message: (run: FunctionRun) => OutboxMessage,
+  ): Promise<{ run: FunctionRun; requeued: boolean } | null> {
+    const found = await this.find(workspace, id);
+    if (!found) return null;
+    const { run } = found;
+    if (run.status !== 'failed' && run.status !== 'timed_out') return { run, requeued: false };
+    const rows = await this.database.source.query<RunRow[]>(
+      `WITH requeued AS (
+         UPDATE runtime.runs SET status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL
+          WHERE workspace_slug = $1 AND id = $2 AND status IN ('failed', 'timed_out') AND attempt = $3
+         RETURNING *
+       ), handoff AS (
+         INSERT INTO runtime.outbox (msg_id, subject, body)
+         SELECT m.msg_id, m.subject, m.body FROM requeued, jsonb_to_recordset($4::jsonb) AS m(msg_id text, subject text, body jsonb)
+         ON CONFLICT (msg_id) DO NOTHING
+       )
+       SELECT * FROM requeued`,
+      [workspace, id, run.attempt, Outbox.entries([message(run)])],
     );
-    if (rows[0]) return { run: toRun(rows[0]), status: 'queued' };
-    const [current] = await this.database.source.query<RunRow[]>(
-      'SELECT * FROM runtime.runs WHERE workspace_slug = $1 AND id = $2',
-      [workspace, id],
-    );
-    // Queued by an earlier retry whose message may not have been published (a crash in between): the caller
-    // publishes it again under the same id, which JetStream de-duplicates if it was.
-    if (current?.status === 'queued' && current.next_attempt_at !== null)
-      return { run: toRun(current), status: 'queued' };
-    return { run: null, status: current?.status ?? null };
+    if (rows[0]) return { run: toRun(rows[0]), requeued: true };
+    // Changed since it was read (a retry racing this one): answer it as it is now.
+    const now = await this.find(workspace, id);
+    return now ? { run: now.run, requeued: false } : null;
   }
 
   async find(workspace: string, id: string): Promise<{ run: FunctionRun; logs: FunctionRunLogs } | null> {

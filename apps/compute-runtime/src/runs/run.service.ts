@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   type EnqueueRunReply,
   type EnqueueRunRequest,
   type ExecRequest,
+  type FunctionRun,
   type FunctionRunList,
   type FunctionRunStats,
   type GetRunRequest,
@@ -16,82 +17,65 @@ import {
   Subjects,
 } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
+import { Outbox, type OutboxMessage } from '@signalbox/persistence';
 
 import { RunRepository } from './run.repository';
 
-/** The run record's front door: enqueue (row first, then the durable message), read, list. */
+/** The run record's front door: enqueue (the row and its message in the outbox, together), read, list. */
 @Injectable()
 export class RunService {
-  private readonly logger = new Logger(RunService.name);
-
   constructor(
     private readonly runs: RunRepository,
     private readonly nats: NatsClient,
+    private readonly outbox: Outbox,
   ) {}
 
   /**
-   * The row is written before the message, so the jobId is readable the moment it is returned; the
-   * message carries `Nats-Msg-Id` = runId, so a retried request is de-duplicated by JetStream too. A re-drive
-   * (the caller retried with the same Idempotency-Key after an answer it did not get) queues the run again
-   * only if it never started.
+   * The row is written with its message in the outbox, in one statement: once that commits the run is
+   * accepted, the jobId is readable, and the message goes out even if this process dies before it publishes
+   * (another replica's outbox sweep does it). Nothing after the commit refuses the run. The message carries
+   * `Nats-Msg-Id` = runId, so a second publish of it is dropped. A request for a run that exists already (the
+   * caller retried with the same Idempotency-Key after an answer it did not get) answers its status.
    */
   async enqueue(request: EnqueueRunRequest): Promise<EnqueueRunReply> {
-    const inserted = await this.runs.insert({
-      id: request.runId,
-      workspace: request.workspace,
-      triggerId: request.triggerId,
-      functionId: request.functionId,
-      executionParams: request.executionParams,
-      requestedBy: request.requestedBy,
-    });
+    const { runId, workspace, triggerId, functionId } = request;
+    const message = runMessage(runId, workspace, functionId, runId);
+    const inserted = await this.runs.insert(
+      {
+        id: runId,
+        workspace,
+        triggerId,
+        functionId,
+        executionParams: request.executionParams,
+        requestedBy: request.requestedBy,
+      },
+      message,
+    );
     if (!inserted) {
-      // Known already: started or finished runs are left alone; a queued one is published again on a re-drive
-      // (the earlier attempt may have died between its row and its message).
-      const status = await this.runs.statusOf(request.workspace, request.runId);
-      if (status !== 'queued' || !request.redrive) return { jobId: request.runId, status: status ?? 'queued' };
+      const status = await this.runs.statusOf(workspace, runId);
+      return { jobId: runId, status: status ?? 'queued' };
     }
-    const message: ExecRequest = request.redrive
-      ? this.withRun(request)
-      : { runId: request.runId, workspace: request.workspace };
-    try {
-      await this.nats.publish(Subjects.execRequest(request.workspace, request.functionId), message, {
-        msgID: request.redrive ? `${request.runId}.redrive.${Date.now()}` : request.runId,
-      });
-    } catch (error) {
-      if (inserted) await this.runs.delete(request.runId).catch(() => undefined);
-      this.logger.warn(`could not queue run ${request.runId}: ${String(error)}`);
-      throw error;
-    }
-    if (inserted) {
-      const { runId: jobId, triggerId, functionId, workspace } = request;
-      this.nats.publishLive(workspace, liveRun({ jobId, triggerId, functionId, attempt: 1 }, 'queued'));
-    }
-    return { jobId: request.runId, status: 'queued' };
-  }
-
-  /**
-   * A re-drive's message carries the run itself, as a dispatched run's does: should the earlier attempt that
-   * this one races remove the row (its own publish failed late), the runtime records the run again from the
-   * message instead of finding nothing to run. Unless that would not fit in one NATS message.
-   */
-  private withRun(request: EnqueueRunRequest): ExecRequest {
-    const { runId, workspace, triggerId, functionId, executionParams, requestedBy } = request;
-    const full: ExecRequest = { runId, workspace, run: { triggerId, functionId, executionParams, requestedBy } };
-    return Buffer.byteLength(JSON.stringify(full)) <= this.nats.maxBodyBytes ? full : { runId, workspace };
+    await this.outbox.send([message]);
+    this.nats.publishLive(workspace, liveRun({ jobId: runId, triggerId, functionId, attempt: 1 }, 'queued'));
+    return { jobId: runId, status: 'queued' };
   }
 
   /**
    * A failed (or timed-out) run queued again: its next attempt reuses the steps it completed. A new message on
-   * EXECUTIONS, under its own id (`<runId>.retry.<attempt>`) so JetStream does not drop it as a duplicate.
+   * EXECUTIONS through the outbox, under its own id (`<runId>.retry.<attempt>`) so JetStream does not drop it
+   * as a duplicate. Asked again while that retry is queued, it answers the same retry.
    */
   async retry(request: GetRunRequest): Promise<RetryRunReply> {
-    const { run, status } = await this.runs.requeue(request.workspace, request.runId);
-    if (!run) return { refused: status === null ? 'NOT_FOUND' : 'INVALID_STATUS', status };
-    const message: ExecRequest = { runId: run.jobId, workspace: run.workspaceSlug };
-    await this.nats.publish(Subjects.execRequest(run.workspaceSlug, run.functionId), message, {
-      msgID: `${run.jobId}.retry.${run.attempt + 1}`,
-    });
-    this.nats.publishLive(run.workspaceSlug, liveRun({ ...run, attempt: run.attempt + 1 }, 'queued'));
+    const found = await this.runs.requeue(request.workspace, request.runId, retryMessage);
+    if (!found) return { refused: 'NOT_FOUND', status: null };
+    const { run, requeued } = found;
+    if (requeued) {
+      await this.outbox.send([retryMessage(run)]);
+      this.nats.publishLive(run.workspaceSlug, liveRun({ ...run, attempt: run.attempt + 1 }, 'queued'));
+    } else if (run.status !== 'queued' || run.nextAttemptAt === null) {
+      return { refused: 'INVALID_STATUS', status: run.status };
+    }
+    // Requeued now, or by an earlier retry (its message is out, or in the outbox): the same answer.
     return { jobId: run.jobId, status: 'queued', attempt: run.attempt + 1 };
   }
 
@@ -122,4 +106,14 @@ export class RunService {
     }
     return { since: request.since, functions: [...byFunction.values()] };
   }
+}
+
+/** The message of a run's next attempt after a retry, under its own id. */
+const retryMessage = (run: FunctionRun): OutboxMessage =>
+  runMessage(run.jobId, run.workspaceSlug, run.functionId, `${run.jobId}.retry.${run.attempt + 1}`);
+
+/** A run's message on EXECUTIONS: the runtime that takes it reads the run from its row. */
+function runMessage(runId: string, workspace: string, functionId: string, msgId: string): OutboxMessage {
+  const body: ExecRequest = { runId, workspace };
+  return { msgId, subject: Subjects.execRequest(workspace, functionId), body };
 }

@@ -217,8 +217,9 @@ export class FunctionTriggerService {
       }
     }
     // The key stays with its job even when the runtime's answer is lost (a timeout does not say the run was
-    // not queued): the caller's retry with the same key re-drives that same run, which the runtime queues
-    // only if it never started. Freeing the key here used to start a second run beside the first.
+    // not queued): the caller's retry with the same key asks for that same run, which the runtime records
+    // only if it has not (and whose message its outbox guarantees if it has). Freeing the key here used to
+    // start a second run beside the first.
     const reply = await this.runtime.enqueue({
       runId: start.jobId,
       workspace: actor.workspace,
@@ -226,7 +227,6 @@ export class FunctionTriggerService {
       functionId: trigger.functionId,
       executionParams,
       requestedBy: actor.subject,
-      ...(start.replayed ? { redrive: true } : {}),
     });
     return { response: { jobId: reply.jobId, status: 'queued' }, replayed: start.replayed };
   }

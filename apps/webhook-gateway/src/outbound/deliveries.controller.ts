@@ -56,26 +56,21 @@ export class DeliveriesController {
       timestamp: new Date().toISOString(),
       data: { webhookId: request.webhookId, message: 'This is a test event from Signalbox.' },
     });
-    await this.deliveries.createMany([
-      {
-        id,
-        workspace: request.workspace,
-        webhookId: request.webhookId,
-        eventId: `test.${id}`,
-        event: WEBHOOK_TEST_EVENT,
-        body,
-      },
-    ]);
+    const delivery: NewDelivery = {
+      id,
+      workspace: request.workspace,
+      webhookId: request.webhookId,
+      eventId: `test.${id}`,
+      event: WEBHOOK_TEST_EVENT,
+      body,
+    };
     const attempt = await this.sender.send(request.config, {
       deliveryId: id,
       event: WEBHOOK_TEST_EVENT,
       body,
       attempt: 1,
     });
-    await this.deliveries.recordAttempt(id, attempt, {
-      status: attempt.delivered ? 'delivered' : 'failed',
-      nextAttemptAt: null,
-    });
+    await this.deliveries.recordTest(delivery, attempt, attempt.delivered ? 'delivered' : 'failed');
     return {
       delivered: attempt.delivered,
       deliveryId: id,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '@signalbox/contracts';
-import { Database, MicroBatcher, storableJson } from '@signalbox/persistence';
+import { Database, MicroBatcher, type OutboxMessage, storableJson, storableText } from '@signalbox/persistence';
 
 /** A delivery to create: the exact body is stored, so every attempt and replay sends the same bytes. */
 export interface NewDelivery {
@@ -44,36 +44,80 @@ export class DeliveryRepository {
   constructor(private readonly database: Database) {}
 
   /**
-   * Creates the deliveries that do not exist yet (a redelivered event creates nothing twice). Deliveries created
-   * together (events fanned out at once) share one statement.
+   * Creates the deliveries that do not exist yet (a redelivered event creates nothing twice), each with its
+   * queue message in the outbox, in one statement: a delivery is never stored without a way to its message.
+   * Deliveries created together (events fanned out at once) share one statement.
    */
-  async createMany(deliveries: readonly NewDelivery[]): Promise<void> {
+  async createMany(deliveries: ReadonlyArray<{ delivery: NewDelivery; message: OutboxMessage }>): Promise<void> {
     if (deliveries.length > 0) await this.creates.submit(deliveries);
   }
 
-  private readonly creates = new MicroBatcher<readonly NewDelivery[], void>(async (groups) => {
+  private readonly creates = new MicroBatcher<ReadonlyArray<{ delivery: NewDelivery; message: OutboxMessage }>, void>(
+    async (groups) => {
+      await this.database.source.query(
+        `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workspace_slug text, webhook_id uuid, event_id text,
+                  event text, body text, replay_of uuid, msg_id text, subject text, job jsonb)
+       ), created AS (
+         INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, replay_of, next_attempt_at)
+         SELECT x.id, x.workspace_slug, x.webhook_id, x.event_id, x.event, x.body, x.replay_of, now() FROM x
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id
+       )
+       INSERT INTO webhooks.outbox (msg_id, subject, body)
+       SELECT x.msg_id, x.subject, x.job FROM x JOIN created USING (id)
+       ON CONFLICT (msg_id) DO NOTHING`,
+        [
+          storableJson(
+            groups.flat().map(({ delivery: d, message }) => ({
+              id: d.id,
+              workspace_slug: d.workspace,
+              webhook_id: d.webhookId,
+              event_id: d.eventId,
+              event: d.event,
+              body: d.body,
+              replay_of: d.replayOf ?? null,
+              msg_id: message.msgId,
+              subject: message.subject,
+              job: message.body,
+            })),
+          ),
+        ],
+      );
+      return groups.map(() => undefined);
+    },
+    50,
+  );
+
+  /**
+   * A test delivery, recorded once its one attempt is made: the delivery and the attempt in one statement, so
+   * a gateway that dies mid-test leaves nothing pending that no message would ever finish.
+   */
+  async recordTest(delivery: NewDelivery, attempt: AttemptRecord, status: DeliveryStatus): Promise<void> {
     await this.database.source.query(
-      `INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, replay_of, next_attempt_at)
-       SELECT x.id, x.workspace_slug, x.webhook_id, x.event_id, x.event, x.body, x.replay_of, now()
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workspace_slug text, webhook_id uuid, event_id text,
-                                                 event text, body text, replay_of uuid)
-       ON CONFLICT (id) DO NOTHING`,
+      `WITH created AS (
+         INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, status, attempts,
+                                          completed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, now())
+         RETURNING id
+       )
+       INSERT INTO webhooks.delivery_attempts (delivery_id, attempt, status_code, latency_ms, error, response_body)
+       SELECT id, 1, $8, $9, $10, $11 FROM created`,
       [
-        storableJson(
-          groups.flat().map((d) => ({
-            id: d.id,
-            workspace_slug: d.workspace,
-            webhook_id: d.webhookId,
-            event_id: d.eventId,
-            event: d.event,
-            body: d.body,
-            replay_of: d.replayOf ?? null,
-          })),
-        ),
+        delivery.id,
+        delivery.workspace,
+        delivery.webhookId,
+        delivery.eventId,
+        delivery.event,
+        storableText(delivery.body),
+        status,
+        attempt.statusCode,
+        attempt.latencyMs,
+        attempt.error === null ? null : storableText(attempt.error),
+        attempt.responseBody === null ? null : storableText(attempt.responseBody),
       ],
     );
-    return groups.map(() => undefined);
-  }, 50);
+  }
 
   /** One delivery by id; look-ups made together share one statement. */
   find(id: string): Promise<DeliveryRow | null> {

@@ -103,6 +103,8 @@ export const databaseEnvProperties = () => ({
     pattern: '^postgres(ql)?://',
   }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  /** How long a row's queue message may wait for its writer before the outbox sweep publishes it. */
+  OUTBOX_GRACE_MS: Type.Integer({ minimum: 500, maximum: 3_600_000, default: 10_000 }),
 });
 
 export const CommonEnv = Type.Object(commonEnvProperties(3000));

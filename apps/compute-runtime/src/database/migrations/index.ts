@@ -1,9 +1,15 @@
 import { CreateRuns1763816400000 } from './1763816400000-create-runs';
 import { AddRunAttempts1764230000000 } from './1764230000000-add-run-attempts';
 import { IndexRunFilters1796600000000 } from './1796600000000-index-run-filters';
+import { CreateOutbox1796700000000 } from './1796700000000-create-outbox';
 
 /**
  * Checked-in migrations of the `runtime` schema, in order. Add new ones as `<epochMs>-<name>.ts`
  * beside this file and list them here (docs/development.md).
  */
-export const migrations = [CreateRuns1763816400000, AddRunAttempts1764230000000, IndexRunFilters1796600000000];
+export const migrations = [
+  CreateRuns1763816400000,
+  AddRunAttempts1764230000000,
+  IndexRunFilters1796600000000,
+  CreateOutbox1796700000000,
+];

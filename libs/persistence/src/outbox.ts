@@ -1,0 +1,165 @@
+import type { QueryRunner } from 'typeorm';
+
+import type { Database, DatabaseLogger } from './database';
+import { MicroBatcher } from './micro-batcher';
+import { storableJson } from './storable';
+
+/** A queue message that a row stands for, published once the row is committed. */
+export interface OutboxMessage {
+  /** `Nats-Msg-Id`: publishing it twice is harmless (JetStream drops the second inside its window). */
+  readonly msgId: string;
+  readonly subject: string;
+  readonly body: unknown;
+}
+
+export interface OutboxOptions {
+  /** The table, `<schema>.outbox` (made by `createOutboxTable`). */
+  readonly table: string;
+  /** Publishes one message to JetStream; resolves once the server has stored it. */
+  readonly publish: (message: OutboxMessage) => Promise<void>;
+  /** How long an entry waits for its writer to publish it before the sweep does (default 10 s). */
+  readonly graceMs?: number;
+  /** How often each replica sweeps (default 5 s). */
+  readonly sweepEveryMs?: number;
+  readonly logger: DatabaseLogger;
+}
+
+/** Entries one sweep publishes at most; the next sweep goes on at once when this many were found. */
+const SWEEP_BATCH = 200;
+
+/**
+ * The hand-off from a row to its queue message, so that a crash between the two can never leave accepted work
+ * without its message. The writer inserts the row and its outbox entry in one statement (the row is accepted
+ * when that commits, and only then), publishes, and removes the entry (`send`). What a writer did not get to
+ * publish (it died, or JetStream refused) stays in the table, and a sweep on any replica publishes it after
+ * `graceMs`. Every message has a stable `Nats-Msg-Id`, and every consumer of these messages acts on the row's
+ * state, not on the message, so the rare double publish (a writer slower than the grace, a sweep that died
+ * before its delete) changes nothing.
+ */
+export class Outbox {
+  private readonly graceMs: number;
+  private readonly sweepEveryMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly database: Database,
+    private readonly options: OutboxOptions,
+  ) {
+    this.graceMs = options.graceMs ?? 10_000;
+    this.sweepEveryMs = options.sweepEveryMs ?? 5_000;
+  }
+
+  get table(): string {
+    return this.options.table;
+  }
+
+  /**
+   * The entries as a JSON recordset parameter, for the writer's statement:
+   * `INSERT INTO <table> (msg_id, subject, body) SELECT msg_id, subject, body FROM jsonb_to_recordset($n::jsonb)
+   * AS m(msg_id text, subject text, body jsonb)`.
+   */
+  static entries(messages: readonly OutboxMessage[]): string {
+    return storableJson(messages.map(({ msgId, subject, body }) => ({ msg_id: msgId, subject, body })));
+  }
+
+  /**
+   * After the commit: publishes the messages and removes their entries. Never throws: what could not be
+   * published stays for the sweep, and the work is already accepted.
+   */
+  async send(messages: readonly OutboxMessage[]): Promise<void> {
+    const published = await Promise.all(
+      messages.map((message) =>
+        this.options.publish(message).then(
+          () => message.msgId,
+          (error: unknown) => {
+            this.options.logger.warn(`publish of ${message.msgId} failed, left to the outbox sweep: ${String(error)}`);
+            return null;
+          },
+        ),
+      ),
+    );
+    const done = published.filter((id): id is string => id !== null);
+    if (done.length > 0) await this.removals.submit(done).catch(() => undefined); // a left entry is published again, harmlessly
+  }
+
+  private readonly removals = new MicroBatcher<string[], void>(async (groups) => {
+    await this.database.source.query(`DELETE FROM ${this.table} WHERE msg_id = ANY($1::text[])`, [groups.flat()]);
+    return groups.map(() => undefined);
+  });
+
+  /** Starts the periodic sweep. */
+  start(): void {
+    this.timer ??= setInterval(() => {
+      if (!this.database.isReady) return;
+      this.sweeping ??= this.sweepAll()
+        .catch((error: unknown) => this.options.logger.warn(`outbox sweep failed: ${String(error)}`))
+        .finally(() => (this.sweeping = null));
+    }, this.sweepEveryMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.sweeping;
+  }
+
+  private async sweepAll(): Promise<void> {
+    while ((await this.sweep()) === SWEEP_BATCH);
+  }
+
+  /**
+   * Publishes entries older than the grace and removes them, in one transaction that locks them (`FOR UPDATE
+   * SKIP LOCKED`: replicas sweeping at once take different entries). Answers how many it published.
+   */
+  async sweep(): Promise<number> {
+    const runner: QueryRunner = this.database.source.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const due = (await runner.query(
+        `SELECT msg_id, subject, body FROM ${this.table}
+          WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
+          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [this.graceMs, SWEEP_BATCH],
+      )) as Array<{ msg_id: string; subject: string; body: unknown }>;
+      const published: string[] = [];
+      for (const entry of due) {
+        try {
+          await this.options.publish({ msgId: entry.msg_id, subject: entry.subject, body: entry.body });
+          published.push(entry.msg_id);
+        } catch (error) {
+          this.options.logger.warn(`outbox sweep could not publish ${entry.msg_id}: ${String(error)}`);
+          break; // JetStream is refusing: the next sweep tries again
+        }
+      }
+      if (published.length > 0) {
+        await runner.query(`DELETE FROM ${this.table} WHERE msg_id = ANY($1::text[])`, [published]);
+      }
+      await runner.commitTransaction();
+      if (published.length > 0) {
+        this.options.logger.warn(
+          `outbox sweep published ${published.length} message(s) their writer did not (it stopped, or JetStream refused)`,
+        );
+      }
+      return published.length;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+/** The migration step that makes `<schema>.outbox` (see `Outbox`). */
+export async function createOutboxTable(runner: QueryRunner, schema: string): Promise<void> {
+  await runner.query(`
+    CREATE TABLE ${schema}.outbox (
+      msg_id text PRIMARY KEY,
+      subject text NOT NULL,
+      body jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  await runner.query(`CREATE INDEX outbox_created_idx ON ${schema}.outbox (created_at)`);
+}
