@@ -100,6 +100,28 @@ describe('data-service: compute functions and function triggers (seed 000)', () 
       expect(page.body.functions[0]?.id).toBe(created.id);
     });
 
+    it('keeps the latest 100 versions of a function and of a trigger', async () => {
+      const created = (await api.post<ComputeFunction>('/compute-functions', { name: unique('many'), code: CODE }))
+        .body;
+      const trigger = (
+        await api.post<FunctionTrigger>('/function-triggers', {
+          name: unique('many'),
+          functionId: created.id,
+          executionType: 'on-demand',
+        })
+      ).body;
+      for (let n = 0; n < 104; n++) {
+        expect((await api.put(`/compute-functions/${created.id}`, { description: `v${n}` })).status).toBe(200);
+        expect((await api.put(`/function-triggers/${trigger.id}`, { description: `v${n}` })).status).toBe(200);
+      }
+      for (const path of [`/compute-functions/${created.id}`, `/function-triggers/${trigger.id}`]) {
+        const { versions, total } = (await api.get<VersionList>(`${path}/versions`)).body;
+        expect(total).toBe(100);
+        expect(versions[0].version).toBe(105);
+        expect(versions.at(-1)!.version).toBe(6);
+      }
+    });
+
     it('refuses to delete a function that triggers use, naming them; deletes it once they are gone', async () => {
       const created = (await api.post<ComputeFunction>('/compute-functions', { name: unique('doomed'), code: CODE }))
         .body;

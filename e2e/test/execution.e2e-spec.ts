@@ -93,6 +93,21 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
       expect(platform.service(name).logs).not.toContain(SECRET);
   });
 
+  it('hands the function the body with its keys in the order sent, and keeps the order of its result', async () => {
+    const fn = await createFunction(
+      'async function run() { return { seen: JSON.stringify(executionParams), out: { zeta: 1, alpha: 2 } }; }',
+    );
+    const trigger = await createTrigger(fn.id);
+    const sent = '{"zeta":1,"alpha":{"y":1,"b":[{"d":1,"c":2}]},"mid":"x"}';
+    const accepted = await api.post<{ jobId: string }>(`/function-triggers/${trigger.id}/execute`, sent);
+    const run = await finished(accepted.body.jobId);
+    expect(run.result).toMatchObject({ seen: sent });
+    await api.get(`/function-runs/${accepted.body.jobId}`);
+    const raw = api.bodies.at(-1)!;
+    expect(raw).toContain(`"executionParams":${sent}`);
+    expect(raw).toContain('"out":{"zeta":1,"alpha":2}');
+  });
+
   it('announces function.completed and function.failed on PLATFORM_EVENTS', async () => {
     const ok = await createFunction('async function run() { return 1; }');
     const bad = await createFunction("async function run() { throw new Error('nope'); }");

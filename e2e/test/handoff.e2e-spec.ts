@@ -47,17 +47,17 @@ describe('the hand-off from a row to its queue message', () => {
     queryDatabase<T>(database.url, sql, params);
 
   /**
-   * Sends `request` with the answers of Postgres held from `statement` on, waits until `rowQuery` finds the row
+   * Sends `request` with the answers of Postgres held once `statements` went out (one connection), waits until `rowQuery` finds the row
    * committed, kills `doomed` (which still waits to hear so), and answers the row and what the caller got.
    */
   const killAfterCommit = async <A>(
     doomed: ServiceProcess,
-    statement: string,
+    statements: readonly string[],
     request: () => Promise<A>,
     rowQuery: string,
     params: unknown[],
   ) => {
-    proxy.holdRepliesAfter(statement);
+    proxy.holdRepliesAfter(statements);
     const answer = request();
     const [row] = await waitFor(
       async () => {
@@ -127,7 +127,7 @@ describe('the hand-off from a row to its queue message', () => {
 
     const { row, answer } = await killAfterCommit(
       doomed,
-      'INSERT INTO runtime.runs',
+      ['INSERT INTO runtime.runs', 'COMMIT'],
       () => api.post(`/function-triggers/${trigger.id}/execute`, { n: 1 }),
       'SELECT id, status FROM runtime.runs WHERE id <> $1',
       [warm.body.jobId],
@@ -167,7 +167,7 @@ describe('the hand-off from a row to its queue message', () => {
 
     const { row: replay, answer } = await killAfterCommit(
       doomed,
-      'INSERT INTO webhooks.deliveries',
+      ['INSERT INTO webhooks.deliveries'],
       () => api.post<Delivery>(`/webhooks/${hook.id}/deliveries/${tested.body.deliveryId}/replay`),
       'SELECT id FROM webhooks.deliveries WHERE replay_of = $1',
       [tested.body.deliveryId],

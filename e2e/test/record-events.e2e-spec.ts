@@ -357,6 +357,17 @@ describe('event-router: record events fire event-driven triggers', () => {
     expect(await runsOf(trigger.id)).toHaveLength(1);
   });
 
+  it('hands the function the record data with its keys in the order the publisher sent them', async () => {
+    const trigger = await createTrigger({ event: 'record_created', recordSlug: 'key-order' });
+    await sleep(300);
+    const data = { zeta: 1, alpha: { y: 1, b: 2 }, mid: [{ d: 1, c: 2 }] };
+    await api.post('/events', { event: 'record_created', recordSlug: 'key-order', recordId: 'k-1', data });
+    const [run] = await waitForRuns(trigger.id, 1);
+    const sent = JSON.stringify(data);
+    expect(JSON.stringify(run.execution_params.data)).toBe(sent);
+    expect(JSON.stringify((run.result as { event: { data: unknown } }).event.data)).toBe(sent);
+  });
+
   it('gives every run of a record the stream sequence, increasing in publish order', async () => {
     const trigger = await createTrigger({ event: 'record_updated', recordSlug: 'ordered' });
     await sleep(300);

@@ -1,3 +1,4 @@
+export * from './daily-partitions';
 export * from './database';
 export * from './micro-batcher';
 export * from './outbox';

@@ -116,15 +116,16 @@ async function canConnect(port: number): Promise<true | undefined> {
 
 /**
  * A TCP port that refuses connections until `open()`, then forwards to `target`: "Postgres comes
- * back" without stopping the machine's Postgres. `holdRepliesAfter(text)`: once a client sends bytes that
- * contain `text` (a statement), nothing the target answers reaches any client until `releaseReplies()`: the
- * statement commits, and its client does not hear so (a process to kill between a commit and its next line).
+ * back" without stopping the machine's Postgres. `holdRepliesAfter(texts)`: once a client has sent bytes
+ * that contain each of `texts` in turn on one connection (a statement, then its `COMMIT`), nothing the target
+ * answers reaches any client until `releaseReplies()`: the transaction commits, and its client does not hear so
+ * (a process to kill between a commit and its next line).
  */
 export class DelayedTcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private held: Array<() => void> | null = null;
-  private holdAfter: string | null = null;
+  private holdAfter: readonly string[] | null = null;
 
   private constructor(
     readonly port: number,
@@ -144,8 +145,12 @@ export class DelayedTcpProxy {
         socket.on('error', () => undefined);
       }
       client.pipe(upstream);
+      let seen = 0;
       client.on('data', (chunk: Buffer) => {
-        if (this.holdAfter !== null && chunk.includes(this.holdAfter)) this.held ??= [];
+        const texts = this.holdAfter;
+        if (texts === null) return;
+        if (seen < texts.length && chunk.includes(texts[seen])) seen++;
+        if (seen === texts.length) this.held ??= [];
       });
       upstream.on('data', (chunk: Buffer) => {
         if (this.held) this.held.push(() => client.write(chunk));
@@ -157,8 +162,8 @@ export class DelayedTcpProxy {
     await new Promise<void>((done) => server.listen(this.port, '127.0.0.1', done));
   }
 
-  holdRepliesAfter(text: string): void {
-    this.holdAfter = text;
+  holdRepliesAfter(texts: readonly string[]): void {
+    this.holdAfter = texts;
   }
 
   releaseReplies(): void {

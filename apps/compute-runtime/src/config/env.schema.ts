@@ -26,6 +26,8 @@ export const EnvSchema = Type.Object({
   SANDBOX_GRACE_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000 }),
   RUN_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
   RUN_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
+  /** Days a run's record is kept (its day's partition of runtime.runs is dropped once wholly older). */
+  RUN_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
   SANDBOX_MAX_RESULT_BYTES: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1_048_576 }),
   SANDBOX_MAX_LOG_LINES: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   SANDBOX_MAX_LOG_BYTES: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 262_144 }),
@@ -47,6 +49,7 @@ export function executionSettings(env: Env): ExecutionSettings {
     maxWorkerRssMb: env.SANDBOX_WORKER_MAX_RSS_MB,
     leaseMs: env.RUN_LEASE_MS,
     maxAttempts: env.RUN_MAX_ATTEMPTS,
+    retentionDays: env.RUN_RETENTION_DAYS,
     limits: {
       maxResultBytes: env.SANDBOX_MAX_RESULT_BYTES,
       maxLogLines: env.SANDBOX_MAX_LOG_LINES,

@@ -173,7 +173,7 @@ export class ExecutionConsumer extends DurableConsumer {
       // manual retry after an abandoned run) start the count again.
       const crashed = run.attempt - 1 - (run.attempts.at(-1)?.attempt ?? 0);
       if (crashed >= maxAttempts) {
-        if (await this.runs.finish(run.jobId, run.attempt, run.functionVersion, abandoned(run.jobId, maxAttempts)))
+        if (await this.runs.finish(run, run.attempt, run.functionVersion, abandoned(run.jobId, maxAttempts)))
           this.nats.publishLive(run.workspaceSlug, liveRun(run, 'failed'));
         this.attempts.inc({ outcome: 'abandoned' });
         await this.execution.announce(run.workspaceSlug, run.jobId, notify);
@@ -184,7 +184,7 @@ export class ExecutionConsumer extends DurableConsumer {
       const heartbeat = setInterval(
         () => {
           message.working();
-          void this.runs.renewLease(run.jobId, leaseMs).catch(() => undefined);
+          void this.runs.renewLease(run, leaseMs).catch(() => undefined);
         },
         Math.max(250, Math.floor(leaseMs / 3)),
       );
@@ -197,7 +197,7 @@ export class ExecutionConsumer extends DurableConsumer {
         if ((outcome.status === 'failed' || outcome.status === 'timed_out') && run.attempt < retry.maxAttempts) {
           // The trigger's retry policy: back to queued, and this message comes back when the next attempt is due.
           const delayMs = retryDelayMs(retry, run.attempt);
-          if (await this.runs.scheduleRetry(run.jobId, run.attempt, functionVersion, outcome, delayMs)) {
+          if (await this.runs.scheduleRetry(run, run.attempt, functionVersion, outcome, delayMs)) {
             this.attempts.inc({ outcome: 'retry_scheduled' });
             const due = new Date(Date.now() + delayMs).toISOString();
             this.nats.publishLive(run.workspaceSlug, liveRun({ ...run, attempt: run.attempt + 1 }, 'queued', due));
@@ -205,7 +205,7 @@ export class ExecutionConsumer extends DurableConsumer {
             return;
           }
         }
-        finished = (await this.runs.finish(run.jobId, run.attempt, functionVersion, outcome)) ? outcome : null;
+        finished = (await this.runs.finish(run, run.attempt, functionVersion, outcome)) ? outcome : null;
         if (finished) {
           this.attempts.inc({ outcome: finished.status });
           this.nats.publishLive(run.workspaceSlug, liveRun(run, finished.status));

@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { asRow, listPage, UUID } from '../common/list.repository';
 import type { ParsedListQuery } from '../common/list-query';
 import { rethrowConflict } from '../common/postgres-errors';
+import { pruneVersions } from '../common/versions';
 import { FunctionTriggerEntity, FunctionTriggerVersionEntity } from '../function-triggers/function-trigger.entity';
 import { ComputeFunctionEntity, ComputeFunctionVersionEntity } from './compute-function.entity';
 
@@ -76,6 +77,7 @@ export class ComputeFunctionRepository {
         const { next, version } = change(current);
         await manager.update(ComputeFunctionEntity, { id, workspaceSlug: workspace }, asRow(next));
         await manager.insert(ComputeFunctionVersionEntity, asRow(versionRow(next, version)));
+        await pruneVersions(manager, { table: 'data.compute_function_versions', functionId: id }, next.version);
         return next;
       })
       .catch(rethrowConflict);

@@ -4,6 +4,7 @@ import { Database } from '@signalbox/persistence';
 import { asRow, listPage, UUID } from '../common/list.repository';
 import type { ParsedListQuery } from '../common/list-query';
 import { rethrowConflict } from '../common/postgres-errors';
+import { pruneVersions } from '../common/versions';
 import type { VersionRow } from '../compute-functions/compute-function.repository';
 import {
   FunctionTriggerDraftEntity,
@@ -90,6 +91,7 @@ export class FunctionTriggerRepository {
         const { next, version } = await change(current);
         await manager.update(FunctionTriggerEntity, { id, workspaceSlug: workspace }, asRow(next));
         await manager.insert(FunctionTriggerVersionEntity, asRow(versionRow(next, version)));
+        await pruneVersions(manager, { table: 'data.function_trigger_versions', triggerId: id }, next.version);
         return next;
       })
       .catch(rethrowConflict);

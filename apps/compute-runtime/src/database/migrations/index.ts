@@ -2,6 +2,7 @@ import { CreateRuns1763816400000 } from './1763816400000-create-runs';
 import { AddRunAttempts1764230000000 } from './1764230000000-add-run-attempts';
 import { IndexRunFilters1796600000000 } from './1796600000000-index-run-filters';
 import { CreateOutbox1796700000000 } from './1796700000000-create-outbox';
+import { PartitionRuns1796800000000 } from './1796800000000-partition-runs';
 
 /**
  * Checked-in migrations of the `runtime` schema, in order. Add new ones as `<epochMs>-<name>.ts`
@@ -12,4 +13,5 @@ export const migrations = [
   AddRunAttempts1764230000000,
   IndexRunFilters1796600000000,
   CreateOutbox1796700000000,
+  PartitionRuns1796800000000,
 ];

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+
+import {
+  createDailyPartitions,
+  Database,
+  listDailyPartitions,
+  maintainDailyPartitions,
+  startOfDay,
+} from '@signalbox/persistence';
+import { createTestDatabase, queryDatabase, type TestDatabase } from '@signalbox/testing';
+
+import { migrations } from '../../src/database/migrations';
+import { RunRepository } from '../../src/runs/run.repository';
+
+const DAY_MS = 86_400_000;
+const quietLogger = { info: () => undefined, warn: () => undefined };
+const RUNS = { table: 'runtime.runs' };
+
+/** `runtime.runs` partitioned by day (issue 20): one run per id across partitions and replicas, expiry by DROP. */
+describe('runs partitioned by day', () => {
+  let db: TestDatabase;
+  const databases: Database[] = [];
+
+  const replica = async (upTo = migrations.length) => {
+    const database = new Database(
+      {
+        url: db.url,
+        schema: 'runtime',
+        poolMax: 4,
+        applicationName: 'runs-int-spec',
+        entities: [],
+        migrations: migrations.slice(0, upTo),
+      },
+      quietLogger,
+    );
+    databases.push(database);
+    await database.whenReady();
+    return { database, runs: new RunRepository(database) };
+  };
+  const dispatched = (id: string, executionParams: unknown = { n: 1 }) => ({
+    id,
+    workspace: 'acme',
+    triggerId: randomUUID(),
+    functionId: randomUUID(),
+    executionParams,
+    requestedBy: 'router',
+  });
+  const insertRow = (id: string, queuedAt: Date) =>
+    queryDatabase(
+      db.url,
+      `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, requested_by, queued_at)
+       VALUES ($1, 'acme', $2, $2, 'completed', 'router', $3)`,
+      [id, randomUUID(), queuedAt],
+    );
+  const count = async (id: string) =>
+    (await queryDatabase<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM runtime.runs WHERE id = $1', [id]))[0]
+      .n;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    await Promise.all(databases.splice(0).map((database) => database.close()));
+    await db.drop();
+  });
+
+  it('never records one run id twice: not in another day, not from two replicas at once', async () => {
+    const [a, b] = [await replica(), await replica()];
+    // A run recorded five days ago (a provider's retry of that delivery arrives today).
+    const fiveDaysAgo = new Date(Date.now() - 5 * DAY_MS);
+    await createDailyPartitions(a.database.source, RUNS, fiveDaysAgo, fiveDaysAgo);
+    const old = randomUUID();
+    await insertRow(old, fiveDaysAgo);
+    expect(await a.runs.insertClaimed(dispatched(old), 30_000)).toBeNull();
+    expect(await count(old)).toBe(1);
+
+    // 200 ids, each inserted by both replicas at the same time, twice each.
+    const ids = Array.from({ length: 200 }, () => randomUUID());
+    const outcomes = await Promise.all(
+      ids.flatMap((id) => [a, b, a, b].map(({ runs }) => runs.insertClaimed(dispatched(id), 30_000))),
+    );
+    const claimed = outcomes.filter((run) => run !== null);
+    expect(claimed).toHaveLength(200);
+    expect(new Set(claimed.map((run) => run.jobId)).size).toBe(200);
+    const [{ n }] = await queryDatabase<{ n: number }>(
+      db.url,
+      'SELECT count(*)::int AS n FROM runtime.runs WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    expect(n).toBe(200);
+  });
+
+  it('moves the runs of the release before into their days, and still knows their ids', async () => {
+    const before = await replica(migrations.length - 1);
+    const ids = [randomUUID(), randomUUID()];
+    await before.database.source.query(
+      `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, requested_by, queued_at,
+                                 execution_params, result)
+       VALUES ($1, 'acme', $1, $1, 'completed', 'router', now() - interval '3 days', '{"b": 1, "a": 2}', '{"ok": true}'),
+              ($2, 'acme', $2, $2, 'queued', 'alice', now(), '{}', NULL)`,
+      ids,
+    );
+    await before.database.close();
+
+    const { runs, database } = await replica();
+    const moved = await queryDatabase<{ id: string; status: string; execution_params: unknown; result: unknown }>(
+      db.url,
+      'SELECT id, status, execution_params, result FROM runtime.runs ORDER BY queued_at',
+    );
+    expect(moved).toEqual([
+      { id: ids[0], status: 'completed', execution_params: { a: 2, b: 1 }, result: { ok: true } },
+      { id: ids[1], status: 'queued', execution_params: {}, result: null },
+    ]);
+    expect(await runs.insertClaimed(dispatched(ids[0]), 30_000)).toBeNull();
+    expect(await count(ids[0])).toBe(1);
+    expect((await listDailyPartitions(database.source, RUNS)).length).toBe(4); // 3 days ago, today, 2 ahead
+  });
+
+  it('keeps the keys of params and results in the order they were written', async () => {
+    const { runs } = await replica();
+    const params = { zeta: 1, alpha: { y: 1, b: 2 } };
+    const run = await runs.insertClaimed(dispatched(randomUUID(), params), 30_000);
+    expect(JSON.stringify(run!.executionParams)).toBe(JSON.stringify(params));
+  });
+
+  it('drops the days older than the retention, makes the days ahead, and leaves the rest', async () => {
+    const { database } = await replica();
+    const now = new Date();
+    const first = new Date(startOfDay(now).getTime() - 40 * DAY_MS);
+    await createDailyPartitions(database.source, RUNS, first, now);
+    for (let day = 0; day < 40; day++)
+      await insertRow(randomUUID(), new Date(first.getTime() + day * DAY_MS + 3_600_000));
+    const settings = { retentionDays: 30, daysAhead: 7 };
+    const results = await Promise.all([
+      maintainDailyPartitions(database.source, RUNS, settings, quietLogger, now),
+      maintainDailyPartitions(database.source, RUNS, settings, quietLogger, now),
+    ]);
+    // One replica did the work at a time; the second finds nothing left or was turned away.
+    const dropped = results.flatMap((result) => result?.dropped ?? []);
+    expect(dropped).toHaveLength(10);
+    expect(new Set(dropped).size).toBe(10);
+    const days = (await listDailyPartitions(database.source, RUNS)).map((p) => p.day.getTime());
+    const cutoff = startOfDay(now).getTime() - 30 * DAY_MS;
+    expect(Math.min(...days)).toBe(cutoff);
+    expect(Math.max(...days)).toBe(startOfDay(now).getTime() + 7 * DAY_MS);
+    const [{ oldest }] = await queryDatabase<{ oldest: Date }>(
+      db.url,
+      'SELECT min(queued_at) AS oldest FROM runtime.runs',
+    );
+    expect(oldest.getTime()).toBeGreaterThanOrEqual(cutoff);
+  });
+});

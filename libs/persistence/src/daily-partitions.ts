@@ -1,0 +1,159 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+
+import type { Database, DatabaseLogger } from './database';
+
+const DAY_MS = 86_400_000;
+
+/** `2026-12-06` -> `20261206`: the suffix of that day's partition. */
+const suffix = (day: Date) => day.toISOString().slice(0, 10).replaceAll('-', '');
+
+/** The UTC midnight that starts the day of `at`. */
+export const startOfDay = (at: Date): Date => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
+
+/** A table partitioned by day on a timestamp column (`PARTITION BY RANGE (<column>)`), one partition per UTC day. */
+export interface DailyPartitionedTable {
+  /** `<schema>.<table>`; its partitions are `<schema>.<table>_pYYYYMMDD`. */
+  readonly table: string;
+}
+
+type Queryable = Pick<QueryRunner, 'query'> | Pick<DataSource, 'query'>;
+
+/**
+ * Creates the partitions of the days from `from` to `to` (both included) that do not exist yet. Safe to run on
+ * several replicas at once: a partition another one created meanwhile is skipped.
+ */
+export async function createDailyPartitions(
+  db: Queryable,
+  { table }: DailyPartitionedTable,
+  from: Date,
+  to: Date,
+): Promise<void> {
+  for (let day = startOfDay(from); day.getTime() <= to.getTime(); day = new Date(day.getTime() + DAY_MS)) {
+    const next = new Date(day.getTime() + DAY_MS);
+    try {
+      await db.query(
+        `CREATE TABLE IF NOT EXISTS ${table}_p${suffix(day)} PARTITION OF ${table}
+           FOR VALUES FROM ('${day.toISOString()}') TO ('${next.toISOString()}')`,
+      );
+    } catch (error) {
+      // Another replica created it between our check and our create.
+      if (!/already exists/.test(String(error))) throw error;
+    }
+  }
+}
+
+/**
+ * The table's daily partitions, oldest first, each with its day and whether it is attached (one detached by a
+ * keeper that died before dropping it is still listed, so that the next one drops it).
+ */
+export async function listDailyPartitions(
+  db: Queryable,
+  { table }: DailyPartitionedTable,
+): Promise<Array<{ name: string; day: Date; attached: boolean }>> {
+  const [schema, parent] = table.split('.');
+  const rows = (await db.query(
+    `SELECT c.relname AS name, EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AS attached
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname ~ ('^' || $2 || '_p[0-9]{8}$')`,
+    [schema, parent],
+  )) as Array<{ name: string; attached: boolean }>;
+  return rows
+    .map(({ name, attached }) => {
+      const [, y, m, d] = /_p(\d{4})(\d{2})(\d{2})$/.exec(name)!;
+      return { name: `${schema}.${name}`, day: new Date(`${y}-${m}-${d}T00:00:00.000Z`), attached };
+    })
+    .sort((a, b) => a.day.getTime() - b.day.getTime());
+}
+
+export interface RetentionSettings {
+  /** Keep rows this many days: a day's partition is dropped once all of it is older. */
+  readonly retentionDays: number;
+  /** Partitions made ahead of today, so that inserts never find their day missing. */
+  readonly daysAhead: number;
+}
+
+/**
+ * Keeps a daily partitioned table: the partitions of the coming days exist, and those wholly older than the
+ * retention are detached (`CONCURRENTLY`: inserts and reads go on meanwhile) and dropped. Expiry costs one
+ * DROP TABLE per day, whatever the number of rows. Replicas run it side by side; a session advisory lock per
+ * table lets one of them at a time do the work, and each step is idempotent, so a replica that dies halfway
+ * leaves the next one to finish.
+ */
+export async function maintainDailyPartitions(
+  source: DataSource,
+  target: DailyPartitionedTable,
+  settings: RetentionSettings,
+  logger: DatabaseLogger,
+  now = new Date(),
+): Promise<{ dropped: string[] } | null> {
+  const runner = source.createQueryRunner();
+  const lockKey = `signalbox:partitions:${target.table}`;
+  try {
+    const [{ got }] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS got', [lockKey])) as Array<{
+      got: boolean;
+    }>;
+    if (!got) return null; // another replica is at it
+    try {
+      await createDailyPartitions(runner, target, now, new Date(now.getTime() + settings.daysAhead * DAY_MS));
+      const cutoff = new Date(startOfDay(now).getTime() - settings.retentionDays * DAY_MS);
+      const dropped: string[] = [];
+      for (const { name, day, attached } of await listDailyPartitions(runner, target)) {
+        if (day.getTime() + DAY_MS > cutoff.getTime()) break; // this day still holds rows younger than the cutoff
+        if (attached) {
+          // A detach that an earlier keeper began and did not finish must be finalized; else begin one.
+          await runner
+            .query(`ALTER TABLE ${target.table} DETACH PARTITION ${name} FINALIZE`)
+            .catch(() => runner.query(`ALTER TABLE ${target.table} DETACH PARTITION ${name} CONCURRENTLY`));
+        }
+        await runner.query(`DROP TABLE IF EXISTS ${name}`);
+        dropped.push(name);
+      }
+      if (dropped.length > 0)
+        logger.info(`dropped ${dropped.length} expired partition(s) of ${target.table}: ${dropped.join(', ')}`);
+      return { dropped };
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Runs `maintainDailyPartitions` once the database is ready and every `everyMs` after (default hourly), for the
+ * life of the service. A failure is logged and tried again at the next turn.
+ */
+export class PartitionKeeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private lastRun = 0;
+
+  constructor(
+    private readonly database: Database,
+    private readonly target: DailyPartitionedTable,
+    private readonly settings: RetentionSettings,
+    private readonly logger: DatabaseLogger,
+    private readonly everyMs = 3_600_000,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), Math.min(5_000, this.everyMs));
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running || !this.database.isReady || Date.now() - this.lastRun < this.everyMs) return;
+    this.lastRun = Date.now();
+    this.running = maintainDailyPartitions(this.database.source, this.target, this.settings, this.logger)
+      .catch((error: unknown) =>
+        this.logger.warn(`keeping the partitions of ${this.target.table} failed: ${String(error)}`),
+      )
+      .finally(() => (this.running = null));
+  }
+}
