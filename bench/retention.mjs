@@ -139,22 +139,38 @@ try {
   );
   ids.flat = c.items;
   path.push(c);
-  const byId = (name, table, list, statement) => {
+  const byId = (name, list, work) => {
     const queue = [...list];
     return pathCase(name, async (batch) => {
-      for (const _ of batch) {
-        const id = queue.pop();
-        await sql(statement.replace('$TABLE', table), [id, 'ws-1']);
-      }
+      for (let n = 0; n < batch.length; n++) await work(queue.pop());
     });
   };
-  const CLAIM = `UPDATE $TABLE SET lease_until = now() + interval '30 s' WHERE id = $1 AND workspace_slug = $2
-                    AND status = 'running' AND lease_until < now() RETURNING id`;
-  const READ = 'SELECT * FROM $TABLE WHERE workspace_slug = $2 AND id = $1';
-  path.push(await byId('ours: claim by id, partitioned', 'runtime.runs', ids.partitioned, CLAIM));
-  path.push(await byId('before: claim by id, one table', 'runtime.runs_flat', ids.flat, CLAIM));
-  path.push(await byId('ours: read by id, partitioned', 'runtime.runs', ids.partitioned, READ));
-  path.push(await byId('before: read by id, one table', 'runtime.runs_flat', ids.flat, READ));
+  // The release before's statements, on the flat table.
+  const CLAIM = `UPDATE runtime.runs_flat SET status = 'running', attempt = attempt + 1, started_at = now()
+                  WHERE id = $1 AND workspace_slug = $2
+                    AND ((status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
+                         OR (status = 'running' AND lease_until < now()))
+                 RETURNING *`;
+  const STATUS = 'SELECT status FROM runtime.runs_flat WHERE id = $1 AND workspace_slug = $2';
+  const READ = 'SELECT * FROM runtime.runs_flat WHERE workspace_slug = $2 AND id = $1';
+  // A claim of a run that is running (a redelivery): the claim finds nothing to take, then reads its status.
+  path.push(
+    await byId('ours: RunRepository.claim (a running run), partitioned', ids.partitioned, (id) =>
+      runs.claim(id, 'ws-1', 30_000),
+    ),
+  );
+  path.push(
+    await byId('before: claim + status by id, one table', ids.flat, async (id) => {
+      await sql(CLAIM, [id, 'ws-1']);
+      await sql(STATUS, [id, 'ws-1']);
+    }),
+  );
+  path.push(await byId('ours: RunRepository.find, partitioned', ids.partitioned, (id) => runs.find('ws-1', id)));
+  path.push(await byId('before: read by id, one table', ids.flat, (id) => sql(READ, [id, 'ws-1'])));
+  const old = (await sql('SELECT id FROM runtime.runs ORDER BY queued_at LIMIT $1', [PATH_RUNS / 4])).map((r) => r.id);
+  path.push(
+    await byId('ours: RunRepository.find of a run 29 days old, partitioned', old, (id) => runs.find('ws-1', id)),
+  );
   results.path = path.map(({ items: _, ...rest }) => rest);
   console.log(
     `\nrun path with ${RUNS} runs kept (${DAYS} daily partitions), ${BATCH} per batch, ${CONCURRENCY} connections`,

@@ -117,6 +117,31 @@ describe('runs partitioned by day', () => {
     expect((await listDailyPartitions(database.source, RUNS)).length).toBe(4); // 3 days ago, today, 2 ahead
   });
 
+  it('finds and claims a run of an older day as it does a recent one', async () => {
+    const { database, runs } = await replica();
+    const fiveDaysAgo = new Date(Date.now() - 5 * DAY_MS);
+    await createDailyPartitions(database.source, RUNS, fiveDaysAgo, fiveDaysAgo);
+    const [old, recent] = [randomUUID(), randomUUID()];
+    for (const [id, at] of [
+      [old, fiveDaysAgo],
+      [recent, new Date()],
+    ] as const) {
+      await queryDatabase(
+        db.url,
+        `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, requested_by, queued_at)
+         VALUES ($1, 'acme', $1, $1, 'queued', 'alice', $2)`,
+        [id, at],
+      );
+    }
+    for (const id of [old, recent]) {
+      expect(await runs.statusOf('acme', id)).toBe('queued');
+      expect(await runs.claim(id, 'acme', 30_000)).toMatchObject({ kind: 'claimed', run: { jobId: id, attempt: 1 } });
+      expect(await runs.claim(id, 'acme', 30_000)).toMatchObject({ kind: 'busy' });
+      expect((await runs.find('acme', id))?.run.status).toBe('running');
+      expect(await runs.find('other', id)).toBeNull();
+    }
+  });
+
   it('keeps the keys of params and results in the order they were written', async () => {
     const { runs } = await replica();
     const params = { zeta: 1, alpha: { y: 1, b: 2 } };
