@@ -70,6 +70,11 @@ export interface RetentionSettings {
   readonly retentionDays: number;
   /** Partitions made ahead of today, so that inserts never find their day missing. */
   readonly daysAhead: number;
+  /**
+   * A condition on the rows (SQL): a day past the retention that still holds a row meeting it is kept, and
+   * named in the log (for runs: one still queued or running, which its message will come back to).
+   */
+  readonly keepWhile?: string;
 }
 
 /**
@@ -99,6 +104,13 @@ export async function maintainDailyPartitions(
       const dropped: string[] = [];
       for (const { name, day, attached } of await listDailyPartitions(runner, target)) {
         if (day.getTime() + DAY_MS > cutoff.getTime()) break; // this day still holds rows younger than the cutoff
+        if (settings.keepWhile) {
+          const busy = (await runner.query(`SELECT 1 FROM ${name} WHERE ${settings.keepWhile} LIMIT 1`)) as unknown[];
+          if (busy.length > 0) {
+            logger.warn(`kept ${name} past the retention: it still holds rows where ${settings.keepWhile}`);
+            continue;
+          }
+        }
         if (attached) {
           // A detach that an earlier keeper began and did not finish must be finalized; else begin one.
           await runner

@@ -3,6 +3,9 @@ import { Database, PartitionKeeper } from '@signalbox/persistence';
 
 import { EXECUTION_SETTINGS, type ExecutionSettings } from '../execution/execution.constants';
 
+/** A day with a run still to finish (a manual retry of an old run, one in flight) is kept until it has. */
+const KEEP_WHILE = "status IN ('queued', 'running')";
+
 /** Days of partitions made ahead of today. */
 const DAYS_AHEAD = 2;
 
@@ -19,7 +22,7 @@ export class RunRetention implements OnApplicationBootstrap, OnModuleDestroy {
     this.keeper = new PartitionKeeper(
       database,
       { table: 'runtime.runs' },
-      { retentionDays: settings.retentionDays, daysAhead: DAYS_AHEAD },
+      { retentionDays: settings.retentionDays, daysAhead: DAYS_AHEAD, keepWhile: KEEP_WHILE },
       { info: (message) => logger.log(message), warn: (message) => logger.warn(message) },
     );
   }

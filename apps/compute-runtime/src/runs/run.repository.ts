@@ -234,10 +234,11 @@ export class RunRepository {
    * row). Ids are locked in one order, so two batches never deadlock.
    */
   private insertOnce<T>(ids: readonly string[], insert: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.database.source.transaction(async (manager) => {
+    // READ COMMITTED, whatever the server's default: the insert must see what a waiter before it committed.
+    return this.database.source.transaction('READ COMMITTED', async (manager) => {
       await manager.query(
         `SELECT pg_advisory_xact_lock(${RUN_ID_LOCK_CLASS}, key)
-           FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest($1::text[]) AS id ORDER BY key) AS keys`,
+           FROM (SELECT DISTINCT hashtext(id::text) AS key FROM unnest($1::uuid[]) AS id ORDER BY key) AS keys`,
         [ids],
       );
       return insert(manager);
@@ -435,6 +436,7 @@ export class RunRepository {
       `WITH requeued AS (
          UPDATE runtime.runs SET status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL
           WHERE workspace_slug = $1 AND id = $2 AND status IN ('failed', 'timed_out') AND attempt = $3
+            AND queued_at >= $5 AND queued_at < $6
          RETURNING *
        ), handoff AS (
          INSERT INTO runtime.outbox (msg_id, subject, body)
@@ -442,7 +444,7 @@ export class RunRepository {
          ON CONFLICT (msg_id) DO NOTHING
        )
        SELECT * FROM requeued`,
-      [workspace, id, run.attempt, Outbox.entries([message(run)])],
+      [workspace, id, run.attempt, Outbox.entries([message(run)]), ...daysOf([run])],
     );
     if (rows[0]) return { run: toRun(rows[0]), requeued: true };
     // Changed since it was read (a retry racing this one): answer it as it is now.

@@ -31,7 +31,7 @@ export class RunService {
   ) {}
 
   /**
-   * The row is written with its message in the outbox, in one statement: once that commits the run is
+   * The row is written with its message in the outbox, in one transaction: once that commits the run is
    * accepted, the jobId is readable, and the message goes out even if this process dies before it publishes
    * (another replica's outbox sweep does it). Nothing after the commit refuses the run. The message carries
    * `Nats-Msg-Id` = runId, so a second publish of it is dropped. A request for a run that exists already (the

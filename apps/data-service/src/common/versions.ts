@@ -28,7 +28,8 @@ export const VERSIONS_KEPT = 100;
 
 /**
  * Deletes the versions of one function or trigger older than the latest VERSIONS_KEPT, in the transaction that
- * wrote `latest` (the row is locked there, so two writers never prune at once). At most one row each time.
+ * wrote `latest` (the row is locked there, so two writers never prune at once). One row each time, except at
+ * the first update after the upgrade that began keeping 100, which deletes all that are older.
  */
 export async function pruneVersions(
   manager: EntityManager,
