@@ -55,8 +55,9 @@ export class RunService {
       const status = await this.runs.statusOf(workspace, runId);
       return { jobId: runId, status: status ?? 'queued' };
     }
-    await this.outbox.send([message]);
+    // Announced before the message goes out: a runtime may take the run, and say `running`, at once.
     this.nats.publishLive(workspace, liveRun({ jobId: runId, triggerId, functionId, attempt: 1 }, 'queued'));
+    await this.outbox.send([message]);
     return { jobId: runId, status: 'queued' };
   }
 
@@ -70,8 +71,8 @@ export class RunService {
     if (!found) return { refused: 'NOT_FOUND', status: null };
     const { run, requeued } = found;
     if (requeued) {
-      await this.outbox.send([retryMessage(run)]);
       this.nats.publishLive(run.workspaceSlug, liveRun({ ...run, attempt: run.attempt + 1 }, 'queued'));
+      await this.outbox.send([retryMessage(run)]);
     } else if (run.status !== 'queued' || run.nextAttemptAt === null) {
       return { refused: 'INVALID_STATUS', status: run.status };
     }
