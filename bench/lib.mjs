@@ -11,14 +11,25 @@ export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@1
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export const freePort = () =>
+// Ports are drawn below Linux's ephemeral range (32768-60999), where the processes' own outbound connections take
+// their local ports, and never handed out twice by one process: asking the kernel for port 0 can return a port it
+// returned a moment before (two drill replicas once got the same one), or one an outbound connection takes next.
+const handedOut = new Set();
+const canListen = (port) =>
   new Promise((resolve) => {
     const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+
+export async function freePort() {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
 
 export const percentile = (values, p) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
