@@ -167,7 +167,7 @@ describe('the hand-off from a row to its queue message', () => {
 
     const { row: replay, answer } = await killAfterCommit(
       doomed,
-      ['INSERT INTO webhooks.deliveries'],
+      ['INSERT INTO webhooks.deliveries', 'COMMIT'],
       () => api.post<Delivery>(`/webhooks/${hook.id}/deliveries/${tested.body.deliveryId}/replay`),
       'SELECT id FROM webhooks.deliveries WHERE replay_of = $1',
       [tested.body.deliveryId],

@@ -6,6 +6,7 @@ import type {
   ComputeFunction,
   Delivery,
   DeliveryList,
+  SystemUsageResponse,
   Webhook,
   WebhookConfig,
   WebhookList,
@@ -352,6 +353,96 @@ describe('outbound webhooks', () => {
     expect((await api.post(`/webhooks/${hook.id}/deliveries/${randomUUID()}/replay`)).status).toBe(404);
     expect((await api.post(`/webhooks/${randomUUID()}/test`)).status).toBe(404);
   });
+
+  it("reports the workspace's rows in each table at /system/usage, and none of another workspace's", async () => {
+    const count = async (sql: string, workspace = 'acme') =>
+      Number((await queryDatabase<{ n: string }>(platform.database.url, sql, [workspace]))[0].n);
+    const hook = await subscribe({
+      url: receiver.on('/usage', () => ({ status: 200 })),
+      events: ['record.created'],
+      filters: { structure: 'usage' },
+    });
+    await publish('usage', { n: 1 });
+    await settled(hook.id, 1);
+    const response = await api.get<SystemUsageResponse>('/system/usage');
+    expect(response.status).toBe(200);
+    const usage = response.body;
+    expect(usage.workspace).toBe('acme');
+    // The scheduler is not started in this file: its tables are missing, and it is named.
+    expect(usage.unreachable.map((service) => service.name)).toEqual(['scheduler-service']);
+    const table = (name: string) => usage.tables.find((t) => t.table === name);
+    expect(table('runtime.runs')).toMatchObject({
+      service: 'compute-runtime',
+      rows: await count('SELECT count(*) AS n FROM runtime.runs WHERE workspace_slug = $1'),
+      kept: '30 days',
+    });
+    expect(table('webhooks.deliveries')?.rows).toBe(
+      await count('SELECT count(*) AS n FROM webhooks.deliveries WHERE workspace_slug = $1'),
+    );
+    expect(table('webhooks.delivery_attempts')?.rows).toBe(
+      await count(
+        `SELECT count(*) AS n FROM webhooks.delivery_attempts a
+           JOIN webhooks.deliveries d ON d.id = a.delivery_id WHERE d.workspace_slug = $1`,
+      ),
+    );
+    expect(table('data.webhooks')?.rows).toBe(
+      await count('SELECT count(*) AS n FROM data.webhooks WHERE workspace_slug = $1'),
+    );
+    for (const name of ['webhooks.deliveries', 'webhooks.delivery_attempts', 'data.webhooks']) {
+      expect(table(name)!.rows).toBeGreaterThan(0);
+      expect(table(name)!.bytes).toBeGreaterThan(0);
+    }
+
+    const other = new ApiClient(
+      `${platform.service('data-service').url}/workspace/globex/api/v1`,
+      testToken({ workspaces: ['globex'], permissions: ['function-triggers:read'] }),
+    );
+    const empty = await other.get<SystemUsageResponse>('/system/usage');
+    expect(empty.status).toBe(200);
+    expect(empty.body.tables.length).toBe(usage.tables.length);
+    expect(empty.body.tables.every((t) => t.rows === 0 && t.bytes === 0)).toBe(true);
+    const acmeAsGlobex = await fetch(`${platform.service('data-service').url}/workspace/acme/api/v1/system/usage`, {
+      headers: { authorization: `Bearer ${testToken({ workspaces: ['globex'], permissions: ['*'] })}` },
+    });
+    expect(acmeAsGlobex.status).toBe(403);
+  });
+
+  it('drops a day of deliveries and their attempts once it is older than DELIVERY_RETENTION_DAYS (30)', async () => {
+    const db = platform.database.url;
+    const day = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() - 40));
+    const suffix = day.toISOString().slice(0, 10).replaceAll('-', '');
+    const next = new Date(day.getTime() + 86_400_000).toISOString();
+    for (const table of ['deliveries', 'delivery_attempts']) {
+      await queryDatabase(
+        db,
+        `CREATE TABLE webhooks.${table}_p${suffix} PARTITION OF webhooks.${table}
+           FOR VALUES FROM ('${day.toISOString()}') TO ('${next}')`,
+      );
+    }
+    const id = randomUUID();
+    await queryDatabase(
+      db,
+      `INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, status, created_at)
+       VALUES ($1, 'acme', $1, 'evt_old', 'record.created', '{}', 'delivered', $2)`,
+      [id, new Date(day.getTime() + 3_600_000)],
+    );
+    // The keeper looks at start (and hourly): restart the gateway.
+    const gateway = platform.service('webhook-gateway');
+    await gateway.stop('SIGTERM');
+    gateway.start();
+    await gateway.waitReady(30_000);
+    const exists = async (table: string) =>
+      (await queryDatabase<{ ok: boolean }>(db, 'SELECT to_regclass($1) IS NOT NULL AS ok', [table]))[0].ok;
+    await waitFor(
+      async () => (!(await exists(`webhooks.deliveries_p${suffix}`)) ? true : undefined),
+      20_000,
+      'the expired day dropped',
+    );
+    expect(await exists(`webhooks.delivery_attempts_p${suffix}`)).toBe(false);
+    expect(await exists(`webhooks.deliveries_p${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`)).toBe(
+      true,
+    );
+  }, 60_000);
 
   it('keeps a delivery through a kill -9 of the gateway in the middle of its backoff, and sends it once', async () => {
     const hook = await subscribe({

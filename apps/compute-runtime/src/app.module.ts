@@ -4,7 +4,9 @@ import { type ServiceIdentity, ServiceKitModule } from '@signalbox/service-kit';
 
 import { type Env, executionSettings, type ResolvedKeys } from './config/env.schema';
 import { migrations } from './database/migrations';
+import { usageTables } from './database/usage';
 import { ExecutionModule } from './execution/execution.module';
+import { runRetention } from './runs/run-retention';
 
 @Module({})
 export class AppModule {
@@ -15,7 +17,15 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
-          database: { schema: ServiceSchemas['compute-runtime'], entities: [], migrations, env, outbox: true },
+          database: {
+            schema: ServiceSchemas['compute-runtime'],
+            entities: [],
+            migrations,
+            env,
+            usage: usageTables(env.RUN_RETENTION_DAYS),
+            partitions: [runRetention(env.RUN_RETENTION_DAYS)],
+            outbox: true,
+          },
         }),
         ExecutionModule.register(executionSettings(env), keys.privateKeys),
       ],

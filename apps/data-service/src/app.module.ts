@@ -10,6 +10,7 @@ import { CatalogModule } from './catalog.module';
 import type { Env, ResolvedSecrets } from './config/env.schema';
 import { entities } from './database/entities';
 import { migrations } from './database/migrations';
+import { usageTables } from './database/usage';
 import { FunctionRunsModule } from './function-runs/function-runs.module';
 import { LiveModule } from './live/live.module';
 import { QuotasModule } from './quotas/quotas.module';
@@ -27,7 +28,7 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
-          database: { schema: ServiceSchemas['data-service'], entities, migrations, env },
+          database: { schema: ServiceSchemas['data-service'], entities, migrations, env, usage: usageTables },
         }),
         AuthModule.forRoot(auth, { apiKeys: { module: ApiKeysModule, verifier: ApiKeyService } }),
         SecretsModule.register(secrets.publicKey),

@@ -4,6 +4,7 @@ import { type ResolvedKeys, type ServiceIdentity, ServiceKitModule } from '@sign
 
 import { type Env, pollingSettings, schedulerSettings } from './config/env.schema';
 import { migrations } from './database/migrations';
+import { usageTables } from './database/usage';
 import { PollingModule } from './polling/polling.module';
 import { SchedulesModule } from './schedules/schedules.module';
 
@@ -16,7 +17,7 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
-          database: { schema: ServiceSchemas['scheduler-service'], entities: [], migrations, env },
+          database: { schema: ServiceSchemas['scheduler-service'], entities: [], migrations, env, usage: usageTables },
         }),
         SchedulesModule.register(schedulerSettings(env)),
         PollingModule.register(pollingSettings(env), keys.privateKeys),

@@ -4,7 +4,9 @@ import { type ResolvedKeys, type ServiceIdentity, ServiceKitModule } from '@sign
 
 import { type Env, outboundSettings } from './config/env.schema';
 import { migrations } from './database/migrations';
+import { usageTables } from './database/usage';
 import { InboundModule } from './inbound/inbound.module';
+import { deliveryRetention } from './outbound/delivery-retention';
 import { OutboundModule } from './outbound/outbound.module';
 import { SecretsModule } from './secrets.module';
 
@@ -17,7 +19,15 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
-          database: { schema: ServiceSchemas['webhook-gateway'], entities: [], migrations, env, outbox: true },
+          database: {
+            schema: ServiceSchemas['webhook-gateway'],
+            entities: [],
+            migrations,
+            env,
+            usage: usageTables(env.DELIVERY_RETENTION_DAYS),
+            partitions: [deliveryRetention(env.DELIVERY_RETENTION_DAYS)],
+            outbox: true,
+          },
         }),
         SecretsModule.register(keys.privateKeys),
         InboundModule.register(env.RUNS_IN_FLIGHT_PER_WORKSPACE),

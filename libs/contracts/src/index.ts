@@ -18,5 +18,6 @@ export * from './schedules';
 export * from './services';
 export * from './subjects';
 export * from './system-status';
+export * from './system-usage';
 export * from './webhooks-inbound';
 export * from './webhooks-outbound';

@@ -9,6 +9,8 @@ import type { ServiceName } from './services';
 export const Subjects = {
   /** Core request-reply: "who are you and are you ready?" Answered by every service (queue group = service name). */
   systemStatus: (service: ServiceName) => `system.v1.status.${service}`,
+  /** Core request-reply: a workspace's rows and bytes in the service's tables. Answered by services that own tables. */
+  systemUsage: (service: ServiceName) => `system.v1.usage.${service}`,
   /** Public record-event contract: `records.<workspace>.<recordSlug>.<event>`. */
   recordEvent: (workspace: string, recordSlug: string, event: string) => `records.${workspace}.${recordSlug}.${event}`,
   /** Request-reply to compute-runtime: record a queued run and put it on EXECUTIONS; answers the jobId. */

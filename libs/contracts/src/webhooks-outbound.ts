@@ -229,6 +229,8 @@ export interface DeliveryJob {
   readonly deliveryId: string;
   readonly workspace: string;
   readonly webhookId: string;
+  /** When the delivery was created: the day (partition) its row is in. Absent in jobs queued before deliveries were partitioned by day. */
+  readonly createdAt?: string;
 }
 
 /** `data.v1.webhooks.disable` (answered by data-service): the gateway's auto-disable. */

@@ -1,4 +1,4 @@
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 import type { Database, DatabaseLogger } from './database';
 
@@ -10,10 +10,50 @@ const suffix = (day: Date) => day.toISOString().slice(0, 10).replaceAll('-', '')
 /** The UTC midnight that starts the day of `at`. */
 export const startOfDay = (at: Date): Date => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
 
+/**
+ * The days that hold these instants, as a half-open range of timestamps `[from, to)`: a statement that names it
+ * touches those days' partitions only, not every day's.
+ */
+export function daysOf(instants: ReadonlyArray<string | Date>): [string, string] {
+  const times = instants.map((at) => new Date(at).getTime());
+  const from = startOfDay(new Date(Math.min(...times)));
+  const to = new Date(startOfDay(new Date(Math.max(...times))).getTime() + DAY_MS);
+  return [from.toISOString(), to.toISOString()];
+}
+
 /** A table partitioned by day on a timestamp column (`PARTITION BY RANGE (<column>)`), one partition per UTC day. */
 export interface DailyPartitionedTable {
   /** `<schema>.<table>`; its partitions are `<schema>.<table>_pYYYYMMDD`. */
   readonly table: string;
+  /**
+   * Tables partitioned on the same days whose rows belong to the table's (a delivery's attempts): their
+   * partitions are made and dropped with the table's.
+   */
+  readonly alongside?: readonly string[];
+}
+
+/**
+ * Runs `insert` in a transaction that first locks `ids` (advisory transaction locks under `lockClass`): on a
+ * table partitioned by day no unique index spans the partitions, so an insert that must keep an id to one row
+ * checks every partition for it (`NOT EXISTS`, or `NOT IN (... id = ANY(ids))`), and the lock makes that check and
+ * the insert one step for each id (a second inserter waits, then sees the row). Ids are locked in one order, so
+ * two batches never deadlock.
+ */
+export function insertEachIdOnce<T>(
+  source: DataSource,
+  lockClass: number,
+  ids: readonly string[],
+  insert: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  // READ COMMITTED, whatever the server's default: the insert must see what a waiter before it committed.
+  return source.transaction('READ COMMITTED', async (manager) => {
+    await manager.query(
+      `SELECT pg_advisory_xact_lock($2::int, key)
+         FROM (SELECT DISTINCT hashtext(id::text) AS key FROM unnest($1::uuid[]) AS id ORDER BY key) AS keys`,
+      [ids, lockClass],
+    );
+    return insert(manager);
+  });
 }
 
 type Queryable = Pick<QueryRunner, 'query'> | Pick<DataSource, 'query'>;
@@ -24,20 +64,22 @@ type Queryable = Pick<QueryRunner, 'query'> | Pick<DataSource, 'query'>;
  */
 export async function createDailyPartitions(
   db: Queryable,
-  { table }: DailyPartitionedTable,
+  { table, alongside = [] }: DailyPartitionedTable,
   from: Date,
   to: Date,
 ): Promise<void> {
   for (let day = startOfDay(from); day.getTime() <= to.getTime(); day = new Date(day.getTime() + DAY_MS)) {
     const next = new Date(day.getTime() + DAY_MS);
-    try {
-      await db.query(
-        `CREATE TABLE IF NOT EXISTS ${table}_p${suffix(day)} PARTITION OF ${table}
-           FOR VALUES FROM ('${day.toISOString()}') TO ('${next.toISOString()}')`,
-      );
-    } catch (error) {
-      // Another replica created it between our check and our create.
-      if (!/already exists/.test(String(error))) throw error;
+    for (const parent of [table, ...alongside]) {
+      try {
+        await db.query(
+          `CREATE TABLE IF NOT EXISTS ${parent}_p${suffix(day)} PARTITION OF ${parent}
+             FOR VALUES FROM ('${day.toISOString()}') TO ('${next.toISOString()}')`,
+        );
+      } catch (error) {
+        // Another replica created it between our check and our create.
+        if (!/already exists/.test(String(error))) throw error;
+      }
     }
   }
 }
@@ -77,6 +119,9 @@ export interface RetentionSettings {
   readonly keepWhile?: string;
 }
 
+/** A daily partitioned table and how it is kept: what a service names for its `PartitionKeeper`. */
+export type KeptTable = DailyPartitionedTable & RetentionSettings;
+
 /**
  * Keeps a daily partitioned table: the partitions of the coming days exist, and those wholly older than the
  * retention are detached (`CONCURRENTLY`: inserts and reads go on meanwhile) and dropped. Expiry costs one
@@ -111,12 +156,20 @@ export async function maintainDailyPartitions(
             continue;
           }
         }
-        if (attached) {
-          // A detach that an earlier keeper began and did not finish must be finalized; else begin one.
-          await runner
-            .query(`ALTER TABLE ${target.table} DETACH PARTITION ${name} FINALIZE`)
-            .catch(() => runner.query(`ALTER TABLE ${target.table} DETACH PARTITION ${name} CONCURRENTLY`));
+        // The rows that belong to this day's (attempts of its deliveries) go first: the table's partition, dropped
+        // last, is what tells the next keeper (this one died halfway) that the day is not done.
+        for (const parent of target.alongside ?? []) {
+          const companion = `${parent}_p${suffix(day)}`;
+          const [{ exists, inParent }] = (await runner.query(
+            `SELECT to_regclass($1) IS NOT NULL AS exists,
+                    EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1)) AS "inParent"`,
+            [companion],
+          )) as Array<{ exists: boolean; inParent: boolean }>;
+          if (!exists) continue;
+          if (inParent) await detach(runner, parent, companion);
+          await runner.query(`DROP TABLE IF EXISTS ${companion}`);
         }
+        if (attached) await detach(runner, target.table, name);
         await runner.query(`DROP TABLE IF EXISTS ${name}`);
         dropped.push(name);
       }
@@ -129,6 +182,16 @@ export async function maintainDailyPartitions(
   } finally {
     await runner.release();
   }
+}
+
+/**
+ * Detaches a partition without blocking the table's inserts and reads (`CONCURRENTLY`); a detach that a keeper
+ * began and did not finish (it died) is finalized instead.
+ */
+async function detach(runner: QueryRunner, table: string, partition: string): Promise<void> {
+  await runner
+    .query(`ALTER TABLE ${table} DETACH PARTITION ${partition} FINALIZE`)
+    .catch(() => runner.query(`ALTER TABLE ${table} DETACH PARTITION ${partition} CONCURRENTLY`));
 }
 
 /**

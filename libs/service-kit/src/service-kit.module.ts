@@ -11,7 +11,14 @@ import {
 } from '@nestjs/common';
 import { NatsClient } from '@signalbox/messaging';
 import { HealthRegistry, loggerParams, MetricsService } from '@signalbox/observability';
-import { Database, type DatabaseSettings, Outbox } from '@signalbox/persistence';
+import {
+  Database,
+  type DatabaseSettings,
+  type KeptTable,
+  Outbox,
+  PartitionKeeper,
+  type UsageTable,
+} from '@signalbox/persistence';
 import { LoggerModule } from 'nestjs-pino';
 
 import type { CommonEnv, DatabaseEnv } from './config/env';
@@ -19,17 +26,23 @@ import { HealthController } from './health/health.controller';
 import { SERVICE_IDENTITY, type ServiceIdentity } from './health/service-identity';
 import { ServiceStatusService } from './health/service-status.service';
 import { createStatusController } from './health/status.controller';
+import { createUsageController } from './health/usage.controller';
 
 export interface ServiceKitOptions {
   readonly identity: ServiceIdentity;
   readonly env: CommonEnv;
   /**
    * Services that own tables: their schema, entities and checked-in migrations; `outbox` for those whose rows
-   * hand work to a queue (an `Outbox` on `<schema>.outbox`, which their migrations create).
+   * hand work to a queue (an `Outbox` on `<schema>.outbox`, which their migrations create); `usage`: the tables
+   * whose rows belong to workspaces, reported by `GET /system/usage` (asked over `system.v1.usage.<service>`);
+   * `partitions`: the tables partitioned by day that the service keeps (days made ahead, expired days dropped;
+   * a `PartitionKeeper` each, on every replica, one at a time doing the work).
    */
   readonly database?: Pick<DatabaseSettings, 'schema' | 'entities' | 'migrations'> & {
     readonly env: DatabaseEnv;
     readonly outbox?: boolean;
+    readonly usage?: readonly UsageTable[];
+    readonly partitions?: readonly KeptTable[];
   };
 }
 
@@ -44,6 +57,9 @@ const loggerFor = (context: string) => {
   };
 };
 
+/** The service's `PartitionKeeper`s (none for a service without partitioned tables). */
+const PARTITION_KEEPERS = Symbol('PARTITION_KEEPERS');
+
 /**
  * Starts the connections without waiting for them (a service whose Postgres or NATS is down still
  * starts, answers not-ready, and becomes ready by itself), and closes them last on shutdown, after
@@ -56,6 +72,7 @@ class DependencyLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly nats: NatsClient,
     @Optional() @Inject(Database) private readonly database: Database | null,
     @Optional() @Inject(Outbox) private readonly outbox: Outbox | null,
+    @Optional() @Inject(PARTITION_KEEPERS) private readonly keepers: PartitionKeeper[] | null,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -67,9 +84,11 @@ class DependencyLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
     this.health.register('nats', () => this.nats.check());
     this.nats.start();
     this.outbox?.start();
+    for (const keeper of this.keepers ?? []) keeper.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await Promise.all((this.keepers ?? []).map((keeper) => keeper.stop()));
     await this.outbox?.stop();
     await this.nats.drain();
     await this.database?.close();
@@ -121,6 +140,15 @@ export class ServiceKitModule {
             loggerFor('postgres'),
           ),
       });
+      if (database.partitions) {
+        const kept = database.partitions;
+        providers.push({
+          provide: PARTITION_KEEPERS,
+          inject: [Database],
+          useFactory: (db: Database) =>
+            kept.map((table) => new PartitionKeeper(db, table, table, loggerFor('partitions'))),
+        });
+      }
       if (database.outbox) {
         providers.push({
           provide: Outbox,
@@ -150,7 +178,11 @@ export class ServiceKitModule {
           }),
         ),
       ],
-      controllers: [HealthController, createStatusController(identity.name)],
+      controllers: [
+        HealthController,
+        createStatusController(identity.name),
+        ...(database?.usage ? [createUsageController(identity.name, database.usage)] : []),
+      ],
       providers,
       exports: providers.filter((provider) => provider !== DependencyLifecycle),
     };

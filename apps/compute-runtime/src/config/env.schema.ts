@@ -49,7 +49,6 @@ export function executionSettings(env: Env): ExecutionSettings {
     maxWorkerRssMb: env.SANDBOX_WORKER_MAX_RSS_MB,
     leaseMs: env.RUN_LEASE_MS,
     maxAttempts: env.RUN_MAX_ATTEMPTS,
-    retentionDays: env.RUN_RETENTION_DAYS,
     limits: {
       maxResultBytes: env.SANDBOX_MAX_RESULT_BYTES,
       maxLogLines: env.SANDBOX_MAX_LOG_LINES,

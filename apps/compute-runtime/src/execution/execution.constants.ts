@@ -15,8 +15,6 @@ export interface ExecutionSettings {
   readonly leaseMs: number;
   /** Attempts (a crash of the runtime costs one); after the last the run is failed. */
   readonly maxAttempts: number;
-  /** Days a run's record is kept. */
-  readonly retentionDays: number;
   readonly limits: Omit<SandboxLimits, 'memoryMb' | 'timeoutMs' | 'cpuTimeMs'>;
   readonly fetch: FetchPolicy;
 }

@@ -4,7 +4,6 @@ import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 import { RunController } from '../runs/run.controller';
 import { RunRepository } from '../runs/run.repository';
 import { RunService } from '../runs/run.service';
-import { RunRetention } from '../runs/run-retention';
 import { SandboxPool } from '../sandbox/sandbox.pool';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
 import { ExecutionConsumer } from './execution.consumer';
@@ -51,7 +50,6 @@ export class ExecutionModule {
         },
         { provide: SecretOpener, useFactory: () => SecretOpener.create(privateKeys) },
         RunRepository,
-        RunRetention,
         RunService,
         FunctionConfigStore,
         ExecutionService,

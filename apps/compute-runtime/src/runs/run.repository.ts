@@ -6,7 +6,16 @@ import type {
   ListRunsRequest,
   RunStatus,
 } from '@signalbox/contracts';
-import { Database, MicroBatcher, Outbox, type OutboxMessage, startOfDay, storableJson } from '@signalbox/persistence';
+import {
+  Database,
+  daysOf as daysOfInstants,
+  insertEachIdOnce,
+  MicroBatcher,
+  Outbox,
+  type OutboxMessage,
+  startOfDay,
+  storableJson,
+} from '@signalbox/persistence';
 import type { EntityManager } from 'typeorm';
 
 import type { SandboxResult } from '../sandbox/sandbox.types';
@@ -59,12 +68,7 @@ export type RunKey = Pick<FunctionRun, 'jobId' | 'queuedAt'>;
  * The days that hold these runs, as a `queued_at` range: with it a statement touches their partitions only,
  * not every day's. `queuedAt` is in milliseconds and `queued_at` in microseconds, so a day, not the instant.
  */
-function daysOf(runs: readonly RunKey[]): [string, string] {
-  const times = runs.map((run) => Date.parse(run.queuedAt));
-  const from = startOfDay(new Date(Math.min(...times)));
-  const to = new Date(startOfDay(new Date(Math.max(...times))).getTime() + 86_400_000);
-  return [from.toISOString(), to.toISOString()];
-}
+const daysOf = (runs: readonly RunKey[]) => daysOfInstants(runs.map((run) => run.queuedAt));
 
 /**
  * Look-ups by id try the partitions from yesterday on first (`queued_at >= recentDays()`): the planner then
@@ -227,22 +231,9 @@ export class RunRepository {
     },
   );
 
-  /**
-   * Runs `insert` in a transaction that first locks the run ids: the table is partitioned by day, so no unique
-   * index can span its partitions, and the insert's `NOT EXISTS` over all of them is what keeps a run id to one
-   * run. The lock makes that check and the insert one step for each id (a second inserter waits, then sees the
-   * row). Ids are locked in one order, so two batches never deadlock.
-   */
+  /** `insert` under locks on the run ids: see insertEachIdOnce (no unique index spans the days' partitions). */
   private insertOnce<T>(ids: readonly string[], insert: (manager: EntityManager) => Promise<T>): Promise<T> {
-    // READ COMMITTED, whatever the server's default: the insert must see what a waiter before it committed.
-    return this.database.source.transaction('READ COMMITTED', async (manager) => {
-      await manager.query(
-        `SELECT pg_advisory_xact_lock(${RUN_ID_LOCK_CLASS}, key)
-           FROM (SELECT DISTINCT hashtext(id::text) AS key FROM unnest($1::uuid[]) AS id ORDER BY key) AS keys`,
-        [ids],
-      );
-      return insert(manager);
-    });
+    return insertEachIdOnce(this.database.source, RUN_ID_LOCK_CLASS, ids, insert);
   }
 
   /** A run's status, or null when there is no such run. */

@@ -20,7 +20,7 @@ import { SCHEDULER_SETTINGS, type SchedulerSettings } from './scheduler.settings
 /** How soon to look again when due rows are held by another replica. */
 const CONTENDED_RETRY_MS = 25;
 const PRUNE_EVERY_MS = 10 * 60_000;
-const LOG_KEPT_PER_TRIGGER = 50;
+export const LOG_KEPT_PER_TRIGGER = 50;
 
 /**
  * The fire loop of one replica: claim due schedules, publish their runs, write their next due time (one

@@ -41,6 +41,8 @@ export const EnvSchema = Type.Object({
   /** Runs one workspace may have waiting, retrying or running at once; beyond it webhooks and endpoints answer 429. */
   RUNS_IN_FLIGHT_PER_WORKSPACE: Type.Integer({ minimum: 1, default: 50_000 }),
   WEBHOOK_MAX_REPLAY: Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 }),
+  /** Days a delivery and its attempts are kept (their day's partitions are dropped once wholly older). */
+  DELIVERY_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
 });
 export type Env = Static<typeof EnvSchema>;
 

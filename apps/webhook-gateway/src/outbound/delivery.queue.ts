@@ -17,7 +17,8 @@ export class DeliveryQueue {
   ) {}
 
   async enqueue(deliveries: readonly NewDelivery[]): Promise<void> {
-    const queued = deliveries.map((delivery) => ({ delivery, message: jobMessage(delivery) }));
+    const createdAt = new Date().toISOString();
+    const queued = deliveries.map((delivery) => ({ delivery, createdAt, message: jobMessage(delivery, createdAt) }));
     await this.deliveries.createMany(queued);
     // Every job is published, also those of deliveries that existed already (a redelivered event): the outbox
     // has published those unless their writer did, and a second publish under the same id is dropped.
@@ -25,7 +26,12 @@ export class DeliveryQueue {
   }
 }
 
-function jobMessage(delivery: NewDelivery): OutboxMessage {
-  const job: DeliveryJob = { deliveryId: delivery.id, workspace: delivery.workspace, webhookId: delivery.webhookId };
+function jobMessage(delivery: NewDelivery, createdAt: string): OutboxMessage {
+  const job: DeliveryJob = {
+    deliveryId: delivery.id,
+    workspace: delivery.workspace,
+    webhookId: delivery.webhookId,
+    createdAt,
+  };
   return { msgId: delivery.id, subject: Subjects.delivery(delivery.workspace, delivery.webhookId), body: job };
 }

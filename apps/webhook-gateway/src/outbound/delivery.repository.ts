@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '@signalbox/contracts';
-import { Database, MicroBatcher, type OutboxMessage, storableJson, storableText } from '@signalbox/persistence';
+import {
+  Database,
+  daysOf,
+  insertEachIdOnce,
+  MicroBatcher,
+  type OutboxMessage,
+  storableJson,
+  storableText,
+} from '@signalbox/persistence';
 
 /** A delivery to create: the exact body is stored, so every attempt and replay sends the same bytes. */
 export interface NewDelivery {
@@ -36,7 +44,26 @@ export interface AttemptRecord {
   readonly responseBody: string | null;
 }
 
+/** A delivery to store: created at `createdAt` (its day's partition), with the message of its job. */
+export interface QueuedDelivery {
+  readonly delivery: NewDelivery;
+  readonly createdAt: string;
+  readonly message: OutboxMessage;
+}
+
+/** A delivery as the statements that change it find it: its id, and its day (the partition it is in). */
+export type DeliveryKey = Pick<DeliveryRow, 'id' | 'created_at'>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The first key of the advisory locks on delivery ids (`createMany`), apart from every other lock's. */
+const DELIVERY_ID_LOCK_CLASS = 0xde1f;
+
+/*
+ * `webhooks.deliveries` is partitioned by day on `created_at`, and `delivery_attempts` by their delivery's day.
+ * A statement that knows the day names it (one partition); one that joins a recordset by id also names the ids as
+ * an array (`d.id = ANY(...)`), so that the planner probes each partition's primary key instead of hashing it.
+ */
 
 /** The only code that touches `webhooks.deliveries`, `webhooks.delivery_attempts` and `subscription_health`. */
 @Injectable()
@@ -48,28 +75,35 @@ export class DeliveryRepository {
    * queue message in the outbox, in one statement: a delivery is never stored without a way to its message.
    * Deliveries created together (events fanned out at once) share one statement.
    */
-  async createMany(deliveries: ReadonlyArray<{ delivery: NewDelivery; message: OutboxMessage }>): Promise<void> {
+  async createMany(deliveries: readonly QueuedDelivery[]): Promise<void> {
     if (deliveries.length > 0) await this.creates.submit(deliveries);
   }
 
-  private readonly creates = new MicroBatcher<ReadonlyArray<{ delivery: NewDelivery; message: OutboxMessage }>, void>(
-    async (groups) => {
-      await this.database.source.query(
+  private readonly creates = new MicroBatcher<readonly QueuedDelivery[], void>(async (groups) => {
+    // An id twice in one batch (a redelivered event racing its original) is created once.
+    const first = new Map<string, QueuedDelivery>();
+    for (const queued of groups.flat()) if (!first.has(queued.delivery.id)) first.set(queued.delivery.id, queued);
+    const ids = [...first.keys()];
+    // No unique index spans the days' partitions: the insert checks them all for the ids, under a lock on each.
+    await insertEachIdOnce(this.database.source, DELIVERY_ID_LOCK_CLASS, ids, (manager) =>
+      manager.query(
         `WITH x AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workspace_slug text, webhook_id uuid, event_id text,
-                  event text, body text, replay_of uuid, msg_id text, subject text, job jsonb)
-       ), created AS (
-         INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, replay_of, next_attempt_at)
-         SELECT x.id, x.workspace_slug, x.webhook_id, x.event_id, x.event, x.body, x.replay_of, now() FROM x
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id
-       )
-       INSERT INTO webhooks.outbox (msg_id, subject, body)
-       SELECT x.msg_id, x.subject, x.job FROM x JOIN created USING (id)
-       ON CONFLICT (msg_id) DO NOTHING`,
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workspace_slug text, webhook_id uuid, event_id text,
+                    event text, body text, replay_of uuid, created_at timestamptz, msg_id text, subject text, job jsonb)
+         ), created AS (
+           INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, replay_of, created_at,
+                                            next_attempt_at)
+           SELECT x.id, x.workspace_slug, x.webhook_id, x.event_id, x.event, x.body, x.replay_of, x.created_at, now()
+             FROM x
+            WHERE x.id NOT IN (SELECT d.id FROM webhooks.deliveries d WHERE d.id = ANY($2::uuid[]))
+           RETURNING id
+         )
+         INSERT INTO webhooks.outbox (msg_id, subject, body)
+         SELECT x.msg_id, x.subject, x.job FROM x JOIN created USING (id)
+         ON CONFLICT (msg_id) DO NOTHING`,
         [
           storableJson(
-            groups.flat().map(({ delivery: d, message }) => ({
+            [...first.values()].map(({ delivery: d, createdAt, message }) => ({
               id: d.id,
               workspace_slug: d.workspace,
               webhook_id: d.webhookId,
@@ -77,17 +111,18 @@ export class DeliveryRepository {
               event: d.event,
               body: d.body,
               replay_of: d.replayOf ?? null,
+              created_at: createdAt,
               msg_id: message.msgId,
               subject: message.subject,
               job: message.body,
             })),
           ),
+          ids,
         ],
-      );
-      return groups.map(() => undefined);
-    },
-    50,
-  );
+      ),
+    );
+    return groups.map(() => undefined);
+  }, 50);
 
   /**
    * A test delivery, recorded once its one attempt is made: the delivery and the attempt in one statement, so
@@ -99,10 +134,11 @@ export class DeliveryRepository {
          INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, status, attempts,
                                           completed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 1, now())
-         RETURNING id
+         RETURNING id, created_at
        )
-       INSERT INTO webhooks.delivery_attempts (delivery_id, attempt, status_code, latency_ms, error, response_body)
-       SELECT id, 1, $8, $9, $10, $11 FROM created`,
+       INSERT INTO webhooks.delivery_attempts (delivery_id, delivery_created_at, attempt, status_code, latency_ms, error,
+                                               response_body)
+       SELECT id, created_at, 1, $8, $9, $10, $11 FROM created`,
       [
         delivery.id,
         delivery.workspace,
@@ -119,18 +155,27 @@ export class DeliveryRepository {
     );
   }
 
-  /** One delivery by id; look-ups made together share one statement. */
-  find(id: string): Promise<DeliveryRow | null> {
-    return this.finds.submit(id);
+  /**
+   * One delivery by id, looked for in the day of `createdAt` when the caller knows it (a job names its
+   * delivery's day), else in every day's partition. Look-ups made together share one statement.
+   */
+  async find(id: string, createdAt?: string): Promise<DeliveryRow | null> {
+    const row = await this.finds.submit({ id, createdAt });
+    // Not in the day the job named (a job from before the upgrade, or a day off): look in every day.
+    return row ?? (createdAt === undefined ? null : this.finds.submit({ id }));
   }
 
-  private readonly finds = new MicroBatcher<string, DeliveryRow | null>(async (ids) => {
+  private readonly finds = new MicroBatcher<{ id: string; createdAt?: string }, DeliveryRow | null>(async (items) => {
+    const days = items.every((item) => item.createdAt !== undefined)
+      ? daysOf(items.map((item) => item.createdAt!))
+      : [null, null];
     const rows = await this.database.source.query<DeliveryRow[]>(
-      'SELECT * FROM webhooks.deliveries WHERE id = ANY($1::uuid[])',
-      [ids],
+      `SELECT * FROM webhooks.deliveries
+        WHERE id = ANY($1::uuid[]) AND ($2::timestamptz IS NULL OR (created_at >= $2 AND created_at < $3))`,
+      [items.map((item) => item.id), ...days],
     );
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return items.map((item) => byId.get(item.id) ?? null);
   });
 
   async findIn(workspace: string, webhookId: string, id: string): Promise<DeliveryRow | null> {
@@ -148,20 +193,20 @@ export class DeliveryRepository {
    * answers false. Attempts recorded together share one statement.
    */
   recordAttempt(
-    id: string,
+    delivery: DeliveryKey,
     attempt: AttemptRecord,
     next: { status: DeliveryStatus; nextAttemptAt: Date | null },
   ): Promise<boolean> {
-    return this.records.submit({ id, attempt, next });
+    return this.records.submit({ delivery, attempt, next });
   }
 
   private readonly records = new MicroBatcher<
-    { id: string; attempt: AttemptRecord; next: { status: DeliveryStatus; nextAttemptAt: Date | null } },
+    { delivery: DeliveryKey; attempt: AttemptRecord; next: { status: DeliveryStatus; nextAttemptAt: Date | null } },
     boolean
   >(async (items) => {
     // One entry per delivery per statement (a second one for the same id answers false).
     const first = new Map<string, (typeof items)[number]>();
-    for (const item of items) if (!first.has(item.id)) first.set(item.id, item);
+    for (const item of items) if (!first.has(item.delivery.id)) first.set(item.delivery.id, item);
     const rows = await this.database.source.query<Array<{ id: string }>>(
       `WITH x AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt integer, status text,
@@ -171,17 +216,20 @@ export class DeliveryRepository {
             SET attempts = x.attempt, status = x.status, next_attempt_at = x.next_attempt_at,
                 completed_at = CASE WHEN x.status = 'pending' THEN NULL ELSE now() END
            FROM x
-          WHERE d.id = x.id AND d.status = 'pending' AND d.attempts = x.attempt - 1
-         RETURNING d.id
+          WHERE d.id = x.id AND d.id = ANY($2::uuid[]) AND d.created_at >= $3 AND d.created_at < $4
+            AND d.status = 'pending' AND d.attempts = x.attempt - 1
+         RETURNING d.id, d.created_at
        ), attempts AS (
-         INSERT INTO webhooks.delivery_attempts (delivery_id, attempt, status_code, latency_ms, error, response_body)
-         SELECT x.id, x.attempt, x.status_code, x.latency_ms, x.error, x.response_body FROM x JOIN updated USING (id)
+         INSERT INTO webhooks.delivery_attempts (delivery_id, delivery_created_at, attempt, status_code, latency_ms,
+                                                 error, response_body)
+         SELECT x.id, updated.created_at, x.attempt, x.status_code, x.latency_ms, x.error, x.response_body
+           FROM x JOIN updated USING (id)
        )
        SELECT id FROM updated`,
       [
         storableJson(
-          [...first.values()].map(({ id, attempt, next }) => ({
-            id,
+          [...first.values()].map(({ delivery, attempt, next }) => ({
+            id: delivery.id,
             attempt: attempt.attempt,
             status: next.status,
             next_attempt_at: next.nextAttemptAt?.toISOString() ?? null,
@@ -191,10 +239,12 @@ export class DeliveryRepository {
             response_body: attempt.responseBody,
           })),
         ),
+        [...first.keys()],
+        ...daysOf([...first.values()].map(({ delivery }) => delivery.created_at)),
       ],
     );
     const recorded = new Set(rows.map((row) => row.id));
-    return items.map((item) => first.get(item.id) === item && recorded.has(item.id));
+    return items.map((item) => first.get(item.delivery.id) === item && recorded.has(item.delivery.id));
   });
 
   /** A page of a subscription's deliveries, newest first, each with its attempts. */
@@ -206,7 +256,7 @@ export class DeliveryRepository {
     const rows = await this.database.source.query<Array<DeliveryRow & { attempt_list: AttemptJson[]; total: number }>>(
       `SELECT d.*, count(*) OVER ()::int AS total,
               coalesce((SELECT json_agg(a ORDER BY a.attempt) FROM webhooks.delivery_attempts a
-                         WHERE a.delivery_id = d.id), '[]') AS attempt_list
+                         WHERE a.delivery_id = d.id AND a.delivery_created_at = d.created_at), '[]') AS attempt_list
          FROM webhooks.deliveries d
         WHERE d.workspace_slug = $1 AND d.webhook_id = $2 AND ($3::text IS NULL OR d.status = $3)
         ORDER BY d.created_at DESC, d.id

@@ -79,7 +79,7 @@ export class DeliveryWorker extends DurableConsumer {
       return;
     }
     try {
-      const delivery = await this.deliveries.find(job.deliveryId);
+      const delivery = await this.deliveries.find(job.deliveryId, job.createdAt);
       if (!delivery || delivery.status !== 'pending') {
         message.ack(); // done already (or never stored): nothing to send
         return;
@@ -123,7 +123,7 @@ export class DeliveryWorker extends DurableConsumer {
         status: attempt.delivered ? 'delivered' : retryInMs === null ? 'failed' : 'pending',
         nextAttemptAt: retryInMs === null ? null : new Date(Date.now() + retryInMs),
       } as const;
-      const recorded = await this.deliveries.recordAttempt(delivery.id, attempt, next);
+      const recorded = await this.deliveries.recordAttempt(delivery, attempt, next);
       if (recorded) {
         this.nats.publishLive(job.workspace, {
           type: 'delivery',
@@ -158,7 +158,7 @@ export class DeliveryWorker extends DurableConsumer {
 
   private async finishWithout(delivery: DeliveryRow, reason: string): Promise<void> {
     await this.deliveries.recordAttempt(
-      delivery.id,
+      delivery,
       { attempt: delivery.attempts + 1, statusCode: null, latencyMs: 0, error: reason, responseBody: null },
       { status: 'failed', nextAttemptAt: null },
     );

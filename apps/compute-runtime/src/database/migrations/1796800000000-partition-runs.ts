@@ -18,7 +18,7 @@ const OLD_INDEXES = [
 
 /**
  * Issue 20: `runtime.runs` partitioned by day on `queued_at`, so that expiring a day of runs is dropping a
- * table (see `RunRetention`), and `execution_params` and `result` stored as `json`, which keeps the keys in
+ * table (see `runRetention`), and `execution_params` and `result` stored as `json`, which keeps the keys in
  * the order the caller (or the function) wrote them, where `jsonb` sorted them. The primary key includes the
  * partition key; a run id is still run once, because every insert checks all partitions under a lock on the id
  * (`RunRepository`). The existing rows are copied into their days' partitions in this migration (one
@@ -69,7 +69,7 @@ export class PartitionRuns1796800000000 implements MigrationInterface {
       'CREATE INDEX runs_workspace_status_idx ON runtime.runs (workspace_slug, status, queued_at DESC)',
     );
 
-    // A partition for each day that has runs, and for today and the two days ahead (RunRetention keeps that up).
+    // A partition for each day that has runs, and for today and the two days ahead (runRetention keeps that up).
     const days = (await runner.query(
       `SELECT DISTINCT to_char(queued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM runtime.runs_unpartitioned`,
     )) as Array<{ day: string }>;

@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type ServiceName,
+  ServiceSchemas,
+  type ServiceUsage,
+  Subjects,
+  type SystemUsageRequest,
+  type SystemUsageResponse,
+  type UnreachableService,
+} from '@signalbox/contracts';
+import { NatsClient, requestService } from '@signalbox/messaging';
+
+import { SYSTEM_USAGE_TIMEOUT_MS } from './system.constants';
+
+/** The services that own tables, each of which measures the workspace's share of its own. */
+const TABLE_OWNERS = Object.keys(ServiceSchemas) as ServiceName[];
+
+/**
+ * Asks every service that owns tables (this one too, over the same subject, so any replica answers) for the
+ * workspace's rows and bytes in each.
+ */
+@Injectable()
+export class SystemUsageService {
+  constructor(
+    private readonly nats: NatsClient,
+    @Inject(SYSTEM_USAGE_TIMEOUT_MS) private readonly timeoutMs: number,
+  ) {}
+
+  async collect(workspace: string): Promise<SystemUsageResponse> {
+    const request: SystemUsageRequest = { workspace };
+    const answers = await Promise.all(
+      TABLE_OWNERS.map((name) =>
+        requestService<ServiceUsage>(this.nats, Subjects.systemUsage(name), request, this.timeoutMs).then(
+          (usage) => ({ name, usage }),
+          (error: unknown): { name: ServiceName; error: string } => ({ name, error: describe(error) }),
+        ),
+      ),
+    );
+    const unreachable: UnreachableService[] = [];
+    const tables = [];
+    for (const answer of answers) {
+      if ('usage' in answer) tables.push(...answer.usage.tables);
+      else unreachable.push({ name: answer.name, ready: false, error: answer.error });
+    }
+    return { workspace, measuredAt: new Date().toISOString(), tables, unreachable };
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error && 'message' in error) return String(error.message);
+  return String(error);
+}
