@@ -76,13 +76,18 @@ export class DeliveryRepository {
    * Deliveries created together (events fanned out at once) share one statement.
    */
   async createMany(deliveries: readonly QueuedDelivery[]): Promise<void> {
-    if (deliveries.length > 0) await this.creates.submit(deliveries);
+    await Promise.all(deliveries.map((queued) => this.creates.submit(queued)));
   }
 
-  private readonly creates = new MicroBatcher<readonly QueuedDelivery[], void>(async (groups) => {
+  /**
+   * At most 100 deliveries per statement: each holds an advisory lock on its id until its transaction ends, and
+   * Postgres's lock table is shared and small (about 64 per connection), so a bulk replay of 10,000 must not take
+   * them all at once.
+   */
+  private readonly creates = new MicroBatcher<QueuedDelivery, void>(async (items) => {
     // An id twice in one batch (a redelivered event racing its original) is created once.
     const first = new Map<string, QueuedDelivery>();
-    for (const queued of groups.flat()) if (!first.has(queued.delivery.id)) first.set(queued.delivery.id, queued);
+    for (const queued of items) if (!first.has(queued.delivery.id)) first.set(queued.delivery.id, queued);
     const ids = [...first.keys()];
     // No unique index spans the days' partitions: the insert checks them all for the ids, under a lock on each.
     await insertEachIdOnce(this.database.source, DELIVERY_ID_LOCK_CLASS, ids, (manager) =>
@@ -121,8 +126,8 @@ export class DeliveryRepository {
         ],
       ),
     );
-    return groups.map(() => undefined);
-  }, 50);
+    return items.map(() => undefined);
+  }, 100);
 
   /**
    * A test delivery, recorded once its one attempt is made: the delivery and the attempt in one statement, so

@@ -82,6 +82,11 @@ describe('deliveries partitioned by day', () => {
     await Promise.all(ids.flatMap((id) => [a, b, a, b].map(({ deliveries }) => deliveries.createMany([queued(id)]))));
     expect(await count('webhooks.deliveries', 'id = ANY($1::uuid[])', [ids])).toBe(200);
     expect(await count('webhooks.outbox', 'msg_id = ANY($1::text[])', [ids])).toBe(200);
+
+    // A bulk replay's thousands in one call: stored in statements of at most 100 (each locks its ids).
+    const replays = Array.from({ length: 2_500 }, () => randomUUID());
+    await a.deliveries.createMany(replays.map((id) => queued(id)));
+    expect(await count('webhooks.deliveries', 'id = ANY($1::uuid[])', [replays])).toBe(2_500);
   });
 
   it('finds a delivery in the day its job names, or in any day, and records each attempt once in that day', async () => {
