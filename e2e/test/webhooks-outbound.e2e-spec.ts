@@ -25,6 +25,8 @@ function seedVerifyWebhook(payload: unknown, signature: string, secret: string):
   return `sha256=${hash}` === signature;
 }
 
+const countOf = async (db: string, sql: string) => Number((await queryDatabase<{ n: string }>(db, sql))[0].n);
+
 const json = (request: Received) =>
   JSON.parse(request.body) as { id: string; event: string; data: Record<string, unknown> };
 
@@ -442,6 +444,80 @@ describe('outbound webhooks', () => {
     expect(await exists(`webhooks.deliveries_p${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`)).toBe(
       true,
     );
+  }, 60_000);
+
+  it("keeps a workspace's deliveries only as long as its own retention, set at PUT /system/retention", async () => {
+    const db = platform.database.url;
+    expect((await api.get('/system/retention')).body).toEqual({ runsDays: null, deliveriesDays: null });
+    for (const bad of [{ deliveriesDays: 0 }, { deliveriesDays: 1.5 }, { deliveriesDays: '2' }, { keep: 1 }]) {
+      const refused = await api.put<{ error: { code: string } }>('/system/retention', bad);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.code).toBe('VALIDATION_ERROR');
+    }
+    const reader = new ApiClient(
+      `${platform.service('data-service').url}/workspace/acme/api/v1`,
+      testToken({ workspaces: ['acme'], permissions: ['settings:read'] }),
+    );
+    expect((await reader.put('/system/retention', { deliveriesDays: 2 })).status).toBe(403);
+    expect((await api.get('/system/retention')).body).toEqual({ runsDays: null, deliveriesDays: null });
+
+    const set = await api.put('/system/retention', { deliveriesDays: 2 });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ runsDays: null, deliveriesDays: 2 });
+    expect((await api.put('/system/retention', { runsDays: 7 })).body).toEqual({ runsDays: 7, deliveriesDays: 2 });
+    expect((await api.get<SystemUsageResponse>('/system/usage')).body.retention).toEqual({
+      runsDays: 7,
+      deliveriesDays: 2,
+    });
+
+    // A delivery of each workspace made five days ago, with its attempt.
+    const fiveDaysAgo = new Date(Date.now() - 5 * 86_400_000);
+    const day = fiveDaysAgo.toISOString().slice(0, 10);
+    const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();
+    for (const table of ['deliveries', 'delivery_attempts']) {
+      await queryDatabase(
+        db,
+        `CREATE TABLE IF NOT EXISTS webhooks.${table}_p${day.replaceAll('-', '')} PARTITION OF webhooks.${table}
+           FOR VALUES FROM ('${day}T00:00:00.000Z') TO ('${next}')`,
+      );
+    }
+    const ids = { acme: randomUUID(), globex: randomUUID() };
+    for (const [workspace, id] of Object.entries(ids)) {
+      await queryDatabase(
+        db,
+        `INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, status, attempts,
+                                          created_at)
+         VALUES ($1, $2, $1, 'evt_old', 'record.created', '{}', 'delivered', 1, $3)`,
+        [id, workspace, fiveDaysAgo],
+      );
+      await queryDatabase(
+        db,
+        `INSERT INTO webhooks.delivery_attempts (delivery_id, delivery_created_at, attempt, status_code, latency_ms)
+         VALUES ($1, $2, 1, 200, 5)`,
+        [id, fiveDaysAgo],
+      );
+    }
+    // The keeper asks data-service for the workspaces' own retention at start (and hourly): restart the gateway.
+    const gateway = platform.service('webhook-gateway');
+    await gateway.stop('SIGTERM');
+    gateway.start();
+    await gateway.waitReady(30_000);
+    const left = async (id: string) =>
+      (
+        await queryDatabase<{ n: number }>(
+          db,
+          `SELECT (SELECT count(*) FROM webhooks.deliveries WHERE id = $1)
+                + (SELECT count(*) FROM webhooks.delivery_attempts WHERE delivery_id = $1) AS n`,
+          [id],
+        )
+      )[0].n;
+    await waitFor(async () => (Number(await left(ids.acme)) === 0 ? true : undefined), 20_000, "acme's old delivery");
+    expect(Number(await left(ids.globex))).toBe(2);
+    // The recent deliveries of acme are kept.
+    expect(
+      await countOf(db, "SELECT count(*) AS n FROM webhooks.deliveries WHERE workspace_slug = 'acme'"),
+    ).toBeGreaterThan(0);
+    await api.put('/system/retention', { runsDays: null, deliveriesDays: null });
   }, 60_000);
 
   it('keeps a delivery through a kill -9 of the gateway in the middle of its backoff, and sends it once', async () => {

@@ -6,6 +6,7 @@ export const PermissionResources = [
   'webhooks',
   'api-keys',
   'events',
+  'settings',
 ] as const;
 export type PermissionResource = (typeof PermissionResources)[number];
 

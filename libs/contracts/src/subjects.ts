@@ -11,6 +11,8 @@ export const Subjects = {
   systemStatus: (service: ServiceName) => `system.v1.status.${service}`,
   /** Core request-reply: a workspace's rows and bytes in the service's tables. Answered by services that own tables. */
   systemUsage: (service: ServiceName) => `system.v1.usage.${service}`,
+  /** Request-reply to data-service: the workspaces with a retention of their own (the keepers ask it hourly). */
+  dataWorkspaceRetention: 'data.v1.retention.list',
   /** Public record-event contract: `records.<workspace>.<recordSlug>.<event>`. */
   recordEvent: (workspace: string, recordSlug: string, event: string) => `records.${workspace}.${recordSlug}.${event}`,
   /** Request-reply to compute-runtime: record a queued run and put it on EXECUTIONS; answers the jobId. */

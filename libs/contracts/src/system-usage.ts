@@ -21,7 +21,7 @@ export const TableUsageSchema = Type.Object({
    * (Postgres does not size rows by workspace without reading them all).
    */
   bytes: Type.Integer({ minimum: 0 }),
-  /** How long rows are kept, or how many (`30 days`, `latest 100 per function`, `until deleted`). */
+  /** How long the platform keeps rows, or how many (`30 days`, `latest 100 per function`, `until deleted`). */
   kept: Type.String(),
 });
 export type TableUsage = Static<typeof TableUsageSchema>;
@@ -31,11 +31,39 @@ export interface ServiceUsage {
   readonly tables: TableUsage[];
 }
 
+const RetentionDays = Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()]);
+
+/**
+ * A workspace's own retention, shorter than the platform's (`RUN_RETENTION_DAYS`, `DELIVERY_RETENTION_DAYS`):
+ * `null` keeps the platform's. A longer one changes nothing, since the platform drops whole days first.
+ */
+export const WorkspaceRetentionSchema = Type.Object(
+  {
+    /** Days a run of this workspace is kept. */
+    runsDays: RetentionDays,
+    /** Days a delivery of this workspace, and its attempts, are kept. */
+    deliveriesDays: RetentionDays,
+  },
+  { additionalProperties: false },
+);
+export type WorkspaceRetention = Static<typeof WorkspaceRetentionSchema>;
+
+/** Body of `PUT /system/retention`: the settings to change (an absent one stays as it is). */
+export const UpdateWorkspaceRetentionSchema = Type.Partial(WorkspaceRetentionSchema, { additionalProperties: false });
+export type UpdateWorkspaceRetention = Static<typeof UpdateWorkspaceRetentionSchema>;
+
+/** Reply of `Subjects.dataWorkspaceRetention`: every workspace that has a retention of its own. */
+export interface WorkspaceRetentionList {
+  readonly workspaces: ReadonlyArray<{ readonly workspace: string } & WorkspaceRetention>;
+}
+
 /** Answer of `GET /workspace/{slug}/api/v1/system/usage`. */
 export const SystemUsageResponseSchema = Type.Object({
   workspace: Type.String(),
   measuredAt: Type.String({ format: 'date-time' }),
   tables: Type.Array(TableUsageSchema),
+  /** The workspace's own retention (`kept` in `tables` is the platform's). */
+  retention: WorkspaceRetentionSchema,
   /** Services that did not answer in time: their tables are missing from `tables`. */
   unreachable: Type.Array(UnreachableServiceSchema),
 });

@@ -1,3 +1,4 @@
+import type { WorkspaceRetention } from '@signalbox/contracts';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 import type { Database, DatabaseLogger } from './database';
@@ -117,7 +118,26 @@ export interface RetentionSettings {
    * named in the log (for runs: one still queued or running, which its message will come back to).
    */
   readonly keepWhile?: string;
+  /**
+   * Rows of a workspace that keeps them fewer days than the platform (its own `setting`, asked of data-service):
+   * `deleteBatch` deletes one batch of a workspace's rows older than a time (`$1` workspace, `$2` the time, `$3`
+   * the batch size; answers `n`, the rows deleted), leaving those that `keepWhile` keeps. Partitions serve every
+   * workspace at once, so this is a DELETE, paid only by the workspaces that ask for it.
+   */
+  readonly perWorkspace?: {
+    readonly setting: keyof WorkspaceRetention;
+    readonly deleteBatch: string;
+  };
 }
+
+/** A workspace's own retention of one table, in days. */
+export interface WorkspaceDays {
+  readonly workspace: string;
+  readonly days: number;
+}
+
+/** Rows deleted per statement for a workspace's own retention: short transactions, and progress kept if killed. */
+const WORKSPACE_DELETE_BATCH = 5_000;
 
 /** A daily partitioned table and how it is kept: what a service names for its `PartitionKeeper`. */
 export type KeptTable = DailyPartitionedTable & RetentionSettings;
@@ -135,7 +155,8 @@ export async function maintainDailyPartitions(
   settings: RetentionSettings,
   logger: DatabaseLogger,
   now = new Date(),
-): Promise<{ dropped: string[] } | null> {
+  workspaces: readonly WorkspaceDays[] = [],
+): Promise<{ dropped: string[]; deleted: number } | null> {
   const runner = source.createQueryRunner();
   const lockKey = `signalbox:partitions:${target.table}`;
   try {
@@ -175,13 +196,45 @@ export async function maintainDailyPartitions(
       }
       if (dropped.length > 0)
         logger.info(`dropped ${dropped.length} expired partition(s) of ${target.table}: ${dropped.join(', ')}`);
-      return { dropped };
+      const deleted = await deleteWorkspaceRows(runner, target, settings, logger, now, workspaces);
+      return { dropped, deleted };
     } finally {
       await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
     }
   } finally {
     await runner.release();
   }
+}
+
+/** Deletes the rows of the workspaces that keep them fewer days than the platform, a batch at a time. */
+async function deleteWorkspaceRows(
+  runner: QueryRunner,
+  target: DailyPartitionedTable,
+  settings: RetentionSettings,
+  logger: DatabaseLogger,
+  now: Date,
+  workspaces: readonly WorkspaceDays[],
+): Promise<number> {
+  if (!settings.perWorkspace) return 0;
+  let total = 0;
+  for (const { workspace, days } of workspaces) {
+    if (days >= settings.retentionDays) continue; // the partitions go first
+    const cutoff = new Date(now.getTime() - days * DAY_MS);
+    let deleted = 0;
+    for (;;) {
+      const [{ n }] = (await runner.query(settings.perWorkspace.deleteBatch, [
+        workspace,
+        cutoff,
+        WORKSPACE_DELETE_BATCH,
+      ])) as Array<{ n: number }>;
+      deleted += n;
+      if (n < WORKSPACE_DELETE_BATCH) break;
+    }
+    if (deleted > 0)
+      logger.info(`deleted ${deleted} row(s) of ${target.table} older than ${days} days in ${workspace}`);
+    total += deleted;
+  }
+  return total;
 }
 
 /**
@@ -208,6 +261,8 @@ export class PartitionKeeper {
     private readonly target: DailyPartitionedTable,
     private readonly settings: RetentionSettings,
     private readonly logger: DatabaseLogger,
+    /** The workspaces with a retention of their own for this table (`settings.perWorkspace`). */
+    private readonly workspaceDays: () => Promise<readonly WorkspaceDays[]> = () => Promise.resolve([]),
     private readonly everyMs = 3_600_000,
   ) {}
 
@@ -225,7 +280,15 @@ export class PartitionKeeper {
   private tick(): void {
     if (this.running || !this.database.isReady || Date.now() - this.lastRun < this.everyMs) return;
     this.lastRun = Date.now();
-    this.running = maintainDailyPartitions(this.database.source, this.target, this.settings, this.logger)
+    this.running = this.workspaceDays()
+      .catch((error: unknown) => {
+        // Without the list, the platform's retention still runs; the workspaces' waits for the next turn.
+        this.logger.warn(`the workspaces' own retention of ${this.target.table} is unknown: ${String(error)}`);
+        return [];
+      })
+      .then((workspaces) =>
+        maintainDailyPartitions(this.database.source, this.target, this.settings, this.logger, new Date(), workspaces),
+      )
       .catch((error: unknown) =>
         this.logger.warn(`keeping the partitions of ${this.target.table} failed: ${String(error)}`),
       )

@@ -47,6 +47,7 @@ export type CreateWebhookSubscription = Body<`${V1}/webhooks`, 'post'>;
 export type Delivery = Answer<`${V1}/webhooks/{id}/deliveries`, 'get'>['deliveries'][number];
 export type SystemStatus = Answer<`${V1}/system/status`, 'get'>;
 export type SystemUsage = Answer<`${V1}/system/usage`, 'get'>;
+export type WorkspaceRetention = Answer<`${V1}/system/retention`, 'get'>;
 export type ApiKey = Answer<`${V1}/api-keys`, 'get'>['apiKeys'][number];
 export type CreateApiKey = Body<`${V1}/api-keys`, 'post'>;
 export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];

@@ -9,7 +9,8 @@ import {
   Optional,
   type Provider,
 } from '@nestjs/common';
-import { NatsClient } from '@signalbox/messaging';
+import { Subjects, type WorkspaceRetentionList } from '@signalbox/contracts';
+import { NatsClient, requestService } from '@signalbox/messaging';
 import { HealthRegistry, loggerParams, MetricsService } from '@signalbox/observability';
 import {
   Database,
@@ -144,9 +145,33 @@ export class ServiceKitModule {
         const kept = database.partitions;
         providers.push({
           provide: PARTITION_KEEPERS,
-          inject: [Database],
-          useFactory: (db: Database) =>
-            kept.map((table) => new PartitionKeeper(db, table, table, loggerFor('partitions'))),
+          inject: [Database, NatsClient],
+          useFactory: (db: Database, nats: NatsClient) =>
+            kept.map((table) => {
+              if (table.retentionDays * 86_400_000 <= env.RECORD_EVENTS_MAX_AGE_MS) {
+                loggerFor('partitions').warn(
+                  `${table.table} is kept ${table.retentionDays} days, no longer than RECORD_EVENTS_MAX_AGE_MS: a ` +
+                    'record event redelivered after its rows expired would run or deliver again',
+                );
+              }
+              // The workspaces that keep this table's rows fewer days: asked of data-service at each turn.
+              const perWorkspace = table.perWorkspace;
+              const workspaceDays = perWorkspace
+                ? async () => {
+                    const { workspaces } = await requestService<WorkspaceRetentionList>(
+                      nats,
+                      Subjects.dataWorkspaceRetention,
+                      {},
+                      10_000,
+                    );
+                    return workspaces.flatMap(({ workspace, ...days }) => {
+                      const own = days[perWorkspace.setting];
+                      return own === null ? [] : [{ workspace, days: own }];
+                    });
+                  }
+                : undefined;
+              return new PartitionKeeper(db, table, table, loggerFor('partitions'), workspaceDays);
+            }),
         });
       }
       if (database.outbox) {

@@ -4,11 +4,21 @@ import type { KeptTable } from '@signalbox/persistence';
  * How `runtime.runs` is kept (service-kit's partition keeper runs it on every replica, hourly, one at a time doing
  * the work): a partition per day two days ahead, and a day's partition dropped once all of it is older than
  * RUN_RETENTION_DAYS. A day with a run still to finish (a manual retry of an old run, one in flight) is kept until
- * it has.
+ * it has. A workspace with a shorter retention of its own (`PUT /system/retention`) has its older finished runs
+ * deleted, a batch at a time.
  */
 export const runRetention = (retentionDays: number): KeptTable => ({
   table: 'runtime.runs',
   retentionDays,
   daysAhead: 2,
   keepWhile: "status IN ('queued', 'running')",
+  perWorkspace: {
+    setting: 'runsDays',
+    deleteBatch: `WITH gone AS (
+        DELETE FROM runtime.runs WHERE (id, queued_at) IN (
+          SELECT id, queued_at FROM runtime.runs
+           WHERE workspace_slug = $1 AND queued_at < $2 AND status NOT IN ('queued', 'running') LIMIT $3)
+        RETURNING 1)
+      SELECT count(*)::int AS n FROM gone`,
+  },
 });

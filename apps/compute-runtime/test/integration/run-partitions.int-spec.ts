@@ -11,6 +11,7 @@ import { createTestDatabase, queryDatabase, type TestDatabase } from '@signalbox
 
 import { migrations } from '../../src/database/migrations';
 import { RunRepository } from '../../src/runs/run.repository';
+import { runRetention } from '../../src/runs/run-retention';
 
 const DAY_MS = 86_400_000;
 const quietLogger = { info: () => undefined, warn: () => undefined };
@@ -185,5 +186,39 @@ describe('runs partitioned by day', () => {
       [new Date(cutoff)],
     );
     expect(n).toBe(2);
+  });
+
+  it("deletes a workspace's finished runs older than its own retention, and nobody else's", async () => {
+    const { database } = await replica();
+    const now = new Date();
+    const tenDaysAgo = new Date(now.getTime() - 10 * DAY_MS);
+    await createDailyPartitions(database.source, RUNS, new Date(now.getTime() - 11 * DAY_MS), now);
+    const insert = (workspace: string, status: string, at: Date) =>
+      queryDatabase(
+        db.url,
+        `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, requested_by, queued_at)
+         VALUES ($1, $2, $1, $1, $3, 'router', $4)`,
+        [randomUUID(), workspace, status, at],
+      );
+    for (let day = 0; day <= 10; day++) {
+      const at = new Date(now.getTime() - day * DAY_MS - 60_000);
+      await insert('acme', 'completed', at);
+      await insert('globex', 'completed', at);
+    }
+    await insert('acme', 'queued', tenDaysAgo); // a retry still to run
+    const kept = runRetention(30);
+    const result = await maintainDailyPartitions(database.source, RUNS, kept, quietLogger, now, [
+      { workspace: 'acme', days: 3 },
+      { workspace: 'globex', days: 60 }, // longer than the platform's: nothing to do
+    ]);
+    expect(result?.deleted).toBe(8); // days 3 to 10
+    const left = await queryDatabase<{ workspace_slug: string; n: number }>(
+      db.url,
+      'SELECT workspace_slug, count(*)::int AS n FROM runtime.runs GROUP BY 1 ORDER BY 1',
+    );
+    expect(left).toEqual([
+      { workspace_slug: 'acme', n: 4 }, // days 0 to 2, and the queued one
+      { workspace_slug: 'globex', n: 11 },
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import {
 } from '@signalbox/contracts';
 import { NatsClient, requestService } from '@signalbox/messaging';
 
+import { WorkspaceRetentionRepository } from '../retention/workspace-retention.repository';
 import { SYSTEM_USAGE_TIMEOUT_MS } from './system.constants';
 
 /** The services that own tables, each of which measures the workspace's share of its own. */
@@ -24,10 +25,12 @@ export class SystemUsageService {
   constructor(
     private readonly nats: NatsClient,
     @Inject(SYSTEM_USAGE_TIMEOUT_MS) private readonly timeoutMs: number,
+    private readonly retention: WorkspaceRetentionRepository,
   ) {}
 
   async collect(workspace: string): Promise<SystemUsageResponse> {
     const request: SystemUsageRequest = { workspace };
+    const retention = await this.retention.get(workspace);
     const answers = await Promise.all(
       TABLE_OWNERS.map((name) =>
         requestService<ServiceUsage>(this.nats, Subjects.systemUsage(name), request, this.timeoutMs).then(
@@ -42,7 +45,7 @@ export class SystemUsageService {
       if ('usage' in answer) tables.push(...answer.usage.tables);
       else unreachable.push({ name: answer.name, ready: false, error: answer.error });
     }
-    return { workspace, measuredAt: new Date().toISOString(), tables, unreachable };
+    return { workspace, measuredAt: new Date().toISOString(), tables, retention, unreachable };
   }
 }
 

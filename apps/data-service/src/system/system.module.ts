@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
+import { RetentionModule } from '../retention/retention.module';
 import { SYSTEM_STATUS_TIMEOUT_MS, SYSTEM_USAGE_TIMEOUT_MS } from './system.constants';
 import { SystemStatusController } from './system-status.controller';
 import { SystemStatusService } from './system-status.service';
@@ -13,6 +14,7 @@ export class SystemModule {
   static register(options: { timeoutMs: number }): DynamicModule {
     return {
       module: SystemModule,
+      imports: [RetentionModule],
       controllers: [SystemStatusController],
       providers: [
         SystemStatusService,

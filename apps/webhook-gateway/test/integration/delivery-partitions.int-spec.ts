@@ -11,6 +11,7 @@ import { createTestDatabase, queryDatabase, type TestDatabase } from '@signalbox
 
 import { migrations } from '../../src/database/migrations';
 import { DeliveryRepository, type NewDelivery } from '../../src/outbound/delivery.repository';
+import { deliveryRetention } from '../../src/outbound/delivery-retention';
 
 const DAY_MS = 86_400_000;
 const quietLogger = { info: () => undefined, warn: () => undefined };
@@ -178,5 +179,31 @@ describe('deliveries partitioned by day', () => {
     expect(await count('webhooks.deliveries', 'created_at < $1', [new Date(cutoff)])).toBe(1);
     expect(await count('webhooks.delivery_attempts', 'delivery_created_at < $1', [new Date(cutoff)])).toBe(1);
     expect(await count('webhooks.delivery_attempts')).toBe(31);
+  });
+
+  it("deletes a workspace's finished deliveries and their attempts older than its own retention", async () => {
+    const { database, deliveries } = await replica();
+    const now = new Date();
+    const fiveDaysAgo = new Date(now.getTime() - 5 * DAY_MS);
+    await createDailyPartitions(database.source, DELIVERIES, fiveDaysAgo, now);
+    const make = async (workspace: string, at: Date, status: 'delivered' | 'pending') => {
+      const id = randomUUID();
+      await deliveries.createMany([{ ...queued(id, at), delivery: { ...delivery(id), workspace } }]);
+      const row = await deliveries.find(id, at.toISOString());
+      await deliveries.recordAttempt(row!, attempt(1), { status, nextAttemptAt: status === 'pending' ? now : null });
+      return id;
+    };
+    const oldAcme = await make('acme', fiveDaysAgo, 'delivered');
+    const pendingAcme = await make('acme', fiveDaysAgo, 'pending');
+    const newAcme = await make('acme', now, 'delivered');
+    const oldGlobex = await make('globex', fiveDaysAgo, 'delivered');
+    const result = await maintainDailyPartitions(database.source, DELIVERIES, deliveryRetention(30), quietLogger, now, [
+      { workspace: 'acme', days: 2 },
+    ]);
+    expect(result?.deleted).toBe(1);
+    const left = await queryDatabase<{ id: string }>(db.url, 'SELECT id FROM webhooks.deliveries ORDER BY id');
+    expect(left.map((row) => row.id).sort()).toEqual([pendingAcme, newAcme, oldGlobex].sort());
+    expect(await count('webhooks.delivery_attempts', 'delivery_id = $1', [oldAcme])).toBe(0);
+    expect(await count('webhooks.delivery_attempts')).toBe(3);
   });
 });

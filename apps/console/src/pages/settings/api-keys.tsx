@@ -23,6 +23,7 @@ const RESOURCES = [
   'webhooks',
   'api-keys',
   'events',
+  'settings',
 ] as const;
 const ACTIONS = ['*', 'read', 'write', 'execute'] as const;
 const LIMIT = 100;
