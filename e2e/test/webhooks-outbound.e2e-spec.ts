@@ -461,6 +461,14 @@ describe('outbound webhooks', () => {
     expect((await reader.put('/system/retention', { deliveriesDays: 2 })).status).toBe(403);
     expect((await api.get('/system/retention')).body).toEqual({ runsDays: null, deliveriesDays: null });
 
+    try {
+      await expectOwnRetentionKept(db);
+    } finally {
+      await api.put('/system/retention', { runsDays: null, deliveriesDays: null });
+    }
+  }, 60_000);
+
+  const expectOwnRetentionKept = async (db: string) => {
     const set = await api.put('/system/retention', { deliveriesDays: 2 });
     expect(set.status).toBe(200);
     expect(set.body).toEqual({ runsDays: null, deliveriesDays: 2 });
@@ -517,8 +525,7 @@ describe('outbound webhooks', () => {
     expect(
       await countOf(db, "SELECT count(*) AS n FROM webhooks.deliveries WHERE workspace_slug = 'acme'"),
     ).toBeGreaterThan(0);
-    await api.put('/system/retention', { runsDays: null, deliveriesDays: null });
-  }, 60_000);
+  };
 
   it('keeps a delivery through a kill -9 of the gateway in the middle of its backoff, and sends it once', async () => {
     const hook = await subscribe({

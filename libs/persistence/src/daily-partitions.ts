@@ -139,6 +139,9 @@ export interface WorkspaceDays {
 /** Rows deleted per statement for a workspace's own retention: short transactions, and progress kept if killed. */
 const WORKSPACE_DELETE_BATCH = 5_000;
 
+/** Statements per table per turn (500,000 rows): a large first backlog goes on at the next turn, a minute later. */
+const WORKSPACE_DELETE_BATCHES_PER_TURN = 100;
+
 /** A daily partitioned table and how it is kept: what a service names for its `PartitionKeeper`. */
 export type KeptTable = DailyPartitionedTable & RetentionSettings;
 
@@ -156,7 +159,8 @@ export async function maintainDailyPartitions(
   logger: DatabaseLogger,
   now = new Date(),
   workspaces: readonly WorkspaceDays[] = [],
-): Promise<{ dropped: string[]; deleted: number } | null> {
+  stopping: () => boolean = () => false,
+): Promise<{ dropped: string[]; deleted: number; more: boolean } | null> {
   const runner = source.createQueryRunner();
   const lockKey = `signalbox:partitions:${target.table}`;
   try {
@@ -196,8 +200,8 @@ export async function maintainDailyPartitions(
       }
       if (dropped.length > 0)
         logger.info(`dropped ${dropped.length} expired partition(s) of ${target.table}: ${dropped.join(', ')}`);
-      const deleted = await deleteWorkspaceRows(runner, target, settings, logger, now, workspaces);
-      return { dropped, deleted };
+      const { deleted, more } = await deleteWorkspaceRows(runner, target, settings, logger, now, workspaces, stopping);
+      return { dropped, deleted, more };
     } finally {
       await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
     }
@@ -206,7 +210,11 @@ export async function maintainDailyPartitions(
   }
 }
 
-/** Deletes the rows of the workspaces that keep them fewer days than the platform, a batch at a time. */
+/**
+ * Deletes the rows of the workspaces that keep them fewer days than the platform, a batch at a time, at most
+ * WORKSPACE_DELETE_BATCHES_PER_TURN batches, and stops between two when the service is stopping. Answers the rows
+ * deleted and whether some are left for the next turn.
+ */
 async function deleteWorkspaceRows(
   runner: QueryRunner,
   target: DailyPartitionedTable,
@@ -214,27 +222,34 @@ async function deleteWorkspaceRows(
   logger: DatabaseLogger,
   now: Date,
   workspaces: readonly WorkspaceDays[],
-): Promise<number> {
-  if (!settings.perWorkspace) return 0;
+  stopping: () => boolean,
+): Promise<{ deleted: number; more: boolean }> {
+  if (!settings.perWorkspace) return { deleted: 0, more: false };
   let total = 0;
+  let batches = 0;
   for (const { workspace, days } of workspaces) {
     if (days >= settings.retentionDays) continue; // the partitions go first
     const cutoff = new Date(now.getTime() - days * DAY_MS);
     let deleted = 0;
-    for (;;) {
-      const [{ n }] = (await runner.query(settings.perWorkspace.deleteBatch, [
+    let n = WORKSPACE_DELETE_BATCH;
+    while (n === WORKSPACE_DELETE_BATCH) {
+      if (stopping() || batches >= WORKSPACE_DELETE_BATCHES_PER_TURN) {
+        if (deleted > 0) logger.info(`deleted ${deleted} row(s) of ${target.table} in ${workspace}; more next turn`);
+        return { deleted: total + deleted, more: true };
+      }
+      [{ n }] = (await runner.query(settings.perWorkspace.deleteBatch, [
         workspace,
         cutoff,
         WORKSPACE_DELETE_BATCH,
       ])) as Array<{ n: number }>;
+      batches++;
       deleted += n;
-      if (n < WORKSPACE_DELETE_BATCH) break;
     }
     if (deleted > 0)
       logger.info(`deleted ${deleted} row(s) of ${target.table} older than ${days} days in ${workspace}`);
     total += deleted;
   }
-  return total;
+  return { deleted: total, more: false };
 }
 
 /**
@@ -255,6 +270,7 @@ export class PartitionKeeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private lastRun = 0;
+  private stopping = false;
 
   constructor(
     private readonly database: Database,
@@ -272,6 +288,7 @@ export class PartitionKeeper {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
@@ -286,9 +303,19 @@ export class PartitionKeeper {
         this.logger.warn(`the workspaces' own retention of ${this.target.table} is unknown: ${String(error)}`);
         return [];
       })
-      .then((workspaces) =>
-        maintainDailyPartitions(this.database.source, this.target, this.settings, this.logger, new Date(), workspaces),
-      )
+      .then(async (workspaces) => {
+        const done = await maintainDailyPartitions(
+          this.database.source,
+          this.target,
+          this.settings,
+          this.logger,
+          new Date(),
+          workspaces,
+          () => this.stopping,
+        );
+        // Rows left to delete: the next turn comes in a minute, not an hour.
+        if (done?.more) this.lastRun = Date.now() - this.everyMs + 60_000;
+      })
       .catch((error: unknown) =>
         this.logger.warn(`keeping the partitions of ${this.target.table} failed: ${String(error)}`),
       )

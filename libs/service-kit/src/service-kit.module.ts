@@ -166,7 +166,7 @@ export class ServiceKitModule {
                     );
                     return workspaces.flatMap(({ workspace, ...days }) => {
                       const own = days[perWorkspace.setting];
-                      return own === null ? [] : [{ workspace, days: own }];
+                      return typeof own === 'number' ? [{ workspace, days: own }] : [];
                     });
                   }
                 : undefined;

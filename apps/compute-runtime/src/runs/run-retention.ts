@@ -15,9 +15,12 @@ export const runRetention = (retentionDays: number): KeptTable => ({
   perWorkspace: {
     setting: 'runsDays',
     deleteBatch: `WITH gone AS (
-        DELETE FROM runtime.runs WHERE (id, queued_at) IN (
-          SELECT id, queued_at FROM runtime.runs
-           WHERE workspace_slug = $1 AND queued_at < $2 AND status NOT IN ('queued', 'running') LIMIT $3)
+        DELETE FROM runtime.runs
+         WHERE (id, queued_at) IN (
+                 SELECT id, queued_at FROM runtime.runs
+                  WHERE workspace_slug = $1 AND queued_at < $2 AND status NOT IN ('queued', 'running') LIMIT $3)
+           -- Again on the row deleted: a manual retry that queued it meanwhile keeps it.
+           AND workspace_slug = $1 AND queued_at < $2 AND status NOT IN ('queued', 'running')
         RETURNING 1)
       SELECT count(*)::int AS n FROM gone`,
   },

@@ -206,18 +206,32 @@ describe('runs partitioned by day', () => {
       await insert('globex', 'completed', at);
     }
     await insert('acme', 'queued', tenDaysAgo); // a retry still to run
+    await insert('acme', 'running', tenDaysAgo);
+    // More than one batch (5,000 a statement).
+    await queryDatabase(
+      db.url,
+      `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, requested_by, queued_at)
+       SELECT gen_random_uuid(), 'acme', gen_random_uuid(), gen_random_uuid(), 'failed', 'router', $1
+         FROM generate_series(1, 12000)`,
+      [new Date(now.getTime() - 5 * DAY_MS)],
+    );
     const kept = runRetention(30);
+    const acme = [{ workspace: 'acme', days: 3 }];
+    // A service that is stopping deletes nothing more, and says that some is left.
+    expect(
+      await maintainDailyPartitions(database.source, RUNS, kept, quietLogger, now, acme, () => true),
+    ).toMatchObject({ deleted: 0, more: true });
     const result = await maintainDailyPartitions(database.source, RUNS, kept, quietLogger, now, [
       { workspace: 'acme', days: 3 },
       { workspace: 'globex', days: 60 }, // longer than the platform's: nothing to do
     ]);
-    expect(result?.deleted).toBe(8); // days 3 to 10
+    expect(result).toMatchObject({ deleted: 12_008, more: false }); // days 3 to 10, and the 12,000
     const left = await queryDatabase<{ workspace_slug: string; n: number }>(
       db.url,
       'SELECT workspace_slug, count(*)::int AS n FROM runtime.runs GROUP BY 1 ORDER BY 1',
     );
     expect(left).toEqual([
-      { workspace_slug: 'acme', n: 4 }, // days 0 to 2, and the queued one
+      { workspace_slug: 'acme', n: 5 }, // days 0 to 2, the queued one and the running one
       { workspace_slug: 'globex', n: 11 },
     ]);
   });

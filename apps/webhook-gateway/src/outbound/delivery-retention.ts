@@ -17,13 +17,15 @@ export const deliveryRetention = (retentionDays: number): KeptTable => ({
   perWorkspace: {
     setting: 'deliveriesDays',
     deleteBatch: `WITH gone AS (
-        DELETE FROM webhooks.deliveries WHERE (id, created_at) IN (
-          SELECT id, created_at FROM webhooks.deliveries
-           WHERE workspace_slug = $1 AND created_at < $2 AND status <> 'pending' LIMIT $3)
+        DELETE FROM webhooks.deliveries
+         WHERE (id, created_at) IN (
+                 SELECT id, created_at FROM webhooks.deliveries
+                  WHERE workspace_slug = $1 AND created_at < $2 AND status <> 'pending' LIMIT $3)
+           AND workspace_slug = $1 AND created_at < $2 AND status <> 'pending'
         RETURNING id, created_at
       ), attempts AS (
         DELETE FROM webhooks.delivery_attempts a USING gone
-         WHERE a.delivery_id = gone.id AND a.delivery_created_at = gone.created_at
+         WHERE a.delivery_id = gone.id AND a.delivery_created_at = gone.created_at AND a.delivery_created_at < $2
       )
       SELECT count(*)::int AS n FROM gone`,
   },
