@@ -28,12 +28,24 @@ export class KvMirror<T> {
   /** Resolves once the bucket has been read to its end the first time. Consumers that route by it wait for this. */
   readonly loaded: Promise<void> = new Promise((resolve) => (this.markLoaded = resolve));
 
+  private readonly listeners: Array<KvMirrorListener<T>> = [];
+
   constructor(
     private readonly nats: NatsClient,
     private readonly bucket: string,
     private readonly logger: MessagingLogger,
-    private readonly listener: KvMirrorListener<T> = {},
-  ) {}
+    listener?: KvMirrorListener<T>,
+  ) {
+    if (listener) this.listeners.push(listener);
+  }
+
+  /**
+   * Adds a listener: several parts of a service can follow one copy of a bucket. Add it before `start`, or
+   * call its `loaded` yourself with `entries` if the mirror is loaded already.
+   */
+  listen(listener: KvMirrorListener<T>): void {
+    this.listeners.push(listener);
+  }
 
   start(): void {
     this.nats.onReady(() => void this.watch());
@@ -88,7 +100,7 @@ export class KvMirror<T> {
             const previous = current.get(entry.key);
             if (value === null) current.delete(entry.key);
             else current.set(entry.key, value);
-            this.listener.changed?.(entry.key, value, previous);
+            for (const listener of this.listeners) listener.changed?.(entry.key, value, previous);
             continue;
           }
           if (value === null) fresh.delete(entry.key);
@@ -110,7 +122,7 @@ export class KvMirror<T> {
     this.entries = fresh;
     this.isLoadedFlag = true;
     this.markLoaded();
-    this.listener.loaded?.(fresh);
+    for (const listener of this.listeners) listener.loaded?.(fresh);
     return fresh;
   }
 }

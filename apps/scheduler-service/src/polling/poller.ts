@@ -2,18 +2,18 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import {
   configKey,
   jsonTextDepth,
-  KvBuckets,
   MAX_JSON_DEPTH,
   type PollingRunParams,
   pollRunId,
   type TriggerConfig,
 } from '@signalbox/contracts';
 import { openSecretTree, SecretOpener } from '@signalbox/crypto';
-import { KvMirror, messagingLogger, NatsClient, publishTriggeredRun } from '@signalbox/messaging';
+import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
 import { type FetchPolicy, guardedFetch } from '@signalbox/net-guard';
 import { HealthRegistry, MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
+import { TriggerConfigs } from '../triggers/trigger-configs';
 import { PollRepository, type PollRow } from './poll.repository';
 
 export const POLLING_SETTINGS = Symbol('POLLING_SETTINGS');
@@ -49,7 +49,6 @@ export function itemsOf(answer: unknown, itemsPath: string | undefined): unknown
 @Injectable()
 export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Poller.name);
-  private readonly mirror: KvMirror<TriggerConfig>;
   private readonly polls: Counter<'outcome'>;
   private timer: NodeJS.Timeout | null = null;
   private running = 0;
@@ -57,6 +56,7 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     private readonly nats: NatsClient,
+    private readonly triggers: TriggerConfigs,
     private readonly repository: PollRepository,
     private readonly opener: SecretOpener,
     private readonly health: HealthRegistry,
@@ -64,8 +64,9 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
     metrics: MetricsService,
   ) {
     this.polls = metrics.counter('signalbox_polls_total', 'Polls of polling triggers by outcome.', ['outcome']);
-    this.mirror = new KvMirror<TriggerConfig>(nats, KvBuckets.triggers.bucket, messagingLogger(this.logger), {
+    triggers.listen({
       loaded: (entries) => {
+        if (this.stopped) return;
         const polling = [...entries.values()].filter(isPolling);
         void this.repository
           .sync(
@@ -75,6 +76,7 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
           .catch((error: unknown) => this.logger.warn(`polls not synced: ${String(error)}`));
       },
       changed: (_key, value, previous) => {
+        if (this.stopped) return;
         const work = isPolling(value)
           ? this.repository.sync([{ id: value.id, workspace: value.workspaceSlug }], false)
           : value === null && isPolling(previous)
@@ -86,19 +88,17 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   onApplicationBootstrap(): void {
-    this.health.register('polls', this.mirror.readinessCheck('polling triggers'));
-    this.mirror.start();
+    this.health.register('polls', this.triggers.readinessCheck('polling triggers'));
     this.timer = setInterval(() => void this.tick(), TICK_MS);
   }
 
   onApplicationShutdown(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    this.mirror.stop();
   }
 
   private async tick(): Promise<void> {
-    if (!this.mirror.isLoaded || this.stopped) return;
+    if (!this.triggers.isLoaded || this.stopped) return;
     const free = this.settings.concurrency - this.running;
     if (free <= 0) return;
     let due: PollRow[];
@@ -115,7 +115,7 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   private async poll(row: PollRow): Promise<void> {
-    const config = this.mirror.get(configKey(row.workspace_slug, row.trigger_id));
+    const config = this.triggers.get(configKey(row.workspace_slug, row.trigger_id));
     if (!isPolling(config)) {
       await this.repository.remove(row.trigger_id).catch(() => undefined);
       return;

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 
+import { TriggersModule } from '../triggers/triggers.module';
 import { PollController } from './poll.controller';
 import { PollRepository } from './poll.repository';
 import { Poller, POLLING_SETTINGS, type PollingSettings } from './poller';
@@ -11,6 +12,7 @@ export class PollingModule {
   static register(settings: PollingSettings, privateKeys: readonly VersionedKey[]): DynamicModule {
     return {
       module: PollingModule,
+      imports: [TriggersModule],
       controllers: [PollController],
       providers: [
         { provide: POLLING_SETTINGS, useValue: settings },

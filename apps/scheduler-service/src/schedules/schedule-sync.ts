@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { KvBuckets, type TriggerConfig } from '@signalbox/contracts';
-import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
+import { type TriggerConfig } from '@signalbox/contracts';
 import { HealthRegistry } from '@signalbox/observability';
 
+import { TriggerConfigs } from '../triggers/trigger-configs';
 import { ScheduleRepository } from './schedule.repository';
 
 const isScheduled = (config: TriggerConfig | null | undefined): config is TriggerConfig =>
@@ -17,7 +17,6 @@ const CHUNK = 1000;
 @Injectable()
 export class ScheduleSync implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ScheduleSync.name);
-  private readonly mirror: KvMirror<TriggerConfig>;
   /** Changes not yet written, by trigger id (null: deleted). A full pass replaces them. */
   private pending = new Map<string, TriggerConfig | null>();
   private fullPass: TriggerConfig[] | null = null;
@@ -29,14 +28,16 @@ export class ScheduleSync implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly listeners: Array<() => void> = [];
   /** Triggers whose runs the overlap policy follows (overlap skip or buffer-one). */
   private readonly tracked = new Set<string>();
+  private stopped = false;
 
   constructor(
-    nats: NatsClient,
+    triggers: TriggerConfigs,
     private readonly repository: ScheduleRepository,
     private readonly health: HealthRegistry,
   ) {
-    this.mirror = new KvMirror<TriggerConfig>(nats, KvBuckets.triggers.bucket, messagingLogger(this.logger), {
+    triggers.listen({
       loaded: (entries) => {
+        if (this.stopped) return;
         const scheduled = [...entries.values()].filter(isScheduled);
         this.tracked.clear();
         for (const config of scheduled) this.track(config);
@@ -45,6 +46,7 @@ export class ScheduleSync implements OnApplicationBootstrap, OnApplicationShutdo
         this.flush();
       },
       changed: (_key, value, previous) => {
+        if (this.stopped) return;
         if (isScheduled(value)) {
           this.track(value);
           this.pending.set(value.id, value);
@@ -63,11 +65,10 @@ export class ScheduleSync implements OnApplicationBootstrap, OnApplicationShutdo
     this.health.register('schedules', () =>
       this.syncedOnce ? Promise.resolve() : Promise.reject(new Error('schedules not synced with the triggers yet')),
     );
-    this.mirror.start();
   }
 
   onApplicationShutdown(): void {
-    this.mirror.stop();
+    this.stopped = true; // the shared copy of the bucket may still announce changes: they are not written
     if (this.retryTimer) clearTimeout(this.retryTimer);
   }
 

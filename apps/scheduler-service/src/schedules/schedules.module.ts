@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
+import { TriggersModule } from '../triggers/triggers.module';
 import { FireDispatcher } from './fire.dispatcher';
 import { RunOutcomesConsumer } from './run-outcomes.consumer';
 import { ScheduleController } from './schedule.controller';
@@ -14,6 +15,7 @@ export class SchedulesModule {
   static register(settings: SchedulerSettings): DynamicModule {
     return {
       module: SchedulesModule,
+      imports: [TriggersModule],
       controllers: [ScheduleController],
       providers: [
         { provide: SCHEDULER_SETTINGS, useValue: settings },

@@ -81,4 +81,27 @@ describe(KvMirror.name, () => {
     expect(sut.size).toBe(1);
     await nc.close();
   });
+
+  it('tells every listener of one copy about the load and each change', async () => {
+    const nc = await connect({ servers: server.url });
+    const kv = await new Kvm(nc).open(KvBuckets.replays.bucket);
+    await kv.put('r1', JSON.stringify({ n: 1 }));
+    const shared = new KvMirror<{ n: number }>(client, KvBuckets.replays.bucket, quietLogger);
+    mirrors.push(shared);
+    const seen: string[][] = [[], []];
+    for (const log of seen) {
+      shared.listen({
+        loaded: (entries) => log.push(`loaded ${[...entries.keys()].join(',')}`),
+        changed: (key, value) => log.push(`changed ${key} ${value?.n ?? 'deleted'}`),
+      });
+    }
+    shared.start();
+    await waitFor(() => Promise.resolve(shared.isLoaded || undefined), 5_000, 'the mirror to load');
+    await kv.put('r2', JSON.stringify({ n: 2 }));
+    await kv.delete('r1');
+    await waitFor(() => Promise.resolve(seen[1].length === 3 || undefined), 5_000, 'both changes');
+    expect(seen[0]).toEqual(['loaded r1', 'changed r2 2', 'changed r1 deleted']);
+    expect(seen[1]).toEqual(seen[0]);
+    await nc.close();
+  });
 });
