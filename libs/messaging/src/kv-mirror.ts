@@ -1,5 +1,4 @@
 import type { KvWatchEntry } from '@nats-io/kv';
-import { Kvm } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
 import { CONFIG_BUCKETS, CONFIG_RECONCILED_KEY } from '@signalbox/contracts';
 
@@ -78,7 +77,7 @@ export class KvMirror<T> {
     const generation = ++this.generation;
     this.watcher?.stop();
     try {
-      const kv = await new Kvm(this.nats.connection).open(this.bucket);
+      const kv = await this.nats.bucket(this.bucket);
       const { values } = await kv.status();
       const watcher = await kv.watch();
       this.watcher = watcher;

@@ -1,4 +1,5 @@
 import { jetstream, type JetStreamClient, jetstreamManager, type PubAck } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { type LiveEvent, type ServiceName, Subjects } from '@signalbox/contracts';
@@ -59,6 +60,11 @@ export class NatsClient {
   private lastError = 'not connected yet';
   private stopping = false;
   private readonly readyListeners: Array<() => void> = [];
+  /** The KV buckets opened on `connection` (`bucket`). */
+  private buckets: { connection: NatsConnection | null; opened: Map<string, Promise<KV>> } = {
+    connection: null,
+    opened: new Map(),
+  };
 
   constructor(
     private readonly settings: NatsSettings,
@@ -97,6 +103,26 @@ export class NatsClient {
   get connection(): NatsConnection {
     if (!this.nc) throw new Error('NATS is not connected');
     return this.nc;
+  }
+
+  /**
+   * A KV bucket, opened once on the current connection and reused: opened again on a new connection, or after an
+   * open that failed.
+   */
+  bucket(name: string): Promise<KV> {
+    const connection = this.connection;
+    if (this.buckets.connection !== connection) this.buckets = { connection, opened: new Map() };
+    const { opened } = this.buckets;
+    let kv = opened.get(name);
+    if (!kv) {
+      const opening = new Kvm(connection).open(name);
+      opening.catch(() => {
+        if (opened.get(name) === opening) opened.delete(name);
+      });
+      opened.set(name, opening);
+      kv = opening;
+    }
+    return kv;
   }
 
   async publish<T>(subject: string, payload: T, options: PublishOptions = {}): Promise<PubAck> {

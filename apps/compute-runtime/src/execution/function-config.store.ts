@@ -1,4 +1,3 @@
-import { type KV, Kvm } from '@nats-io/kv';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { configKey, type FunctionConfig, KvBuckets, type TriggerConfig } from '@signalbox/contracts';
 import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
@@ -12,7 +11,6 @@ import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
 @Injectable()
 export class FunctionConfigStore implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FunctionConfigStore.name);
-  private readonly buckets = new Map<string, Promise<KV>>();
   private readonly triggers: KvMirror<TriggerConfig>;
   private readonly functions: KvMirror<FunctionConfig>;
 
@@ -48,13 +46,7 @@ export class FunctionConfigStore implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async get<T>(bucket: string, key: string): Promise<T | null> {
-    let kv = this.buckets.get(bucket);
-    if (!kv) {
-      kv = new Kvm(this.nats.connection).open(bucket);
-      kv.catch(() => this.buckets.delete(bucket));
-      this.buckets.set(bucket, kv);
-    }
-    const entry = await (await kv).get(key);
+    const entry = await (await this.nats.bucket(bucket)).get(key);
     return entry?.operation === 'PUT' ? entry.json<T>() : null;
   }
 }

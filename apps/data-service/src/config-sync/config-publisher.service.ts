@@ -1,4 +1,4 @@
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
   CONFIG_RECONCILED_KEY,
@@ -35,7 +35,6 @@ export const HEAL_MAX_DELAY_MS = 60_000;
 @Injectable()
 export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ConfigPublisher.name);
-  private readonly buckets = new Map<Bucket, Promise<KV>>();
   private reconciling: Promise<boolean> | null = null;
   private again: Promise<boolean> | null = null;
   private healTimer: NodeJS.Timeout | null = null;
@@ -272,12 +271,6 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private bucket(name: Bucket): Promise<KV> {
-    let kv = this.buckets.get(name);
-    if (!kv) {
-      kv = new Kvm(this.nats.connection).open(KvBuckets[name].bucket);
-      kv.catch(() => this.buckets.delete(name));
-      this.buckets.set(name, kv);
-    }
-    return kv;
+    return this.nats.bucket(KvBuckets[name].bucket);
   }
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import { Kvm } from '@nats-io/kv';
 import { Injectable, Logger } from '@nestjs/common';
 import {
   configKey,
@@ -72,7 +71,7 @@ export class TriggerReplayService {
       requestedAt: replay.requestedAt,
     };
     try {
-      const kv = await new Kvm(this.nats.connection).open(KvBuckets.replays.bucket);
+      const kv = await this.nats.bucket(KvBuckets.replays.bucket);
       await kv.create(configKey(actor.workspace, replay.replayId), JSON.stringify(replay));
       await this.nats.publish(Subjects.replayJob(actor.workspace), job, { msgID: replay.replayId });
     } catch (error) {
@@ -87,7 +86,7 @@ export class TriggerReplayService {
     if (!/^[0-9a-f-]{36}$/i.test(replayId)) throw notFound;
     let replay: Replay | null;
     try {
-      const kv = await new Kvm(this.nats.connection).open(KvBuckets.replays.bucket);
+      const kv = await this.nats.bucket(KvBuckets.replays.bucket);
       const entry = await kv.get(configKey(actor.workspace, replayId));
       replay = entry?.operation === 'PUT' ? entry.json<Replay>() : null;
     } catch (error) {

@@ -1,5 +1,5 @@
 import { DeliverPolicy, jetstream, type JsMsg } from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   configKey,
@@ -66,7 +66,7 @@ export class ReplayConsumer extends DurableConsumer {
       message.term();
       return;
     }
-    const kv = await new Kvm(this.nats.connection).open(KvBuckets.replays.bucket);
+    const kv = await this.nats.bucket(KvBuckets.replays.bucket);
     const key = configKey(job.workspace, job.replayId);
     const heartbeat = setInterval(() => message.working(), 5_000);
     try {

@@ -1,7 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-import { type KV, Kvm } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { Injectable, Logger } from '@nestjs/common';
 import {
   CREDENTIAL_LOOKING_NAME,
@@ -79,7 +77,6 @@ function slackChallenge(body: unknown): string | undefined {
 export class InboundWebhookService {
   private readonly logger = new Logger(InboundWebhookService.name);
   private readonly outcomes: Counter<'outcome'>;
-  private deliveries: { connection: NatsConnection; kv: Promise<KV> } | null = null;
   private readonly filters = new Map<string, { version: number; matches: RecordPredicate }>();
 
   constructor(
@@ -263,25 +260,16 @@ export class InboundWebhookService {
     }
   }
 
-  private kv(): Promise<KV> {
-    const connection = this.nats.connection;
-    if (this.deliveries?.connection !== connection) {
-      this.deliveries = { connection, kv: new Kvm(connection).open(KvBuckets.webhookDeliveries.bucket) };
-    }
-    return this.deliveries.kv;
-  }
-
   /**
    * The job a delivery (or signed request) started, and when that request was received (by this gateway's clock,
    * the one replays are measured with); null if none within 24 h.
    */
   private async seen(key: string): Promise<{ jobId: string; at: number } | null> {
     try {
-      const entry = await (await this.kv()).get(key);
+      const entry = await (await this.nats.bucket(KvBuckets.webhookDeliveries.bucket)).get(key);
       const value = entry?.operation === 'PUT' ? entry.json<{ jobId?: string; at?: number }>() : undefined;
       return entry && value?.jobId ? { jobId: value.jobId, at: value.at ?? entry.created.getTime() } : null;
     } catch (error) {
-      this.deliveries = null;
       // Without the look-up the run id still de-duplicates; answer as a first delivery.
       this.logger.warn(`delivery look-up failed: ${String(error)}`);
       return null;
@@ -289,7 +277,9 @@ export class InboundWebhookService {
   }
 
   private async remember(key: string, jobId: string, receivedAt: Date): Promise<void> {
-    await (await this.kv()).put(key, JSON.stringify({ jobId, at: receivedAt.getTime() }));
+    await (
+      await this.nats.bucket(KvBuckets.webhookDeliveries.bucket)
+    ).put(key, JSON.stringify({ jobId, at: receivedAt.getTime() }));
   }
 }
 

@@ -90,6 +90,19 @@ describe(NatsClient.name, () => {
     expect(again.seq).toBe(first.seq);
   });
 
+  it('opens a KV bucket once and reuses it', async () => {
+    await server.start();
+    const sut = client(server.url);
+    sut.start();
+    await waitFor(() => sut.check().then(() => true), 15_000, 'NATS ready');
+
+    const kv = sut.bucket(KvBuckets.replays.bucket);
+    expect(sut.bucket(KvBuckets.replays.bucket)).toBe(kv);
+    await (await kv).put('acme.r1', JSON.stringify({ n: 1 }));
+    const entry = await (await sut.bucket(KvBuckets.replays.bucket)).get('acme.r1');
+    expect(entry?.json()).toEqual({ n: 1 });
+  });
+
   it('lets replicas declare the topology concurrently', async () => {
     await server.start();
     const connections = await Promise.all([1, 2, 3, 4, 5].map(() => connect({ servers: server.url })));
