@@ -25,7 +25,6 @@ const mockKv = {
   keys: jest.fn(),
   status: () => Promise.resolve({ streamInfo: { state: { last_seq: 0 } } }),
 };
-jest.mock('@nats-io/kv', () => ({ Kvm: jest.fn(() => ({ open: () => Promise.resolve(mockKv) })) }));
 
 describe(ConfigPublisher.name, () => {
   const kv = mockKv;
@@ -39,7 +38,7 @@ describe(ConfigPublisher.name, () => {
     allTriggers.mockReset().mockResolvedValue([]);
     const none = { all: () => Promise.resolve([]) };
     sut = new ConfigPublisher(
-      { connection: {}, onReady: jest.fn(), maxBodyBytes: 1_044_480 } as unknown as NatsClient,
+      { bucket: () => Promise.resolve(mockKv), onReady: jest.fn(), maxBodyBytes: 1_044_480 } as unknown as NatsClient,
       { whenReady: () => Promise.resolve() } as unknown as Database,
       none as unknown as ComputeFunctionRepository,
       { all: allTriggers } as unknown as FunctionTriggerRepository,
