@@ -17,6 +17,7 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
+          openSecrets: keys.privateKeys,
           database: {
             schema: ServiceSchemas['compute-runtime'],
             entities: [],
@@ -27,7 +28,7 @@ export class AppModule {
             outbox: true,
           },
         }),
-        ExecutionModule.register(executionSettings(env), keys.privateKeys),
+        ExecutionModule.register(executionSettings(env)),
       ],
     };
   }

@@ -17,10 +17,11 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
+          openSecrets: keys.privateKeys,
           database: { schema: ServiceSchemas['scheduler-service'], entities: [], migrations, env, usage: usageTables },
         }),
         SchedulesModule.register(schedulerSettings(env)),
-        PollingModule.register(pollingSettings(env), keys.privateKeys),
+        PollingModule.register(pollingSettings(env)),
       ],
     };
   }

@@ -8,7 +8,6 @@ import { usageTables } from './database/usage';
 import { InboundModule } from './inbound/inbound.module';
 import { deliveryRetention } from './outbound/delivery-retention';
 import { OutboundModule } from './outbound/outbound.module';
-import { SecretsModule } from './secrets.module';
 
 @Module({})
 export class AppModule {
@@ -19,6 +18,7 @@ export class AppModule {
         ServiceKitModule.forRoot({
           identity,
           env,
+          openSecrets: keys.privateKeys,
           database: {
             schema: ServiceSchemas['webhook-gateway'],
             entities: [],
@@ -29,7 +29,6 @@ export class AppModule {
             outbox: true,
           },
         }),
-        SecretsModule.register(keys.privateKeys),
         InboundModule.register(env.RUNS_IN_FLIGHT_PER_WORKSPACE),
         OutboundModule.register(outboundSettings(env)),
       ],

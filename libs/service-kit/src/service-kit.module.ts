@@ -10,6 +10,7 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { Subjects, type WorkspaceRetentionList } from '@signalbox/contracts';
+import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 import { NatsClient, requestService } from '@signalbox/messaging';
 import { HealthRegistry, loggerParams, MetricsService } from '@signalbox/observability';
 import {
@@ -32,6 +33,11 @@ import { createUsageController } from './health/usage.controller';
 export interface ServiceKitOptions {
   readonly identity: ServiceIdentity;
   readonly env: CommonEnv;
+  /**
+   * The execution plane's private keys (SECRETS_PRIVATE_KEYS): with them a `SecretOpener` is provided to the
+   * whole service, to open the sealed secrets of configs as they are used. data-service only seals.
+   */
+  readonly openSecrets?: readonly VersionedKey[];
   /**
    * Services that own tables: their schema, entities and checked-in migrations; `outbox` for those whose rows
    * hand work to a queue (an `Outbox` on `<schema>.outbox`, which their migrations create); `usage`: the tables
@@ -100,7 +106,7 @@ class DependencyLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
 @Module({})
 export class ServiceKitModule {
   static forRoot(options: ServiceKitOptions): DynamicModule {
-    const { identity, env, database } = options;
+    const { identity, env, database, openSecrets } = options;
     const providers: Provider[] = [
       { provide: SERVICE_IDENTITY, useValue: identity },
       { provide: HealthRegistry, useValue: new HealthRegistry() },
@@ -125,6 +131,7 @@ export class ServiceKitModule {
       ServiceStatusService,
       DependencyLifecycle,
     ];
+    if (openSecrets) providers.push({ provide: SecretOpener, useFactory: () => SecretOpener.create(openSecrets) });
     if (database) {
       providers.push({
         provide: Database,

@@ -1,5 +1,4 @@
 import { type DynamicModule, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 
 import { RunController } from '../runs/run.controller';
 import { RunRepository } from '../runs/run.repository';
@@ -26,7 +25,7 @@ class SandboxShutdown implements OnApplicationShutdown {
 /** Runs: the record, the queue (EXECUTIONS), and the sandbox that executes them. */
 @Module({})
 export class ExecutionModule {
-  static register(settings: ExecutionSettings, privateKeys: VersionedKey[]): DynamicModule {
+  static register(settings: ExecutionSettings): DynamicModule {
     return {
       module: ExecutionModule,
       controllers: [RunController],
@@ -48,7 +47,6 @@ export class ExecutionModule {
             });
           },
         },
-        { provide: SecretOpener, useFactory: () => SecretOpener.create(privateKeys) },
         RunRepository,
         RunService,
         FunctionConfigStore,
