@@ -12,6 +12,7 @@ import { NatsClient, requestService } from '@signalbox/messaging';
 import { ServiceStatusService } from '@signalbox/service-kit';
 
 import { SYSTEM_STATUS_TIMEOUT_MS } from './system.constants';
+import { unreachable } from './unreachable';
 
 /** Asks every other service over NATS request-reply for its name, version and readiness. */
 @Injectable()
@@ -33,13 +34,7 @@ export class SystemStatusService {
     try {
       return await requestService<ServiceStatus>(this.nats, Subjects.systemStatus(name), request, this.timeoutMs);
     } catch (error) {
-      return { name, ready: false, error: describe(error) };
+      return unreachable(name, error);
     }
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error && 'message' in error) return String(error.message);
-  return String(error);
 }

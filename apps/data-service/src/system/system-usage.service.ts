@@ -12,6 +12,7 @@ import { NatsClient, requestService } from '@signalbox/messaging';
 
 import { WorkspaceRetentionRepository } from '../retention/workspace-retention.repository';
 import { SYSTEM_USAGE_TIMEOUT_MS } from './system.constants';
+import { unreachable } from './unreachable';
 
 /** The services that own tables, each of which measures the workspace's share of its own. */
 const TABLE_OWNERS = Object.keys(ServiceSchemas) as ServiceName[];
@@ -35,22 +36,16 @@ export class SystemUsageService {
       TABLE_OWNERS.map((name) =>
         requestService<ServiceUsage>(this.nats, Subjects.systemUsage(name), request, this.timeoutMs).then(
           (usage) => ({ name, usage }),
-          (error: unknown): { name: ServiceName; error: string } => ({ name, error: describe(error) }),
+          (error: unknown) => ({ name, failed: unreachable(name, error) }),
         ),
       ),
     );
-    const unreachable: UnreachableService[] = [];
+    const missing: UnreachableService[] = [];
     const tables = [];
     for (const answer of answers) {
       if ('usage' in answer) tables.push(...answer.usage.tables);
-      else unreachable.push({ name: answer.name, ready: false, error: answer.error });
+      else missing.push(answer.failed);
     }
-    return { workspace, measuredAt: new Date().toISOString(), tables, retention, unreachable };
+    return { workspace, measuredAt: new Date().toISOString(), tables, retention, unreachable: missing };
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error && 'message' in error) return String(error.message);
-  return String(error);
 }
