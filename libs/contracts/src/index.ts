@@ -1,5 +1,6 @@
 export * from './auth';
 export * from './config';
+export * from './dispositions';
 export * from './errors';
 export * from './json-depth';
 export * from './live';

@@ -141,16 +141,33 @@ export interface ConsumerSpec {
   /** The service that owns (declares and pulls from) this consumer. */
   readonly owner: ServiceName;
   readonly filterSubject?: string;
+  /**
+   * How long a message waits before it is delivered again when its handler failed for a reason outside the
+   * message (Postgres or NATS unavailable, a timeout): short where a delay is felt, longer where retrying at
+   * once would only add load. See `dispositionOfError`.
+   */
+  readonly retryAfterErrorMs: number;
 }
 
 /** Durable pull consumers, one per concern, shared by all replicas of the owning service. */
 export const Consumers = {
-  recordRouter: { stream: Streams.recordEvents.name, durable: 'event-router', owner: 'event-router' },
-  routerReplays: { stream: Streams.replays.name, durable: 'event-router-replays', owner: 'event-router' },
+  recordRouter: {
+    stream: Streams.recordEvents.name,
+    durable: 'event-router',
+    owner: 'event-router',
+    retryAfterErrorMs: 1_000,
+  },
+  routerReplays: {
+    stream: Streams.replays.name,
+    durable: 'event-router-replays',
+    owner: 'event-router',
+    retryAfterErrorMs: 5_000,
+  },
   runtimeExecutions: {
     stream: Streams.executions.name,
     durable: 'compute-runtime',
     owner: 'compute-runtime',
+    retryAfterErrorMs: 5_000,
   },
   /** Run outcomes, for the overlap policies of scheduled triggers (`events.<workspace>.function.<outcome>`). */
   schedulerRunOutcomes: {
@@ -158,16 +175,19 @@ export const Consumers = {
     durable: 'scheduler-run-outcomes',
     owner: 'scheduler-service',
     filterSubject: 'events.*.function.*',
+    retryAfterErrorMs: 1_000,
   },
   gatewayPlatformEvents: {
     stream: Streams.platformEvents.name,
     durable: 'webhook-gateway-events',
     owner: 'webhook-gateway',
+    retryAfterErrorMs: 2_000,
   },
   gatewayDeliveries: {
     stream: Streams.deliveries.name,
     durable: 'webhook-gateway-deliveries',
     owner: 'webhook-gateway',
+    retryAfterErrorMs: 5_000,
   },
 } as const satisfies Record<string, ConsumerSpec>;
 

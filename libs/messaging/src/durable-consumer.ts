@@ -1,4 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
+import type { Disposition } from '@signalbox/contracts';
 
 import type { MessagingLogger, NatsClient } from './nats.client';
 import { PullConsumer, type PullConsumerOptions } from './pull-consumer';
@@ -23,8 +24,12 @@ export abstract class DurableConsumer {
     });
   }
 
-  /** Handles one message and acks, naks or terms it. Must not throw. */
-  protected abstract handle(message: JsMsg): Promise<void>;
+  /**
+   * Handles one message and says what becomes of it (`Dispositions`): the consumer acks, naks or terms it. A
+   * throw is settled by its error's code: a malformed message is terminated, anything else retried after the
+   * consumer's `retryAfterErrorMs`.
+   */
+  protected abstract handle(message: JsMsg): Promise<Disposition>;
 
   /** Awaited before the first pull, e.g. until an in-memory index is loaded. */
   protected ready(): Promise<void> {

@@ -1,16 +1,26 @@
 import { type ConsumerMessages, jetstream, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import { type ConsumerSpec, DeadLetterHeaders, Subjects } from '@signalbox/contracts';
+import {
+  type ConsumerSpec,
+  DeadLetterHeaders,
+  type Disposition,
+  dispositionOfError,
+  SignalboxError,
+  Subjects,
+} from '@signalbox/contracts';
 
 import type { MessagingLogger, NatsClient } from './nats.client';
 
 export interface PullConsumerOptions {
   /** The durable consumer (declared by its owning service's topology). */
-  readonly consumer: Pick<ConsumerSpec, 'stream' | 'durable'>;
+  readonly consumer: Pick<ConsumerSpec, 'stream' | 'durable' | 'retryAfterErrorMs'>;
   /** Messages handled at once; the consumer pulls twice as many ahead. */
   readonly concurrency: number;
-  /** Handles one message and acks, naks or terms it. Must not throw. */
-  readonly handle: (message: JsMsg) => Promise<void>;
+  /**
+   * Handles one message and says what becomes of it. A throw is settled by its error's code
+   * (`dispositionOfError`): a message that is wrong is terminated, anything else retried.
+   */
+  readonly handle: (message: JsMsg) => Promise<Disposition>;
   /** Awaited before pulling, e.g. until an in-memory index is loaded. */
   readonly before?: () => Promise<void>;
   readonly logger: MessagingLogger;
@@ -57,7 +67,7 @@ export class PullConsumer {
   private async consume(): Promise<void> {
     if (this.consuming || this.stopping) return;
     this.consuming = true;
-    const { consumer, concurrency, handle, before, logger } = this.options;
+    const { consumer, concurrency, before, logger } = this.options;
     try {
       await before?.();
       const source = await jetstream(this.nats.connection).consumers.get(consumer.stream, consumer.durable);
@@ -65,7 +75,7 @@ export class PullConsumer {
       for await (const message of this.messages) {
         while (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
         const work = (
-          message.info.deliveryCount > this.nats.maxDeliveries ? this.deadLetter(message) : handle(message)
+          message.info.deliveryCount > this.nats.maxDeliveries ? this.deadLetter(message) : this.handleOne(message)
         ).finally(() => this.inFlight.delete(work));
         this.inFlight.add(work);
       }
@@ -75,6 +85,20 @@ export class PullConsumer {
       this.messages = null;
       this.consuming = false;
     }
+  }
+
+  private async handleOne(message: JsMsg): Promise<void> {
+    const { consumer, handle, logger } = this.options;
+    let disposition: Disposition;
+    try {
+      disposition = await handle(message);
+    } catch (error) {
+      disposition = dispositionOfError(error, consumer.retryAfterErrorMs);
+      if (disposition.kind === 'retry') {
+        logger.warn(`${describe(consumer, message)} failed, retrying in ${disposition.delayMs} ms: ${String(error)}`);
+      }
+    }
+    settle(message, disposition, logger, describe(consumer, message));
   }
 
   private async deadLetter(message: JsMsg): Promise<void> {
@@ -100,7 +124,39 @@ export class PullConsumer {
       logger.error(`dead-lettered ${consumer.stream} seq ${message.seq} (${message.subject}): ${reason}`);
     } catch (error) {
       logger.warn(`dead-lettering ${consumer.stream} seq ${message.seq} failed, retrying: ${String(error)}`);
-      message.nak(5_000);
+      message.nak(consumer.retryAfterErrorMs);
     }
+  }
+}
+
+const describe = (consumer: Pick<ConsumerSpec, 'durable'>, message: Pick<JsMsg, 'seq' | 'subject'>) =>
+  `${consumer.durable}: ${message.subject} (seq ${message.seq})`;
+
+/** The parts of a message that settling needs: a `JsMsg`, or a message read ahead of its turn. */
+export type Settleable = Pick<JsMsg, 'ack' | 'nak' | 'term'>;
+
+/** Carries out a handler's disposition; a terminated message is logged with its reason, as an error. */
+export function settle(message: Settleable, disposition: Disposition, logger: MessagingLogger, what: string): void {
+  switch (disposition.kind) {
+    case 'ack':
+      message.ack();
+      return;
+    case 'retry':
+      if (disposition.delayMs > 0) message.nak(disposition.delayMs);
+      else message.nak();
+      return;
+    case 'term':
+      logger.error(`${what} terminated: ${disposition.reason}`);
+      message.term(disposition.reason);
+      return;
+  }
+}
+
+/** A message's body as JSON, or a VALIDATION_ERROR, which terminates the message, when it is not JSON. */
+export function decodeJson<T>(message: { json<U>(): U }, what: string): T {
+  try {
+    return message.json<T>();
+  } catch {
+    throw new SignalboxError('VALIDATION_ERROR', `malformed ${what}: not JSON`);
   }
 }

@@ -9,6 +9,7 @@ import { ExecutionConsumer } from './execution.consumer';
 import { ExecutionService } from './execution.service';
 import { FairShareScout } from './fair-share.scout';
 import { FunctionConfigStore } from './function-config.store';
+import { RunLifecycle } from './run-lifecycle.service';
 
 /**
  * Closes the sandbox workers last: Nest calls `onModuleDestroy` before `beforeApplicationShutdown`, where the
@@ -51,6 +52,7 @@ export class ExecutionModule {
         RunService,
         FunctionConfigStore,
         ExecutionService,
+        RunLifecycle,
         ExecutionConsumer,
         FairShareScout,
         SandboxShutdown,

@@ -1,7 +1,7 @@
 import { type JetStreamManager, jetstreamManager, type MsgRequest, type StoredMsg } from '@nats-io/jetstream';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Streams, Subjects, workspaceOfExecRequest } from '@signalbox/contracts';
-import { NatsClient } from '@signalbox/messaging';
+import { messagingLogger, NatsClient, settle } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
@@ -129,7 +129,17 @@ export class FairShareScout implements OnApplicationBootstrap {
       nak: (delayMs?: number) => void this.skipUntil.set(message.seq, Date.now() + Math.max(1000, delayMs ?? 0)),
       working: () => undefined,
     };
-    const work: Promise<void> = this.consumer.process(delivery).finally(() => this.running.delete(work));
+    const work: Promise<void> = this.consumer
+      .process(delivery)
+      .then((disposition) =>
+        settle(
+          delivery,
+          disposition,
+          messagingLogger(this.logger),
+          `read-ahead ${message.subject} (seq ${message.seq})`,
+        ),
+      )
+      .finally(() => this.running.delete(work));
     this.running.add(work);
   }
 

@@ -15,7 +15,7 @@ import { SchemaPipe } from '@signalbox/service-kit';
 import type { Actor } from '../common/actor';
 import { CurrentActor } from '../common/actor.decorator';
 import { ApiErrors, ApiJsonBody, ApiJsonResponse } from '../common/openapi';
-import { WorkspaceRetentionRepository } from './workspace-retention.repository';
+import { WorkspaceRetentionService } from './workspace-retention.service';
 
 /**
  * A workspace's own retention of runs and deliveries, shorter than the platform's. compute-runtime and
@@ -26,7 +26,7 @@ import { WorkspaceRetentionRepository } from './workspace-retention.repository';
 @ApiSecurity('api-key')
 @Controller('workspace/:workspace/api/v1/system/retention')
 export class RetentionController {
-  constructor(private readonly settings: WorkspaceRetentionRepository) {}
+  constructor(private readonly settings: WorkspaceRetentionService) {}
 
   @Get()
   @RequirePermission('settings', 'read')
@@ -60,7 +60,7 @@ export class RetentionController {
 /** NATS request-reply from the services that keep runs and deliveries (no HTTP route). */
 @Controller()
 export class RetentionRpcController {
-  constructor(private readonly settings: WorkspaceRetentionRepository) {}
+  constructor(private readonly settings: WorkspaceRetentionService) {}
 
   @Public()
   @MessagePattern(Subjects.dataWorkspaceRetention)

@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 
 import { RetentionController, RetentionRpcController } from './retention.controller';
 import { WorkspaceRetentionRepository } from './workspace-retention.repository';
+import { WorkspaceRetentionService } from './workspace-retention.service';
 
 @Module({
   controllers: [RetentionController, RetentionRpcController],
-  providers: [WorkspaceRetentionRepository],
-  exports: [WorkspaceRetentionRepository],
+  providers: [WorkspaceRetentionRepository, WorkspaceRetentionService],
+  exports: [WorkspaceRetentionService],
 })
 export class RetentionModule {}

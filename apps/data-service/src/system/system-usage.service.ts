@@ -10,7 +10,7 @@ import {
 } from '@signalbox/contracts';
 import { NatsClient, requestService } from '@signalbox/messaging';
 
-import { WorkspaceRetentionRepository } from '../retention/workspace-retention.repository';
+import { WorkspaceRetentionService } from '../retention/workspace-retention.service';
 import { SYSTEM_USAGE_TIMEOUT_MS } from './system.constants';
 import { unreachable } from './unreachable';
 
@@ -26,7 +26,7 @@ export class SystemUsageService {
   constructor(
     private readonly nats: NatsClient,
     @Inject(SYSTEM_USAGE_TIMEOUT_MS) private readonly timeoutMs: number,
-    private readonly retention: WorkspaceRetentionRepository,
+    private readonly retention: WorkspaceRetentionService,
   ) {}
 
   async collect(workspace: string): Promise<SystemUsageResponse> {

@@ -4,6 +4,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   configKey,
   Consumers,
+  type Disposition,
+  Dispositions,
   KvBuckets,
   type RecordEventParams,
   type Replay,
@@ -14,7 +16,7 @@ import {
   type TriggerConfig,
 } from '@signalbox/contracts';
 import { compileRecordFilter } from '@signalbox/filters';
-import { DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
+import { decodeJson, DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
 
 import { Dispatcher } from '../routing/dispatcher';
 import { eventIdOf } from '../routing/record-event.consumer';
@@ -58,27 +60,15 @@ export class ReplayConsumer extends DurableConsumer {
     await super.beforeApplicationShutdown();
   }
 
-  protected async handle(message: JsMsg): Promise<void> {
-    let job: ReplayJob;
-    try {
-      job = message.json<ReplayJob>();
-    } catch {
-      message.term();
-      return;
-    }
+  protected async handle(message: JsMsg): Promise<Disposition> {
+    const job = decodeJson<ReplayJob>(message, 'replay job');
     const kv = await this.nats.bucket(KvBuckets.replays.bucket);
     const key = configKey(job.workspace, job.replayId);
     const heartbeat = setInterval(() => message.working(), 5_000);
     try {
       const state = await this.replay(job, kv, key, () => this.stopping);
-      if (state === 'interrupted') {
-        message.nak(); // shutting down: another replica (or this one, restarted) starts it again
-        return;
-      }
-      message.ack();
-    } catch (error) {
-      this.logger.warn(`replay ${job.replayId} failed, retrying: ${String(error)}`);
-      message.nak(5_000);
+      // Shutting down: another replica (or this one, restarted) starts it again at once.
+      return state === 'interrupted' ? Dispositions.retry(0) : Dispositions.ack();
     } finally {
       clearInterval(heartbeat);
     }

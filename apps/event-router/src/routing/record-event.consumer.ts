@@ -3,6 +3,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   Consumers,
   type DeadLetter,
+  type Disposition,
+  Dispositions,
   eventRunId,
   type RecordEvent,
   type RecordEventParams,
@@ -36,7 +38,7 @@ export function eventIdOf(event: RecordEvent, message: Pick<JsMsg, 'headers' | '
 @Injectable()
 export class RecordEventConsumer extends DurableConsumer {
   private readonly logger = new Logger(RecordEventConsumer.name);
-  private readonly recordChains = new Map<string, Promise<void>>();
+  private readonly recordChains = new Map<string, Promise<Disposition>>();
   private readonly events: Counter<'outcome'>;
   private readonly runsDispatched: Counter<never>;
   private readonly routingLatency: Histogram<never>;
@@ -72,21 +74,24 @@ export class RecordEventConsumer extends DurableConsumer {
   }
 
   /** Parses at once; routes after the previous event of the same record (stream order per record). */
-  protected handle(message: JsMsg): Promise<void> {
+  protected handle(message: JsMsg): Promise<Disposition> {
     const parsed = parseRecordEvent(message.subject, message.data);
     if (!parsed.ok) return this.deadLetter(message, parsed.reason);
     const event = parsed.event;
     const key = `${event.workspaceSlug}/${event.recordSlug}/${event.recordId}`;
     const previous = this.recordChains.get(key);
-    const work = (previous ?? Promise.resolve()).then(() => this.route(message, event));
+    // After the previous event of the record, whether it was routed or failed (and comes back).
+    const route = () => this.route(message, event);
+    const work = previous ? previous.then(route, route) : route();
     this.recordChains.set(key, work);
-    void work.finally(() => {
+    const forget = () => {
       if (this.recordChains.get(key) === work) this.recordChains.delete(key);
-    });
+    };
+    work.then(forget, forget);
     return work;
   }
 
-  private async route(message: JsMsg, event: RecordEvent): Promise<void> {
+  private async route(message: JsMsg, event: RecordEvent): Promise<Disposition> {
     try {
       const params: RecordEventParams = {
         ...event,
@@ -104,21 +109,20 @@ export class RecordEventConsumer extends DurableConsumer {
         runs.push({ jobId: runId, triggerId: config.id });
       }
       await Promise.all(publishes);
-      message.ack();
       // After the runs are durably queued; never in the way of routing (it neither waits nor throws).
       this.dispatcher.announce(params, runs);
       this.events.inc({ outcome: runs.length > 0 ? 'routed' : 'no_trigger' });
       if (runs.length > 0) this.runsDispatched.inc(runs.length);
       this.routingLatency.observe(Math.max(0, Date.now() - Number(message.info.timestampNanos / 1_000_000)) / 1000);
+      return Dispositions.ack();
     } catch (error) {
-      // Nothing is lost: the message comes back, and its runs keep their ids.
+      // Nothing is lost: the message comes back (the consumer's retryAfterErrorMs), and its runs keep their ids.
       this.events.inc({ outcome: 'retried' });
-      this.logger.warn(`routing event seq ${message.seq} failed, retrying: ${String(error)}`);
-      message.nak(1_000);
+      throw error;
     }
   }
 
-  private async deadLetter(message: JsMsg, reason: string): Promise<void> {
+  private async deadLetter(message: JsMsg, reason: string): Promise<Disposition> {
     let body: string;
     let bodyEncoding: DeadLetter['bodyEncoding'] = 'utf8';
     try {
@@ -138,16 +142,11 @@ export class RecordEventConsumer extends DurableConsumer {
       bodyEncoding,
       headers,
     };
-    try {
-      await this.nats.publish(Subjects.deadLetterRecords, letter, {
-        msgID: `records.${message.seq}.${message.info.timestampNanos}`,
-      });
-      message.ack();
-      this.events.inc({ outcome: 'dead_lettered' });
-      this.logger.warn(`dead-lettered record event seq ${message.seq} (${message.subject}): ${reason}`);
-    } catch (error) {
-      this.logger.warn(`dead-lettering seq ${message.seq} failed, retrying: ${String(error)}`);
-      message.nak(1_000);
-    }
+    await this.nats.publish(Subjects.deadLetterRecords, letter, {
+      msgID: `records.${message.seq}.${message.info.timestampNanos}`,
+    });
+    this.events.inc({ outcome: 'dead_lettered' });
+    this.logger.warn(`dead-lettered record event seq ${message.seq} (${message.subject}): ${reason}`);
+    return Dispositions.ack();
   }
 }

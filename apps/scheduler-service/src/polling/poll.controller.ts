@@ -2,12 +2,12 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { type GetPollRequest, type PollState, Subjects } from '@signalbox/contracts';
 
-import { PollRepository } from './poll.repository';
+import { Poller } from './poller';
 
 /** NATS request-reply (queue group scheduler-service): what `GET .../function-triggers/{id}/poll` answers. */
 @Controller()
 export class PollController {
-  constructor(private readonly polls: PollRepository) {}
+  constructor(private readonly polls: Poller) {}
 
   @MessagePattern(Subjects.schedulerGetPoll)
   state(@Payload() request: GetPollRequest): Promise<PollState | null> {

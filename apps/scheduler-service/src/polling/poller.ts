@@ -5,6 +5,7 @@ import {
   MAX_JSON_DEPTH,
   type PollingRunParams,
   pollRunId,
+  type PollState,
   type TriggerConfig,
 } from '@signalbox/contracts';
 import { openSecretTree, SecretOpener } from '@signalbox/crypto';
@@ -85,6 +86,11 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
         void work?.catch((error: unknown) => this.logger.warn(`poll not synced: ${String(error)}`));
       },
     });
+  }
+
+  /** A polling trigger's cursor and last outcome, as the API shows it. */
+  state(workspace: string, triggerId: string): Promise<PollState | null> {
+    return this.repository.state(workspace, triggerId);
   }
 
   onApplicationBootstrap(): void {

@@ -2,62 +2,15 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { type GetScheduleRequest, Subjects, type TriggerSchedule } from '@signalbox/contracts';
 
-import { ScheduleRepository } from './schedule.repository';
-import { specOf } from './schedule-config';
-import { upcoming } from './schedule-math';
-
-const NEXT_FIRE_TIMES = 10;
-const LOG_ENTRIES = 20;
-const APPLY_WAIT_MS = 2000;
+import { ScheduleService } from './schedule.service';
 
 /** NATS request-reply (queue group scheduler-service): what data-service's `GET .../schedule` answers. */
 @Controller()
 export class ScheduleController {
-  constructor(private readonly repository: ScheduleRepository) {}
+  constructor(private readonly schedules: ScheduleService) {}
 
   @MessagePattern(Subjects.schedulerGetSchedule)
-  async get(@Payload() request: GetScheduleRequest): Promise<TriggerSchedule | null> {
-    // Read-your-writes: a change reaches this service through the KV bucket milliseconds after the API
-    // answered it; wait (briefly) until it is applied rather than answer with the state before it.
-    const deadline = Date.now() + APPLY_WAIT_MS;
-    let found = await this.repository.get(request.workspace, request.triggerId, LOG_ENTRIES);
-    while ((!found || found.schedule.triggerVersion < request.minVersion) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      found = await this.repository.get(request.workspace, request.triggerId, LOG_ENTRIES);
-    }
-    if (!found) return null;
-    const { schedule, log } = found;
-    // A due time that has passed but not fired yet is still listed: it fires at the next pass.
-    const next =
-      schedule.enabled && schedule.nextDueAt ? upcoming(specOf(schedule), schedule.nextDueAt, NEXT_FIRE_TIMES) : [];
-    return {
-      triggerId: schedule.triggerId,
-      enabled: schedule.enabled,
-      interval: schedule.interval,
-      cron: schedule.cron,
-      timezone: schedule.timezone,
-      catchUp: schedule.catchUp,
-      overlap: schedule.overlap,
-      dstGap: schedule.dstGap,
-      nextFireTimes: next.map((time) => time.toISOString()),
-      lastFire:
-        schedule.lastScheduledAt && schedule.lastFiredAt && schedule.lastRunId
-          ? {
-              scheduledAt: schedule.lastScheduledAt.toISOString(),
-              firedAt: schedule.lastFiredAt.toISOString(),
-              runId: schedule.lastRunId,
-            }
-          : null,
-      running: schedule.runningRunId ? { runId: schedule.runningRunId } : null,
-      buffered: schedule.bufferedDueAt ? { scheduledAt: schedule.bufferedDueAt.toISOString() } : null,
-      missed: log.map((entry) => ({
-        outcome: entry.outcome,
-        reason: entry.reason,
-        count: entry.count,
-        firstScheduledAt: entry.first_scheduled_at.toISOString(),
-        lastScheduledAt: entry.last_scheduled_at.toISOString(),
-        recordedAt: entry.recorded_at.toISOString(),
-      })),
-    };
+  get(@Payload() request: GetScheduleRequest): Promise<TriggerSchedule | null> {
+    return this.schedules.get(request);
   }
 }

@@ -5,6 +5,7 @@ import { FireDispatcher } from './fire.dispatcher';
 import { RunOutcomesConsumer } from './run-outcomes.consumer';
 import { ScheduleController } from './schedule.controller';
 import { ScheduleRepository } from './schedule.repository';
+import { ScheduleService } from './schedule.service';
 import { ScheduleSync } from './schedule-sync';
 import { SchedulerLoop } from './scheduler.loop';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from './scheduler.settings';
@@ -21,6 +22,7 @@ export class SchedulesModule {
         { provide: SCHEDULER_SETTINGS, useValue: settings },
         ScheduleRepository,
         ScheduleSync,
+        ScheduleService,
         FireDispatcher,
         SchedulerLoop,
         RunOutcomesConsumer,

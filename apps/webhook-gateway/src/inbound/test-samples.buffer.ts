@@ -30,6 +30,11 @@ export class TestSampleBuffer implements OnApplicationShutdown {
     }, FLUSH_EVERY_MS);
   }
 
+  /** The samples kept for a trigger, newest first (those written by now). */
+  list(workspace: string, triggerId: string): Promise<WebhookTestSample[]> {
+    return this.repository.list(workspace, triggerId);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

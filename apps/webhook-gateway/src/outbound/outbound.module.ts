@@ -4,6 +4,7 @@ import { DeliveriesController } from './deliveries.controller';
 import { DeliveryQueue } from './delivery.queue';
 import { DeliveryRepository } from './delivery.repository';
 import { DeliverySender } from './delivery.sender';
+import { DeliveryService } from './delivery.service';
 import { DeliveryWorker } from './delivery.worker';
 import { EventFanoutConsumer } from './event-fanout.consumer';
 import { OUTBOUND_SETTINGS, type OutboundSettings } from './outbound.settings';
@@ -25,6 +26,7 @@ export class OutboundModule {
         DeliveryRepository,
         DeliveryQueue,
         DeliverySender,
+        DeliveryService,
         DeliveryWorker,
         EventFanoutConsumer,
       ],

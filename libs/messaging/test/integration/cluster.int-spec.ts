@@ -1,7 +1,7 @@
 import { jetstream, type JetStreamManager, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { Consumers, KvBuckets, Streams, Subjects } from '@signalbox/contracts';
+import { Consumers, Dispositions, KvBuckets, Streams, Subjects } from '@signalbox/contracts';
 import { NatsCluster, sleep, waitFor } from '@signalbox/testing';
 
 import { declareTopology, NatsClient, type NatsSettings, PullConsumer } from '../../src';
@@ -78,8 +78,7 @@ describe('NATS on a 3-node cluster', () => {
       logger: quietLogger,
       handle: (message: JsMsg) => {
         received.push(message.string());
-        message.ack();
-        return Promise.resolve();
+        return Promise.resolve(Dispositions.ack());
       },
     });
     consumers.push(consumer);

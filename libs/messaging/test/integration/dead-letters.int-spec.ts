@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { Consumers, DeadLetterHeaders, Streams, Subjects } from '@signalbox/contracts';
+import { Consumers, DeadLetterHeaders, Dispositions, Streams, Subjects } from '@signalbox/contracts';
 import { NatsServerProcess, waitFor, WORKSPACE_ROOT } from '@signalbox/testing';
 
 import { NatsClient, PullConsumer } from '../../src';
@@ -51,9 +51,7 @@ describe('dead letters', () => {
       logger: quietLogger,
       handle: (message) => {
         seen.push(message.string());
-        if (failing) message.nak(20);
-        else message.ack();
-        return Promise.resolve();
+        return Promise.resolve(failing ? Dispositions.retry(20) : Dispositions.ack());
       },
     });
     consumer.start();

@@ -1,0 +1,166 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type Disposition,
+  Dispositions,
+  type ExecRequest,
+  type FunctionRun,
+  liveRun,
+  retryDelayMs,
+} from '@signalbox/contracts';
+import { NatsClient } from '@signalbox/messaging';
+import { MetricsService } from '@signalbox/observability';
+import type { Counter, Histogram } from 'prom-client';
+
+import { type ClaimOutcome, RunRepository } from '../runs/run.repository';
+import type { SandboxResult } from '../sandbox/sandbox.types';
+import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
+import { ExecutionService, failure } from './execution.service';
+
+/** Histogram buckets for run times: milliseconds to SANDBOX_MAX_TIMEOUT_MS (300 s). */
+const RUN_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+/** The outputs of the steps earlier attempts completed, for `api.step` to return instead of running them. */
+function memoizedSteps(run: FunctionRun): Record<string, unknown> {
+  const memo: Record<string, unknown> = {};
+  for (const step of run.steps) if (step.status === 'completed') memo[step.id] = step.output ?? null;
+  return memo;
+}
+
+function abandoned(runId: string, maxAttempts: number): SandboxResult {
+  return {
+    ...failure(
+      'RunAbandoned',
+      `the runtime running this function stopped ${maxAttempts} times before it finished; the run is not retried again`,
+    ),
+    runId,
+  };
+}
+
+/**
+ * A run's life from its execution request to its final status, whoever holds the request:
+ * 1. claim: a dispatched run is recorded and claimed at once, a known one through the conditional claim, so a
+ *    redelivery never runs it twice; a run another live runtime holds waits until that lease would lapse;
+ * 2. a run whose runtimes died `maxAttempts` times is abandoned;
+ * 3. run it in the sandbox, keeping the lease and the message while it runs (`working`);
+ * 4. a failure the trigger's retry policy covers goes back to queued, its message due after the backoff;
+ * 5. record the outcome once, announce it (a finished run is announced again: the event id de-duplicates it).
+ * It answers what becomes of the request's message.
+ */
+@Injectable()
+export class RunLifecycle {
+  private readonly attempts: Counter<'outcome'>;
+  private readonly duration: Histogram<'status'>;
+  private readonly startDelay: Histogram<never>;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly runs: RunRepository,
+    private readonly execution: ExecutionService,
+    @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
+    metrics: MetricsService,
+  ) {
+    this.attempts = metrics.counter(
+      'signalbox_run_attempts_total',
+      'Execution requests handled, by outcome: completed, failed, timed_out (final), retry_scheduled, ' +
+        'abandoned, already_finished (a redelivery), busy (another runtime holds the lease), error (naked).',
+      ['outcome'],
+    );
+    this.duration = metrics.histogram(
+      'signalbox_run_duration_seconds',
+      'Wall-clock time of one attempt in the sandbox, by its status.',
+      ['status'],
+      RUN_SECONDS_BUCKETS,
+    );
+    this.startDelay = metrics.histogram(
+      'signalbox_run_start_delay_seconds',
+      'From a run being queued to its first attempt starting (the backlog of the compute-runtime consumer).',
+      [],
+      RUN_SECONDS_BUCKETS,
+    );
+  }
+
+  /** Takes a run's execution request as far as it goes now; a throw leaves it for a later delivery. */
+  async advance(request: ExecRequest, working: () => void): Promise<Disposition> {
+    try {
+      return await this.advanceOnce(request, working);
+    } catch (error) {
+      this.attempts.inc({ outcome: 'error' });
+      throw error;
+    }
+  }
+
+  private async advanceOnce(request: ExecRequest, working: () => void): Promise<Disposition> {
+    const notify = request.run?.notifyFinished === true;
+    const { leaseMs, maxAttempts } = this.settings;
+    const claim = await this.claim(request, leaseMs);
+    if (claim.kind === 'done') {
+      this.attempts.inc({ outcome: 'already_finished' });
+      // Finished already: never run twice. Publish its event again in case the last runtime died
+      // between recording the outcome and publishing (the event id de-duplicates it).
+      await this.execution.announce(request.workspace, request.runId, notify);
+      return Dispositions.ack();
+    }
+    if (claim.kind === 'busy') {
+      this.attempts.inc({ outcome: 'busy' });
+      return Dispositions.retry(claim.retryInMs); // a live runtime has it; look again when its lease would lapse
+    }
+    const run = claim.run;
+    // Attempts since the last one that finished were cut short: their runtime died. Retries by policy (and a
+    // manual retry after an abandoned run) start the count again.
+    const crashed = run.attempt - 1 - (run.attempts.at(-1)?.attempt ?? 0);
+    if (crashed >= maxAttempts) {
+      if (await this.runs.finish(run, run.attempt, run.functionVersion, abandoned(run.jobId, maxAttempts)))
+        this.nats.publishLive(run.workspaceSlug, liveRun(run, 'failed'));
+      this.attempts.inc({ outcome: 'abandoned' });
+      await this.execution.announce(run.workspaceSlug, run.jobId, notify);
+      return Dispositions.ack();
+    }
+    // Heartbeat: keep the message (ack wait) and the lease while the run goes on.
+    const heartbeat = setInterval(
+      () => {
+        working();
+        void this.runs.renewLease(run, leaseMs).catch(() => undefined);
+      },
+      Math.max(250, Math.floor(leaseMs / 3)),
+    );
+    if (run.attempt === 1) this.startDelay.observe(Math.max(0, Date.now() - Date.parse(run.queuedAt)) / 1000);
+    this.nats.publishLive(run.workspaceSlug, liveRun(run, 'running'));
+    let finished: SandboxResult | null;
+    try {
+      const { outcome, functionVersion, retry } = await this.execution.execute(run, memoizedSteps(run));
+      this.duration.observe({ status: outcome.status }, outcome.durationMs / 1000);
+      if ((outcome.status === 'failed' || outcome.status === 'timed_out') && run.attempt < retry.maxAttempts) {
+        // The trigger's retry policy: back to queued, and the message comes back when the next attempt is due.
+        const delayMs = retryDelayMs(retry, run.attempt);
+        if (await this.runs.scheduleRetry(run, run.attempt, functionVersion, outcome, delayMs)) {
+          this.attempts.inc({ outcome: 'retry_scheduled' });
+          const due = new Date(Date.now() + delayMs).toISOString();
+          this.nats.publishLive(run.workspaceSlug, liveRun({ ...run, attempt: run.attempt + 1 }, 'queued', due));
+          return Dispositions.retry(delayMs);
+        }
+      }
+      finished = (await this.runs.finish(run, run.attempt, functionVersion, outcome)) ? outcome : null;
+      if (finished) {
+        this.attempts.inc({ outcome: finished.status });
+        this.nats.publishLive(run.workspaceSlug, liveRun(run, finished.status));
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (finished) await this.execution.announceOutcome(run, finished, notify);
+    else await this.execution.announce(run.workspaceSlug, run.jobId, notify);
+    return Dispositions.ack();
+  }
+
+  /** A dispatched run is recorded and claimed at once; a known run goes through the conditional claim. */
+  private async claim(request: ExecRequest, leaseMs: number): Promise<ClaimOutcome> {
+    if (request.run) {
+      const inserted = await this.runs.insertClaimed(
+        { id: request.runId, workspace: request.workspace, ...request.run },
+        leaseMs,
+      );
+      if (inserted) return { kind: 'claimed', run: inserted };
+    }
+    return this.runs.claim(request.runId, request.workspace, leaseMs);
+  }
+}
