@@ -1,4 +1,4 @@
-import { checkRecordFilter, compileRecordFilter } from './record-filter';
+import { checkRecordFilter, compileRecordFilter, compileStoredFilter } from './record-filter';
 
 describe('record filters', () => {
   const order = { status: 'paid', total: 120, tags: ['vip', 'eu'], customer: { country: 'DE', email: 'a@b.de' } };
@@ -67,5 +67,16 @@ describe('record filters', () => {
     const predicate = compileRecordFilter({ 'a.b.c': { $gt: 1 } });
     expect(predicate(null)).toBe(false);
     expect(predicate({ a: 'text' })).toBe(false);
+  });
+
+  it('compiles a stored filter, or one that matches nothing and says why', () => {
+    const reasons: string[] = [];
+    expect(compileStoredFilter({ status: 'paid' }, (reason) => reasons.push(reason))(order)).toBe(true);
+    expect(compileStoredFilter(undefined, (reason) => reasons.push(reason))(order)).toBe(true);
+    expect(reasons).toEqual([]);
+    const refused = compileStoredFilter({ total: { $where: 'x' } }, (reason) => reasons.push(reason));
+    expect(refused(order)).toBe(false);
+    expect(refused({})).toBe(false);
+    expect(reasons).toHaveLength(1);
   });
 });

@@ -163,3 +163,16 @@ export function compileRecordFilter(filter: unknown): RecordPredicate {
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * A stored filter's predicate, for the execution plane. data-service validated the filter; one that still fails
+ * here (an old config, a hand-edited KV entry) matches nothing rather than everything, and `refused` hears why.
+ */
+export function compileStoredFilter(filter: unknown, refused: (reason: string) => void): RecordPredicate {
+  try {
+    return compileRecordFilter(filter);
+  } catch (error) {
+    refused(error instanceof Error ? error.message : String(error));
+    return () => false;
+  }
+}

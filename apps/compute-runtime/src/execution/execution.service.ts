@@ -180,7 +180,7 @@ export class ExecutionService {
       triggerParams =
         (await openSecretTree(
           'params',
-          trigger.triggerMetadata['params'],
+          trigger.triggerMetadata.params,
           { workspace, ownerId: triggerId },
           this.opener,
         )) ?? {};

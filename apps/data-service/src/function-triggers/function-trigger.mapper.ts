@@ -22,6 +22,10 @@ export function toFunctionTrigger(entity: FunctionTriggerEntity): FunctionTrigge
   };
 }
 
+/**
+ * The config published for the execution plane. The metadata is stored only after the trigger validator
+ * accepted it for its execution type, which is what the config's type says of it.
+ */
 export function toTriggerConfig(entity: FunctionTriggerEntity): TriggerConfig {
   return {
     id: entity.id,
@@ -34,7 +38,7 @@ export function toTriggerConfig(entity: FunctionTriggerEntity): TriggerConfig {
     isSystem: entity.isSystem,
     version: entity.version,
     updatedAt: entity.updatedAt.toISOString(),
-  };
+  } as TriggerConfig;
 }
 
 export function toFunctionTriggerDraft(entity: FunctionTriggerDraftEntity): FunctionTriggerDraft {

@@ -101,11 +101,7 @@ export class ReplayConsumer extends DurableConsumer {
       await failed('the trigger no longer exists or is not event-driven');
       return 'done';
     }
-    const { event, recordSlug, filter } = trigger.triggerMetadata as {
-      event: string;
-      recordSlug: string;
-      filter?: unknown;
-    };
+    const { event, recordSlug, filter } = trigger.triggerMetadata;
     const matches = compileRecordFilter(filter);
     const progress = { ...base };
     await kv.put(key, JSON.stringify(progress));

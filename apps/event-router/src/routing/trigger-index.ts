@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { configKey, KvBuckets, type TriggerConfig } from '@signalbox/contracts';
-import { compileRecordFilter, type RecordPredicate } from '@signalbox/filters';
+import { compileStoredFilter, type RecordPredicate } from '@signalbox/filters';
 import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
 import { HealthRegistry } from '@signalbox/observability';
 
@@ -78,20 +78,10 @@ export class TriggerIndex implements OnApplicationBootstrap, OnApplicationShutdo
 
   private add(config: TriggerConfig): void {
     if (config.executionType !== 'event-driven' || !config.enabled) return;
-    const { event, recordSlug, filter } = config.triggerMetadata as {
-      event?: string;
-      recordSlug?: string;
-      filter?: unknown;
-    };
-    if (typeof event !== 'string' || typeof recordSlug !== 'string') return;
-    let matches: RecordPredicate;
-    try {
-      matches = compileRecordFilter(filter);
-    } catch (error) {
-      // data-service validates filters; one that still fails here matches nothing rather than everything.
-      this.logger.error(`trigger ${config.id} has an unusable filter and fires on nothing: ${String(error)}`);
-      matches = () => false;
-    }
+    const { event, recordSlug, filter } = config.triggerMetadata;
+    const matches = compileStoredFilter(filter, (reason) =>
+      this.logger.error(`trigger ${config.id} has an unusable filter and fires on nothing: ${reason}`),
+    );
     const key = routeKey(config.workspaceSlug, recordSlug, event);
     let triggers = this.routes.get(key);
     if (!triggers) this.routes.set(key, (triggers = new Map<string, RoutableTrigger>()));
@@ -99,8 +89,8 @@ export class TriggerIndex implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private remove(config: TriggerConfig): void {
-    const { event, recordSlug } = config.triggerMetadata as { event?: string; recordSlug?: string };
-    if (typeof event !== 'string' || typeof recordSlug !== 'string') return;
+    if (config.executionType !== 'event-driven') return;
+    const { event, recordSlug } = config.triggerMetadata;
     const key = routeKey(config.workspaceSlug, recordSlug, event);
     const triggers = this.routes.get(key);
     triggers?.delete(config.id);

@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
   configKey,
+  configOfType,
   jsonTextDepth,
   MAX_JSON_DEPTH,
   type PollingRunParams,
   pollRunId,
   type PollState,
   type TriggerConfig,
+  type TriggerConfigOf,
 } from '@signalbox/contracts';
 import { openSecretTree, SecretOpener } from '@signalbox/crypto';
 import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
@@ -28,8 +30,9 @@ export interface PollingSettings {
 const TICK_MS = 1000;
 const LEASE_MS = 60_000;
 const MAX_BACKOFF_MS = 3_600_000;
-const isPolling = (config: TriggerConfig | null | undefined): config is TriggerConfig =>
-  config?.executionType === 'polling';
+type PollingTrigger = TriggerConfigOf<'polling'>;
+const isPolling = (config: TriggerConfig | null | undefined): config is PollingTrigger =>
+  configOfType(config, 'polling') !== null;
 
 /** The items of a JSON answer: the array at `itemsPath` (dot-separated), or the answer itself. */
 export function itemsOf(answer: unknown, itemsPath: string | undefined): unknown[] {
@@ -121,18 +124,18 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   private async poll(row: PollRow): Promise<void> {
-    const config = this.triggers.get(configKey(row.workspace_slug, row.trigger_id));
-    if (!isPolling(config)) {
+    const config = configOfType(this.triggers.get(configKey(row.workspace_slug, row.trigger_id)), 'polling');
+    if (!config) {
       await this.repository.remove(row.trigger_id).catch(() => undefined);
       return;
     }
     const metadata = config.triggerMetadata;
-    const intervalMs = Number(metadata['interval']) * 1000;
+    const intervalMs = metadata.interval * 1000;
     if (!config.enabled) {
       await this.repository.postpone(row.trigger_id, intervalMs).catch(() => undefined);
       return;
     }
-    const url = String(metadata['url']);
+    const url = metadata.url;
     try {
       const headers = await this.headersOf(config);
       // The trigger's headers are meant for its URL's origin: a redirect elsewhere does not get them.
@@ -145,8 +148,8 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
       // Deeper JSON would overflow recursive code on its way to the run (storage, the sandbox hand-over).
       if (jsonTextDepth(response.body) > MAX_JSON_DEPTH)
         throw new Error(`${url} answered JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-      const items = itemsOf(JSON.parse(response.body) as unknown, metadata['itemsPath'] as string | undefined);
-      const idField = typeof metadata['idField'] === 'string' ? metadata['idField'] : 'id';
+      const items = itemsOf(JSON.parse(response.body) as unknown, metadata.itemsPath);
+      const idField = metadata.idField ?? 'id';
       const seen = new Set(row.seen_ids);
       const fresh: Array<{ id: string; item: unknown }> = [];
       for (const item of items) {
@@ -189,9 +192,9 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /** Sealed header values are opened here, for this request only. */
-  private async headersOf(config: TriggerConfig): Promise<Record<string, string>> {
-    const headers = config.triggerMetadata['headers'];
-    if (typeof headers !== 'object' || headers === null) return {};
+  private async headersOf(config: PollingTrigger): Promise<Record<string, string>> {
+    const headers = config.triggerMetadata.headers;
+    if (!headers) return {};
     const owner = { workspace: config.workspaceSlug, ownerId: config.id };
     const opened = (await openSecretTree('headers', headers, owner, this.opener)) as Record<string, unknown>;
     return Object.fromEntries(Object.entries(opened).map(([name, value]) => [name, String(value)]));

@@ -1,10 +1,11 @@
-import type { TriggerConfig } from '@signalbox/contracts';
-
-import type { ScheduleRow } from './schedule.types';
+import type { ScheduledTrigger, ScheduleRow } from './schedule.types';
 import { applyConfig } from './schedule-config';
 
 const now = new Date('2026-01-01T00:00:10.400Z');
-const config = (overrides: Partial<TriggerConfig> = {}, metadata: Record<string, unknown> = {}): TriggerConfig => ({
+const config = (
+  overrides: Partial<ScheduledTrigger> = {},
+  metadata: Partial<ScheduledTrigger['triggerMetadata']> = {},
+): ScheduledTrigger => ({
   id: '7d3c2f7e-6c0a-4a53-9a0e-3d1b6f1f0a01',
   workspaceSlug: 'acme',
   name: 'tick',
@@ -17,7 +18,8 @@ const config = (overrides: Partial<TriggerConfig> = {}, metadata: Record<string,
   updatedAt: now.toISOString(),
   ...overrides,
 });
-const applied = (existing: ScheduleRow | undefined, next: TriggerConfig, at = now) => applyConfig(existing, next, at)!;
+const applied = (existing: ScheduleRow | undefined, next: ScheduledTrigger, at = now) =>
+  applyConfig(existing, next, at)!;
 
 describe('applyConfig', () => {
   it('schedules a new trigger one interval from now, with the default policies', () => {

@@ -1,8 +1,7 @@
-import type { TriggerConfig } from '@signalbox/contracts';
 import { MissedFireReasons } from '@signalbox/contracts';
 
-import { type CatchUpPolicy, dueTimesBetween, type OverlapPolicy } from './fire-planner';
-import type { FireLogEntry, ScheduleRow } from './schedule.types';
+import { dueTimesBetween } from './fire-planner';
+import type { FireLogEntry, ScheduledTrigger, ScheduleRow } from './schedule.types';
 import { firstDue, type ScheduleSpec } from './schedule-math';
 
 /** Due times counted when a trigger is enabled again (for the "skipped while disabled" entry). */
@@ -10,17 +9,16 @@ const DISABLED_COUNT_MAX = 100_000;
 
 /** The schedule fields of a scheduled trigger's metadata (data-service validated them), with defaults. */
 export function scheduleOf(
-  config: TriggerConfig,
+  config: ScheduledTrigger,
 ): Pick<ScheduleRow, 'interval' | 'cron' | 'timezone' | 'dstGap' | 'catchUp' | 'overlap'> {
   const metadata = config.triggerMetadata;
-  const text = (key: string) => (typeof metadata[key] === 'string' ? metadata[key] : null);
   return {
-    interval: typeof metadata['interval'] === 'number' ? metadata['interval'] : null,
-    cron: text('cron'),
-    timezone: text('timezone'),
-    dstGap: text('dstGap') === 'skip' ? 'skip' : 'shift',
-    catchUp: (text('catchUp') ?? 'one') as CatchUpPolicy,
-    overlap: (text('overlap') ?? 'allow') as OverlapPolicy,
+    interval: metadata.interval ?? null,
+    cron: metadata.cron ?? null,
+    timezone: metadata.timezone ?? null,
+    dstGap: metadata.dstGap ?? 'shift',
+    catchUp: metadata.catchUp ?? 'one',
+    overlap: metadata.overlap ?? 'allow',
   };
 }
 
@@ -42,7 +40,7 @@ const sameSpec = (a: ScheduleSpec, b: ScheduleSpec) =>
  */
 export function applyConfig(
   existing: ScheduleRow | undefined,
-  config: TriggerConfig,
+  config: ScheduledTrigger,
   now: Date,
 ): { row: ScheduleRow; log: FireLogEntry[] } | null {
   if (existing && existing.triggerVersion >= config.version) return null;

@@ -1,12 +1,13 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type TriggerConfig } from '@signalbox/contracts';
+import { configOfType, type TriggerConfig } from '@signalbox/contracts';
 import { HealthRegistry } from '@signalbox/observability';
 
 import { TriggerConfigs } from '../triggers/trigger-configs';
 import { ScheduleRepository } from './schedule.repository';
+import type { ScheduledTrigger } from './schedule.types';
 
-const isScheduled = (config: TriggerConfig | null | undefined): config is TriggerConfig =>
-  config?.executionType === 'scheduled';
+const isScheduled = (config: TriggerConfig | null | undefined): config is ScheduledTrigger =>
+  configOfType(config, 'scheduled') !== null;
 const CHUNK = 1000;
 
 /**
@@ -18,8 +19,8 @@ const CHUNK = 1000;
 export class ScheduleSync implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ScheduleSync.name);
   /** Changes not yet written, by trigger id (null: deleted). A full pass replaces them. */
-  private pending = new Map<string, TriggerConfig | null>();
-  private fullPass: TriggerConfig[] | null = null;
+  private pending = new Map<string, ScheduledTrigger | null>();
+  private fullPass: ScheduledTrigger[] | null = null;
   private flushing: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private syncedOnce = false;
@@ -86,8 +87,8 @@ export class ScheduleSync implements OnApplicationBootstrap, OnApplicationShutdo
     return this.tracked.has(triggerId);
   }
 
-  private track(config: TriggerConfig): void {
-    const overlap = config.triggerMetadata['overlap'];
+  private track(config: ScheduledTrigger): void {
+    const overlap = config.triggerMetadata.overlap;
     if (config.enabled && (overlap === 'skip' || overlap === 'buffer-one')) this.tracked.add(config.id);
     else this.tracked.delete(config.id);
   }
@@ -128,7 +129,7 @@ export class ScheduleSync implements OnApplicationBootstrap, OnApplicationShutdo
     const batch = this.pending;
     this.pending = new Map();
     try {
-      const configs = [...batch.values()].filter((value): value is TriggerConfig => value !== null);
+      const configs = [...batch.values()].filter((value): value is ScheduledTrigger => value !== null);
       const removed = [...batch.entries()].filter(([, value]) => value === null).map(([id]) => id);
       await this.repository.applyConfigs(configs, now);
       await this.repository.remove(removed);

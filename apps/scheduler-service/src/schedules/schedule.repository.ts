@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { TriggerConfig } from '@signalbox/contracts';
 import { MetricsService } from '@signalbox/observability';
 import { Database, storableJson } from '@signalbox/persistence';
 import type { Counter } from 'prom-client';
 import type { QueryRunner } from 'typeorm';
 
-import type { FireLogEntry, ScheduleRow } from './schedule.types';
+import type { FireLogEntry, ScheduledTrigger, ScheduleRow } from './schedule.types';
 import { applyConfig } from './schedule-config';
 
 interface Row {
@@ -146,7 +145,7 @@ export class ScheduleRepository {
    * fire in progress and the next fire sees it: a trigger disabled or deleted before its due time was
    * claimed does not fire.
    */
-  async applyConfigs(configs: readonly TriggerConfig[], now: () => Date): Promise<number> {
+  async applyConfigs(configs: readonly ScheduledTrigger[], now: () => Date): Promise<number> {
     if (configs.length === 0) return 0;
     return this.transaction(async (runner) => {
       const existing = await this.query<Row>(

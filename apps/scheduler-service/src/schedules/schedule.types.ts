@@ -1,4 +1,9 @@
+import type { TriggerConfigOf } from '@signalbox/contracts';
+
 import type { CatchUpPolicy, OverlapPolicy } from './fire-planner';
+
+/** A scheduled trigger's config, as data-service publishes it. */
+export type ScheduledTrigger = TriggerConfigOf<'scheduled'>;
 
 /** One row of `scheduler.schedules`: a scheduled trigger's spec as last applied and its firing state. */
 export interface ScheduleRow {

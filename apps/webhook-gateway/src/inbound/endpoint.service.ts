@@ -7,7 +7,6 @@ import {
   type RunFinished,
   SignalboxError,
   Subjects,
-  type TriggerConfig,
   type WebhookRunParams,
 } from '@signalbox/contracts';
 import { NatsClient, publishTriggeredRun, RunQuota } from '@signalbox/messaging';
@@ -23,7 +22,7 @@ import {
   parseBody,
   withoutCredentials,
 } from './inbound-request';
-import { InboundTriggerIndex } from './inbound-trigger.index';
+import { type EndpointTrigger, InboundTriggerIndex } from './inbound-trigger.index';
 import { SignatureCheck } from './signature-check';
 
 const ENDPOINT_ACTOR = 'endpoint';
@@ -83,8 +82,7 @@ export class EndpointService {
     }
 
     const headers = normalizeHeaders(request.headers);
-    const params = (trigger.triggerMetadata['params'] ?? {}) as Record<string, unknown>;
-    if (params['validateSignature'] === true) {
+    if (trigger.triggerMetadata.params?.validateSignature === true) {
       try {
         await this.signatures.verify(trigger, headers, request);
       } catch (error) {
@@ -130,9 +128,9 @@ export class EndpointService {
     return { ...response, headers: { ...response.headers, [JOB_ID_HEADER]: runId } };
   }
 
-  private respond(trigger: TriggerConfig, jobId: string, notice: RunFinished | null): [string, EndpointResponse] {
+  private respond(trigger: EndpointTrigger, jobId: string, notice: RunFinished | null): [string, EndpointResponse] {
     if (!notice) {
-      if (trigger.triggerMetadata['timeoutResponse'] === 'gateway-timeout') {
+      if (trigger.triggerMetadata.timeoutResponse === 'gateway-timeout') {
         return [
           'deadline_504',
           errorResponse('GATEWAY_TIMEOUT', 'the function did not answer in time; it goes on running', { jobId }),
@@ -200,8 +198,8 @@ export class EndpointService {
   }
 }
 
-function timeoutOf(trigger: TriggerConfig): number {
-  const timeoutMs = trigger.triggerMetadata['timeoutMs'];
+function timeoutOf(trigger: EndpointTrigger): number {
+  const timeoutMs = trigger.triggerMetadata.timeoutMs;
   return typeof timeoutMs === 'number' && timeoutMs > 0
     ? Math.min(timeoutMs, ENDPOINT_TIMEOUT_MS)
     : ENDPOINT_TIMEOUT_MS;

@@ -5,7 +5,7 @@ import {
   jsonTextDepth,
   MAX_JSON_DEPTH,
   SignalboxError,
-  type TriggerConfig,
+  type TriggerConfigOf,
 } from '@signalbox/contracts';
 import { UserSchemaCache } from '@signalbox/filters';
 
@@ -74,8 +74,8 @@ const MAX_DETAILS = 20;
 export class InputSchemaCheck {
   private readonly compiled = new UserSchemaCache();
 
-  assertValid(trigger: TriggerConfig, body: unknown): void {
-    const schema = trigger.triggerMetadata['inputSchema'];
+  assertValid(trigger: TriggerConfigOf<'webhook' | 'endpoint'>, body: unknown): void {
+    const schema = trigger.triggerMetadata.inputSchema;
     if (typeof schema !== 'object' || schema === null) return;
     const validate = this.compiled.validator(`${trigger.workspaceSlug}:${trigger.id}`, trigger.version, schema);
     if (validate(body)) return;

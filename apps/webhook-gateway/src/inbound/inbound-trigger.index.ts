@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { configKey, KvBuckets, type TriggerConfig } from '@signalbox/contracts';
+import { configKey, configOfType, KvBuckets, type TriggerConfig, type TriggerConfigOf } from '@signalbox/contracts';
 import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
 import { HealthRegistry } from '@signalbox/observability';
 
@@ -8,8 +8,12 @@ const pathKey = (workspace: string, path: string) => `${workspace}\u0000${path}`
 /** An endpoint trigger without `method` answers every method. */
 const ANY_METHOD = 'ANY';
 
+export type WebhookTrigger = TriggerConfigOf<'webhook'>;
+export type EndpointTrigger = TriggerConfigOf<'endpoint'>;
+
 /** The endpoint trigger for a request, or the methods its path does answer (405). */
-export type EndpointLookup = { readonly trigger: TriggerConfig } | { readonly allowed: readonly string[] } | undefined;
+export type EndpointLookup =
+  { readonly trigger: EndpointTrigger } | { readonly allowed: readonly string[] } | undefined;
 
 /**
  * Webhook triggers by (workspace, path) and by id, and endpoint triggers by (workspace, path, method), in
@@ -19,8 +23,8 @@ export type EndpointLookup = { readonly trigger: TriggerConfig } | { readonly al
 @Injectable()
 export class InboundTriggerIndex implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(InboundTriggerIndex.name);
-  private readonly byPath = new Map<string, TriggerConfig>();
-  private readonly endpoints = new Map<string, Map<string, TriggerConfig>>();
+  private readonly byPath = new Map<string, WebhookTrigger>();
+  private readonly endpoints = new Map<string, Map<string, EndpointTrigger>>();
   private readonly mirror: KvMirror<TriggerConfig>;
 
   constructor(
@@ -54,14 +58,13 @@ export class InboundTriggerIndex implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** The webhook trigger of this workspace with this path (enabled or not). */
-  byPathOf(workspace: string, path: string): TriggerConfig | undefined {
+  byPathOf(workspace: string, path: string): WebhookTrigger | undefined {
     return this.byPath.get(pathKey(workspace, path));
   }
 
   /** The webhook trigger of this workspace with this id (enabled or not). */
-  byIdOf(workspace: string, id: string): TriggerConfig | undefined {
-    const config = this.mirror.get(configKey(workspace, id));
-    return config?.executionType === 'webhook' ? config : undefined;
+  byIdOf(workspace: string, id: string): WebhookTrigger | undefined {
+    return configOfType(this.mirror.get(configKey(workspace, id)), 'webhook') ?? undefined;
   }
 
   /** The endpoint trigger of this workspace for this path and method (enabled or not). */
@@ -73,31 +76,29 @@ export class InboundTriggerIndex implements OnApplicationBootstrap, OnApplicatio
   }
 
   private add(config: TriggerConfig): void {
-    const path = config.triggerMetadata['path'];
-    if (typeof path !== 'string') return;
-    const key = pathKey(config.workspaceSlug, path);
-    if (config.executionType === 'webhook') this.byPath.set(key, config);
-    if (config.executionType === 'endpoint') {
-      const methods = this.endpoints.get(key) ?? new Map<string, TriggerConfig>();
+    if (config.executionType === 'webhook') {
+      this.byPath.set(pathKey(config.workspaceSlug, config.triggerMetadata.path), config);
+    } else if (config.executionType === 'endpoint') {
+      const key = pathKey(config.workspaceSlug, config.triggerMetadata.path);
+      const methods = this.endpoints.get(key) ?? new Map<string, EndpointTrigger>();
       methods.set(methodOf(config), config);
       this.endpoints.set(key, methods);
     }
   }
 
   private remove(config: TriggerConfig): void {
-    const path = config.triggerMetadata['path'];
-    if (typeof path !== 'string') return;
-    const key = pathKey(config.workspaceSlug, path);
-    if (this.byPath.get(key)?.id === config.id) this.byPath.delete(key);
-    const methods = this.endpoints.get(key);
-    if (methods?.get(methodOf(config))?.id === config.id) {
-      methods.delete(methodOf(config));
-      if (methods.size === 0) this.endpoints.delete(key);
+    if (config.executionType === 'webhook') {
+      const key = pathKey(config.workspaceSlug, config.triggerMetadata.path);
+      if (this.byPath.get(key)?.id === config.id) this.byPath.delete(key);
+    } else if (config.executionType === 'endpoint') {
+      const key = pathKey(config.workspaceSlug, config.triggerMetadata.path);
+      const methods = this.endpoints.get(key);
+      if (methods?.get(methodOf(config))?.id === config.id) {
+        methods.delete(methodOf(config));
+        if (methods.size === 0) this.endpoints.delete(key);
+      }
     }
   }
 }
 
-function methodOf(config: TriggerConfig): string {
-  const method = config.triggerMetadata['method'];
-  return typeof method === 'string' ? method.toUpperCase() : ANY_METHOD;
-}
+const methodOf = (config: EndpointTrigger): string => config.triggerMetadata.method ?? ANY_METHOD;

@@ -5,7 +5,6 @@ import {
   CREDENTIAL_LOOKING_NAME,
   KvBuckets,
   SignalboxError,
-  type TriggerConfig,
   type WebhookAccepted,
   type WebhookChallenge,
   type WebhookIgnored,
@@ -14,7 +13,7 @@ import {
   type WebhookTestSample,
 } from '@signalbox/contracts';
 import { DEFAULT_SIGNATURE_TOLERANCE_MS, webhookDeliveryId, type WebhookSignatureProvider } from '@signalbox/crypto';
-import { compileRecordFilter, type RecordPredicate } from '@signalbox/filters';
+import { compileStoredFilter, type RecordPredicate } from '@signalbox/filters';
 import { NatsClient, publishTriggeredRun, RunQuota } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
@@ -27,7 +26,7 @@ import {
   parseBody,
   withoutCredentials,
 } from './inbound-request';
-import { InboundTriggerIndex } from './inbound-trigger.index';
+import { InboundTriggerIndex, type WebhookTrigger } from './inbound-trigger.index';
 import { providerOf, SignatureCheck } from './signature-check';
 import { TestSampleBuffer } from './test-samples.buffer';
 
@@ -115,9 +114,9 @@ export class InboundWebhookService {
     }
 
     const headers = normalizeHeaders(request.headers);
-    const params = (trigger.triggerMetadata['params'] ?? {}) as Record<string, unknown>;
+    const params = trigger.triggerMetadata.params ?? {};
     const provider = providerOf(params);
-    if (params['validateSignature'] === true) {
+    if (params.validateSignature === true) {
       try {
         await this.signatures.verify(trigger, headers, request);
       } catch (error) {
@@ -182,7 +181,7 @@ export class InboundWebhookService {
     const runId = deliveryId ? webhookRunId(trigger.workspaceSlug, trigger.id, deliveryId) : randomUUID();
     const executionParams: WebhookRunParams = {
       method: request.method,
-      path: (trigger.triggerMetadata['path'] as string | undefined) ?? request.path ?? '',
+      path: trigger.triggerMetadata.path,
       headers: withoutCredentials(headers),
       query: normalizeQuery(request.query),
       body,
@@ -205,24 +204,19 @@ export class InboundWebhookService {
   }
 
   /** The trigger's `filter` over `{ headers, body }`, compiled once per trigger version (none matches all). */
-  private filterOf(trigger: TriggerConfig): RecordPredicate {
+  private filterOf(trigger: WebhookTrigger): RecordPredicate {
     const cached = this.filters.get(trigger.id);
     if (cached?.version === trigger.version) return cached.matches;
-    let matches: RecordPredicate;
-    try {
-      matches = compileRecordFilter(trigger.triggerMetadata['filter']);
-    } catch (error) {
-      // data-service validates filters; one that slipped past it matches nothing rather than everything.
-      this.logger.error(`webhook trigger ${trigger.id}: filter refused, nothing will run: ${String(error)}`);
-      matches = () => false;
-    }
+    const matches = compileStoredFilter(trigger.triggerMetadata.filter, (reason) =>
+      this.logger.error(`webhook trigger ${trigger.id}: filter refused, nothing will run: ${reason}`),
+    );
     this.filters.set(trigger.id, { version: trigger.version, matches });
     return matches;
   }
 
   /** Keeps the request as a test sample (buffered, written off the request's path). */
   private keepSample(
-    trigger: TriggerConfig,
+    trigger: WebhookTrigger,
     request: InboundRequest,
     headers: Record<string, string>,
     outcome: string,
@@ -232,7 +226,7 @@ export class InboundWebhookService {
     const sample: WebhookTestSample = {
       receivedAt: request.receivedAt.toISOString(),
       method: request.method,
-      path: (trigger.triggerMetadata['path'] as string | undefined) ?? request.path ?? '',
+      path: trigger.triggerMetadata.path,
       headers: redactSecrets(withoutCredentials(headers)),
       query: redactSecrets(normalizeQuery(request.query)),
       body: text ?? request.rawBody.subarray(0, SAMPLE_BODY_MAX_BYTES).toString('base64'),
@@ -244,7 +238,7 @@ export class InboundWebhookService {
     this.samples.add(trigger.workspaceSlug, trigger.id, sample);
   }
 
-  private async dispatch(trigger: TriggerConfig, runId: string, params: WebhookRunParams): Promise<void> {
+  private async dispatch(trigger: WebhookTrigger, runId: string, params: WebhookRunParams): Promise<void> {
     try {
       await publishTriggeredRun(this.nats, {
         trigger,

@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { SignalboxError, type TriggerConfig } from '@signalbox/contracts';
+import { SignalboxError } from '@signalbox/contracts';
 import { isSealedSecret, SecretOpener, verifyWebhookSignature, type WebhookSignatureProvider } from '@signalbox/crypto';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
 import type { InboundRequest } from './inbound-request';
+import type { EndpointTrigger, WebhookTrigger } from './inbound-trigger.index';
 
 const PROVIDERS: readonly WebhookSignatureProvider[] = [
   'stripe',
@@ -16,10 +17,20 @@ const PROVIDERS: readonly WebhookSignatureProvider[] = [
 ];
 
 /** The trigger's signature provider (`params.provider`), when it names one the gateway knows. */
-export function providerOf(params: Record<string, unknown>): WebhookSignatureProvider | undefined {
-  return PROVIDERS.includes(params['provider'] as WebhookSignatureProvider)
-    ? (params['provider'] as WebhookSignatureProvider)
+export function providerOf(params: { readonly provider?: unknown }): WebhookSignatureProvider | undefined {
+  return PROVIDERS.includes(params.provider as WebhookSignatureProvider)
+    ? (params.provider as WebhookSignatureProvider)
     : undefined;
+}
+
+/** The `hmac-sha256` provider's options: free-form params (docs/webhooks-inbound.md), read defensively. */
+function hmacOptionsOf(params: object): { header?: string; encoding: 'hex' | 'base64'; prefix?: string } {
+  const { signatureHeader, signatureEncoding, signaturePrefix } = params as Record<string, unknown>;
+  return {
+    header: typeof signatureHeader === 'string' ? signatureHeader : undefined,
+    encoding: signatureEncoding === 'base64' ? 'base64' : 'hex',
+    prefix: typeof signaturePrefix === 'string' ? signaturePrefix : undefined,
+  };
 }
 
 /**
@@ -45,8 +56,12 @@ export class SignatureCheck {
   }
 
   /** Resolves when the request is signed as the trigger says; throws UNAUTHORIZED otherwise. */
-  async verify(trigger: TriggerConfig, headers: Record<string, string>, request: InboundRequest): Promise<void> {
-    const params = (trigger.triggerMetadata['params'] ?? {}) as Record<string, unknown>;
+  async verify(
+    trigger: WebhookTrigger | EndpointTrigger,
+    headers: Record<string, string>,
+    request: InboundRequest,
+  ): Promise<void> {
+    const params = trigger.triggerMetadata.params ?? {};
     const provider = providerOf(params);
     const refuse = (reason: string) => {
       this.failures.inc({ provider: provider ?? 'none', reason });
@@ -54,7 +69,7 @@ export class SignatureCheck {
       return new SignalboxError('UNAUTHORIZED', `${trigger.executionType} signature verification failed`);
     };
     if (!provider) throw refuse('no provider configured');
-    const sealed = params['signingSecret'];
+    const sealed = params.signingSecret;
     let secret: unknown = sealed;
     if (isSealedSecret(sealed)) {
       try {
@@ -74,11 +89,7 @@ export class SignatureCheck {
       headers,
       secret,
       now: request.receivedAt.getTime(),
-      hmac: {
-        header: typeof params['signatureHeader'] === 'string' ? params['signatureHeader'] : undefined,
-        encoding: params['signatureEncoding'] === 'base64' ? 'base64' : 'hex',
-        prefix: typeof params['signaturePrefix'] === 'string' ? params['signaturePrefix'] : undefined,
-      },
+      hmac: hmacOptionsOf(params),
     });
     if (!result.ok) throw refuse(result.reason);
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { configKey, KvBuckets, type WebhookConfig, type WebhookEvent } from '@signalbox/contracts';
-import { compileRecordFilter, type RecordPredicate } from '@signalbox/filters';
+import { compileStoredFilter, type RecordPredicate } from '@signalbox/filters';
 import { KvMirror, messagingLogger, NatsClient } from '@signalbox/messaging';
 import { HealthRegistry } from '@signalbox/observability';
 
@@ -77,14 +77,9 @@ export class SubscriptionIndex implements OnApplicationBootstrap, OnApplicationS
   }
 
   private add(config: WebhookConfig): void {
-    let query: RecordPredicate;
-    try {
-      query = compileRecordFilter(config.filters.query);
-    } catch (error) {
-      // data-service validates filters; a config that slipped past it matches nothing rather than everything.
-      this.logger.error(`webhook ${config.id}: filter refused, nothing will match: ${String(error)}`);
-      query = () => false;
-    }
+    const query = compileStoredFilter(config.filters.query, (reason) =>
+      this.logger.error(`webhook ${config.id}: filter refused, nothing will match: ${reason}`),
+    );
     const structure = config.filters.structure;
     const subscriptions = this.byWorkspace.get(config.workspaceSlug) ?? new Map<string, Subscription>();
     subscriptions.set(config.id, {

@@ -1,4 +1,4 @@
-import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TLiteral, type TObject, type TSchema, type TUnion, Type } from '@sinclair/typebox';
 
 import { ENDPOINT_TIMEOUT_MS, EndpointTimeoutResponses } from '../webhooks-inbound';
 
@@ -42,11 +42,12 @@ export const TRIGGER_PATH_PATTERN = '^/[A-Za-z0-9\\-._~/]{0,255}$';
 /** A record slug as it appears in a subject token: letters, digits, `-` and `_`. */
 export const RECORD_SLUG_PATTERN = '^[A-Za-z0-9_-]{1,128}$';
 
+/** One of `values`: a union of literals, whose static type is the values' union (not `string`). */
 const oneOf = <T extends readonly string[]>(values: T, description?: string) =>
   Type.Union(
     values.map((value) => Type.Literal(value)),
     description ? { description } : {},
-  );
+  ) as TUnion<Array<TLiteral<T[number]>>>;
 
 /** A value to seal: `{"value": ..., "encrypt": true}`. Stored and answered sealed (`SealedSecret`). */
 const SecretInput = Type.Object(
