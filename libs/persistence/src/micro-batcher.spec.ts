@@ -24,6 +24,31 @@ describe('MicroBatcher', () => {
     expect(sizes).toEqual([2, 2, 1]);
   });
 
+  it('with maxInFlight, gathers the calls made during a flush into the next one (group commit)', async () => {
+    const batches: number[][] = [];
+    const releases: Array<() => void> = [];
+    const sut = new MicroBatcher<number, number>(
+      (items) => {
+        batches.push(items);
+        return new Promise((resolve) => releases.push(() => resolve(items)));
+      },
+      100,
+      1,
+    );
+    const first = sut.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1]]); // an idle batcher flushes at once
+    const later = [2, 3, 4].map((n) => sut.submit(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1]]); // one flush in flight: the others wait for it
+    releases.shift()?.();
+    expect(await first).toBe(1);
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    releases.shift()?.();
+    expect(await Promise.all(later)).toEqual([2, 3, 4]);
+  });
+
   it('rejects every caller when each item fails alone too, and the next batch still runs', async () => {
     let fail = true;
     const sut = new MicroBatcher<number, number>((items) => {

@@ -5,6 +5,10 @@
  * flushed again alone, so one item the database refuses (a poison value) fails only its own caller, never
  * the other tenants' items that shared its statement. At most `maxBatch` items go into one flush; the rest
  * wait for the next turn.
+ *
+ * With `maxInFlight`, at most that many flushes run at once and the calls made meanwhile wait for one to end
+ * (group commit): a call on an idle batcher is flushed in the same turn as before, while under load the
+ * batches grow with the load instead of each call paying its own statement, transaction and WAL flush.
  */
 interface Pending<In, Out> {
   readonly item: In;
@@ -15,27 +19,36 @@ interface Pending<In, Out> {
 export class MicroBatcher<In, Out> {
   private pending: Array<Pending<In, Out>> = [];
   private scheduled = false;
+  private inFlight = 0;
 
   constructor(
     private readonly flush: (items: In[]) => Promise<Out[]>,
     private readonly maxBatch = 100,
+    private readonly maxInFlight = Number.POSITIVE_INFINITY,
   ) {}
 
   submit(item: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.run());
-      }
+      this.schedule();
     });
   }
 
+  private schedule(): void {
+    if (this.scheduled || this.pending.length === 0 || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
+    setImmediate(() => this.run());
+  }
+
   private run(): void {
+    this.scheduled = false;
     const batch = this.pending.splice(0, this.maxBatch);
-    this.scheduled = this.pending.length > 0;
-    if (this.scheduled) setImmediate(() => this.run());
-    void this.flushAll(batch);
+    this.inFlight++;
+    void this.flushAll(batch).finally(() => {
+      this.inFlight--;
+      this.schedule();
+    });
+    this.schedule();
   }
 
   private async flushAll(batch: Array<Pending<In, Out>>): Promise<void> {

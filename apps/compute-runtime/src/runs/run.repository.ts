@@ -76,6 +76,14 @@ const daysOf = (runs: readonly RunKey[]) => daysOfInstants(runs.map((run) => run
  */
 const recentDays = () => startOfDay(new Date(Date.now() - 86_400_000)).toISOString();
 
+/**
+ * The hot statements of every run (recording a dispatched run, recording its outcome) commit in groups: at most
+ * 100 rows per statement and one statement of each kind in flight, so under load the runs that arrive during one
+ * statement share the next one (its round trips, its transaction and its WAL flush) instead of each paying its
+ * own. Measured with `npm run bench:events`: 2 in flight gained half of what 1 did.
+ */
+const GROUP_COMMIT = [100, 1] as const;
+
 /** The first key of the advisory locks on run ids (`insertOnce`), apart from every other lock's. */
 const RUN_ID_LOCK_CLASS = 0x5b0e;
 
@@ -229,6 +237,7 @@ export class RunRepository {
         return row ? toRun(row) : null;
       });
     },
+    ...GROUP_COMMIT,
   );
 
   /** `insert` under locks on the run ids: see insertEachIdOnce (no unique index spans the days' partitions). */
@@ -326,9 +335,10 @@ export class RunRepository {
   private readonly finishes = new MicroBatcher<
     { run: RunKey; attempt: number; functionVersion: number | null; outcome: SandboxResult },
     boolean
-  >(async (items) => {
-    const [rows] = await this.database.source.query<[Array<{ id: string }>, number]>(
-      `UPDATE runtime.runs r
+  >(
+    async (items) => {
+      const [rows] = await this.database.source.query<[Array<{ id: string }>, number]>(
+        `UPDATE runtime.runs r
           SET status = x.status, result = x.result, error = x.error, logs = x.logs, logs_truncated = x.logs_truncated,
               steps = x.steps, function_version = x.function_version, finished_at = now(), duration_ms = x.duration_ms,
               cpu_time_ms = x.cpu_time_ms, lease_until = NULL, next_attempt_at = NULL,
@@ -339,29 +349,31 @@ export class RunRepository {
         WHERE r.id = x.id AND r.id = ANY($2::uuid[]) AND r.queued_at >= $3 AND r.queued_at < $4
           AND r.status = 'running' AND r.attempt = x.attempt
       RETURNING r.id`,
-      [
-        storableJson(
-          items.map(({ run, attempt, functionVersion, outcome }) => ({
-            id: run.jobId,
-            attempt,
-            status: outcome.status,
-            result: outcome.result === undefined ? null : outcome.result,
-            error: outcome.error ?? null,
-            logs: outcome.logs,
-            logs_truncated: outcome.logsTruncated,
-            steps: outcome.steps,
-            function_version: functionVersion,
-            duration_ms: outcome.durationMs,
-            cpu_time_ms: outcome.cpuTimeMs,
-          })),
-        ),
-        items.map(({ run }) => run.jobId),
-        ...daysOf(items.map(({ run }) => run)),
-      ],
-    );
-    const updated = new Set(rows.map((row) => row.id));
-    return items.map(({ run }) => updated.has(run.jobId));
-  });
+        [
+          storableJson(
+            items.map(({ run, attempt, functionVersion, outcome }) => ({
+              id: run.jobId,
+              attempt,
+              status: outcome.status,
+              result: outcome.result === undefined ? null : outcome.result,
+              error: outcome.error ?? null,
+              logs: outcome.logs,
+              logs_truncated: outcome.logsTruncated,
+              steps: outcome.steps,
+              function_version: functionVersion,
+              duration_ms: outcome.durationMs,
+              cpu_time_ms: outcome.cpuTimeMs,
+            })),
+          ),
+          items.map(({ run }) => run.jobId),
+          ...daysOf(items.map(({ run }) => run)),
+        ],
+      );
+      const updated = new Set(rows.map((row) => row.id));
+      return items.map(({ run }) => updated.has(run.jobId));
+    },
+    ...GROUP_COMMIT,
+  );
 
   /**
    * A failed attempt that the trigger's retry policy retries: the run goes back to `queued` until `delayMs` has
