@@ -83,10 +83,15 @@ export class Outbox {
     if (done.length > 0) await this.removals.submit(done).catch(() => undefined); // a left entry is published again, harmlessly
   }
 
-  private readonly removals = new MicroBatcher<string[], void>(async (groups) => {
-    await this.database.source.query(`DELETE FROM ${this.table} WHERE msg_id = ANY($1::text[])`, [groups.flat()]);
-    return groups.map(() => undefined);
-  });
+  /** One removal in flight: the entries published meanwhile go together in the next (group commit). */
+  private readonly removals = new MicroBatcher<string[], void>(
+    async (groups) => {
+      await this.database.source.query(`DELETE FROM ${this.table} WHERE msg_id = ANY($1::text[])`, [groups.flat()]);
+      return groups.map(() => undefined);
+    },
+    100,
+    1,
+  );
 
   /** Starts the periodic sweep. */
   start(): void {

@@ -127,7 +127,8 @@ function toSummary(row: SummaryRow): FunctionRunSummary {
   };
 }
 
-interface DispatchedRunRow {
+/** A run to record: queued (`insert`) or dispatched and claimed at once (`insertClaimed`). */
+interface NewRunRow {
   readonly id: string;
   readonly workspace: string;
   readonly triggerId: string;
@@ -152,55 +153,73 @@ export class RunRepository {
    * commits, and its message will be published even if this process dies next. A second insert of the same
    * id, a retried request, changes nothing. Answers whether it inserted.
    */
-  async insert(
-    run: {
-      id: string;
-      workspace: string;
-      triggerId: string;
-      functionId: string;
-      executionParams: unknown;
-      requestedBy: string;
-    },
-    message: OutboxMessage,
-  ): Promise<boolean> {
-    const rows = await this.insertOnce([run.id], (manager) =>
-      manager.query<Array<{ id: string }>>(
-        `WITH run AS (
-           INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by,
-                                     attempt)
-           SELECT $1::uuid, $2, $3::uuid, $4::uuid, 'queued', $5::json, $6, 0
-            WHERE NOT EXISTS (SELECT 1 FROM runtime.runs r WHERE r.id = $1::uuid)
-           RETURNING id
-         ), handoff AS (
-           INSERT INTO runtime.outbox (msg_id, subject, body)
-           SELECT m.msg_id, m.subject, m.body
-             FROM run, jsonb_to_recordset($7::jsonb) AS m(msg_id text, subject text, body jsonb)
-         )
-         SELECT id FROM run`,
-        [
-          run.id,
-          run.workspace,
-          run.triggerId,
-          run.functionId,
-          storableJson(run.executionParams ?? {}),
-          run.requestedBy,
-          Outbox.entries([message]),
-        ],
-      ),
-    );
-    return rows.length === 1;
+  insert(run: NewRunRow, message: OutboxMessage): Promise<boolean> {
+    return this.enqueues.submit({ run, message });
   }
+
+  /** Runs enqueued together share one transaction (`insert`); the outbox entry of each goes with its run. */
+  private readonly enqueues = new MicroBatcher<{ run: NewRunRow; message: OutboxMessage }, boolean>(
+    async (items) => {
+      // An id twice in one batch (a retried request racing its original) is inserted for the first caller only.
+      const first = new Map<string, (typeof items)[number]>();
+      for (const item of items) if (!first.has(item.run.id)) first.set(item.run.id, item);
+      const ids = [...first.keys()];
+      const rows = await this.insertOnce(ids, (manager) =>
+        manager.query<Array<{ id: string }>>(
+          `WITH run AS (
+             INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params,
+                                       requested_by, attempt)
+             SELECT x.id, x.workspace_slug, x.trigger_id, x.function_id, 'queued', x.execution_params, x.requested_by, 0
+               FROM json_to_recordset($1::json) AS x(id uuid, workspace_slug text, trigger_id uuid, function_id uuid,
+                                                     execution_params json, requested_by text)
+              WHERE x.id NOT IN (SELECT r.id FROM runtime.runs r WHERE r.id = ANY($3::uuid[]))
+             RETURNING id
+           ), handoff AS (
+             INSERT INTO runtime.outbox (msg_id, subject, body)
+             SELECT m.msg_id, m.subject, m.body
+               FROM jsonb_to_recordset($2::jsonb) AS m(run_id uuid, msg_id text, subject text, body jsonb)
+               JOIN run ON run.id = m.run_id
+           )
+           SELECT id FROM run`,
+          [
+            storableJson(
+              [...first.values()].map(({ run }) => ({
+                id: run.id,
+                workspace_slug: run.workspace,
+                trigger_id: run.triggerId,
+                function_id: run.functionId,
+                execution_params: run.executionParams ?? {},
+                requested_by: run.requestedBy,
+              })),
+            ),
+            storableJson(
+              [...first.values()].map(({ run, message }) => ({
+                run_id: run.id,
+                msg_id: message.msgId,
+                subject: message.subject,
+                body: message.body,
+              })),
+            ),
+            ids,
+          ],
+        ),
+      );
+      const inserted = new Set(rows.map((row) => row.id));
+      return items.map((item) => first.get(item.run.id) === item && inserted.has(item.run.id));
+    },
+    ...GROUP_COMMIT,
+  );
 
   /**
    * Records and claims a run dispatched without a row (router, scheduler): inserted as running, attempt 1,
    * with a lease. Answers null when the run exists already (a redelivered message); `claim` then decides.
    * Runs arriving together share one statement.
    */
-  insertClaimed(run: DispatchedRunRow, leaseMs: number): Promise<FunctionRun | null> {
+  insertClaimed(run: NewRunRow, leaseMs: number): Promise<FunctionRun | null> {
     return this.inserts.submit({ run, leaseMs });
   }
 
-  private readonly inserts = new MicroBatcher<{ run: DispatchedRunRow; leaseMs: number }, FunctionRun | null>(
+  private readonly inserts = new MicroBatcher<{ run: NewRunRow; leaseMs: number }, FunctionRun | null>(
     async (items) => {
       // An id twice in one batch (a redelivery racing its original) is claimed by the first caller only.
       const first = new Map<string, (typeof items)[number]>();
