@@ -137,6 +137,19 @@ interface NewRunRow {
   readonly requestedBy: string;
 }
 
+/** New runs as the JSON that `json_to_recordset` turns into rows of `runtime.runs`. */
+const newRunRecordset = (runs: readonly NewRunRow[]) =>
+  storableJson(
+    runs.map((run) => ({
+      id: run.id,
+      workspace_slug: run.workspace,
+      trigger_id: run.triggerId,
+      function_id: run.functionId,
+      execution_params: run.executionParams ?? {},
+      requested_by: run.requestedBy,
+    })),
+  );
+
 /** `claimed`: run it. `busy`: another live runtime has it, look again later. `done`: nothing to do. */
 export type ClaimOutcome =
   | { readonly kind: 'claimed'; readonly run: FunctionRun }
@@ -182,16 +195,7 @@ export class RunRepository {
            )
            SELECT id FROM run`,
           [
-            storableJson(
-              [...first.values()].map(({ run }) => ({
-                id: run.id,
-                workspace_slug: run.workspace,
-                trigger_id: run.triggerId,
-                function_id: run.functionId,
-                execution_params: run.executionParams ?? {},
-                requested_by: run.requestedBy,
-              })),
-            ),
+            newRunRecordset([...first.values()].map(({ run }) => run)),
             storableJson(
               [...first.values()].map(({ run, message }) => ({
                 run_id: run.id,
@@ -234,20 +238,7 @@ export class RunRepository {
                                                    execution_params json, requested_by text)
             WHERE x.id NOT IN (SELECT r.id FROM runtime.runs r WHERE r.id = ANY($3::uuid[]))
            RETURNING *`,
-          [
-            storableJson(
-              [...first.values()].map(({ run }) => ({
-                id: run.id,
-                workspace_slug: run.workspace,
-                trigger_id: run.triggerId,
-                function_id: run.functionId,
-                execution_params: run.executionParams ?? {},
-                requested_by: run.requestedBy,
-              })),
-            ),
-            items[0].leaseMs,
-            [...first.keys()],
-          ],
+          [newRunRecordset([...first.values()].map(({ run }) => run)), items[0].leaseMs, [...first.keys()]],
         ),
       );
       const inserted = new Map(rows.map((row) => [row.id, row]));
@@ -294,6 +285,9 @@ export class RunRepository {
    */
   async claim(id: string, workspace: string, leaseMs: number): Promise<ClaimOutcome> {
     const recent = recentDays();
+    // Nearly every claim finds its run queued in the recent days' partitions: those share one statement.
+    const row = await this.claims.submit({ id, workspace, leaseMs });
+    if (row) return { kind: 'claimed', run: toRun(row) };
     const take = async (days: string) => {
       const [rows] = await this.database.source.query<[RunRow[], number]>(
         `UPDATE runtime.runs
@@ -307,8 +301,6 @@ export class RunRepository {
       );
       return rows[0] ? ({ kind: 'claimed', run: toRun(rows[0]) } as const) : null;
     };
-    const claimed = await take('queued_at >= $4');
-    if (claimed) return claimed;
     const current = await this.byId<{
       status: RunStatus;
       lease_ms: number | null;
@@ -333,6 +325,34 @@ export class RunRepository {
     if (current.status === 'queued') return { kind: 'busy', retryInMs: Math.max(50, current.due_ms ?? 0) };
     return { kind: 'done' };
   }
+
+  /** The claims of one moment in the recent days' partitions, in one statement (`claim`'s first step). */
+  private readonly claims = new MicroBatcher<{ id: string; workspace: string; leaseMs: number }, RunRow | null>(
+    async (items) => {
+      // An id twice in one batch (a redelivery racing its original) may be taken by the first caller only.
+      const first = new Map<string, (typeof items)[number]>();
+      for (const item of items) if (!first.has(item.id)) first.set(item.id, item);
+      const [rows] = await this.database.source.query<[RunRow[], number]>(
+        `UPDATE runtime.runs r
+            SET status = 'running', attempt = r.attempt + 1, started_at = now(),
+                lease_until = now() + make_interval(secs => $3::double precision / 1000)
+           FROM json_to_recordset($1::json) AS x(id uuid, workspace_slug text)
+          WHERE r.id = x.id AND r.workspace_slug = x.workspace_slug AND r.id = ANY($2::uuid[]) AND r.queued_at >= $4
+            AND ((r.status = 'queued' AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now()))
+                 OR (r.status = 'running' AND r.lease_until < now()))
+        RETURNING r.*`,
+        [
+          storableJson([...first.values()].map(({ id, workspace }) => ({ id, workspace_slug: workspace }))),
+          [...first.keys()],
+          items[0].leaseMs,
+          recentDays(),
+        ],
+      );
+      const claimed = new Map(rows.map((row) => [row.id, row]));
+      return items.map((item) => (first.get(item.id) === item ? (claimed.get(item.id) ?? null) : null));
+    },
+    ...GROUP_COMMIT,
+  );
 
   /** The heartbeat of a run in progress: its runtime is alive, keep the lease. */
   async renewLease(run: RunKey, leaseMs: number): Promise<void> {
