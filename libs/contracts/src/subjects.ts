@@ -1,4 +1,41 @@
+import type { GetPollRequest, PollState } from './polling';
+import type {
+  EnqueueRunReply,
+  EnqueueRunRequest,
+  FunctionRunList,
+  FunctionRunStats,
+  GetRunRequest,
+  ListRunsRequest,
+  RetryRunReply,
+  RunStatsRequest,
+  RunWithLogs,
+} from './runs';
+import type { GetScheduleRequest, TriggerSchedule } from './schedules';
 import type { ServiceName } from './services';
+import type { ServiceStatus, SystemStatusRequest } from './system-status';
+import type { ServiceUsage, SystemUsageRequest, WorkspaceRetentionList } from './system-usage';
+import type { ListTestSamplesRequest, WebhookTestSampleList } from './webhooks-inbound';
+import type {
+  BulkReplayRequest,
+  Delivery,
+  DeliveryList,
+  DeliveryListRequest,
+  DeliveryReplayRequest,
+  DisableWebhookRequest,
+  WebhookReplayResult,
+  WebhookTestRequest,
+  WebhookTestResult,
+} from './webhooks-outbound';
+
+declare const rpcTypes: unique symbol;
+
+/**
+ * A request-reply subject that carries the types of its request and its answer: `requestService` (and
+ * data-service's `RpcClient`) take the request's type from it and answer the reply's, and the responder's
+ * `@MessagePattern` names the same constant. At run time it is the subject string.
+ */
+export type RpcSubject<Request, Reply> = string & { readonly [rpcTypes]?: (request: Request) => Reply };
+const rpc = <Request, Reply>(subject: string) => subject as RpcSubject<Request, Reply>;
 
 /**
  * NATS wire contracts: subjects, streams, durable consumers and KV buckets.
@@ -8,44 +45,44 @@ import type { ServiceName } from './services';
  */
 export const Subjects = {
   /** Core request-reply: "who are you and are you ready?" Answered by every service (queue group = service name). */
-  systemStatus: (service: ServiceName) => `system.v1.status.${service}`,
+  systemStatus: (service: ServiceName) => rpc<SystemStatusRequest, ServiceStatus>(`system.v1.status.${service}`),
   /** Core request-reply: a workspace's rows and bytes in the service's tables. Answered by services that own tables. */
-  systemUsage: (service: ServiceName) => `system.v1.usage.${service}`,
+  systemUsage: (service: ServiceName) => rpc<SystemUsageRequest, ServiceUsage>(`system.v1.usage.${service}`),
   /** Request-reply to data-service: the workspaces with a retention of their own (the keepers ask it hourly). */
-  dataWorkspaceRetention: 'data.v1.retention.list',
+  dataWorkspaceRetention: rpc<Record<string, never>, WorkspaceRetentionList>('data.v1.retention.list'),
   /** Public record-event contract: `records.<workspace>.<recordSlug>.<event>`. */
   recordEvent: (workspace: string, recordSlug: string, event: string) => `records.${workspace}.${recordSlug}.${event}`,
   /** Request-reply to compute-runtime: record a queued run and put it on EXECUTIONS; answers the jobId. */
-  runtimeEnqueueRun: 'runtime.v1.runs.enqueue',
+  runtimeEnqueueRun: rpc<EnqueueRunRequest, EnqueueRunReply>('runtime.v1.runs.enqueue'),
   /** Request-reply to compute-runtime: one run of a workspace (or null). */
-  runtimeGetRun: 'runtime.v1.runs.get',
+  runtimeGetRun: rpc<GetRunRequest, RunWithLogs | null>('runtime.v1.runs.get'),
   /** Request-reply to compute-runtime: a page of a workspace's runs. */
-  runtimeListRuns: 'runtime.v1.runs.list',
+  runtimeListRuns: rpc<ListRunsRequest, FunctionRunList>('runtime.v1.runs.list'),
   /** Request-reply to compute-runtime: how many runs of some functions since a time, by status. */
-  runtimeRunStats: 'runtime.v1.runs.stats',
+  runtimeRunStats: rpc<RunStatsRequest, FunctionRunStats>('runtime.v1.runs.stats'),
   /** Request-reply to compute-runtime: queue a failed run again (a new attempt, completed steps reused). */
-  runtimeRetryRun: 'runtime.v1.runs.retry',
+  runtimeRetryRun: rpc<GetRunRequest, RetryRunReply>('runtime.v1.runs.retry'),
   /**
    * Core (not stored): compute-runtime announces here that a run which asked for it (`notifyFinished`) has
    * finished, with its result. The webhook-gateway waits on it to answer an endpoint trigger's caller.
    */
   runFinished: (runId: string) => `runs.v1.finished.${runId}`,
   /** Request-reply to scheduler-service: a trigger's schedule (next fire times, last fire, missed fires). */
-  schedulerGetSchedule: 'scheduler.v1.schedules.get',
+  schedulerGetSchedule: rpc<GetScheduleRequest, TriggerSchedule | null>('scheduler.v1.schedules.get'),
   /** Request-reply to scheduler-service: a polling trigger's state and cursor. */
-  schedulerGetPoll: 'scheduler.v1.polls.get',
+  schedulerGetPoll: rpc<GetPollRequest, PollState | null>('scheduler.v1.polls.get'),
   /** Request-reply to webhook-gateway: the latest requests a webhook trigger received. */
-  gatewayTestSamples: 'webhooks.v1.test-samples.list',
+  gatewayTestSamples: rpc<ListTestSamplesRequest, WebhookTestSampleList>('webhooks.v1.test-samples.list'),
   /** Request-reply to webhook-gateway: a page of an outbound webhook's deliveries (with their attempts). */
-  gatewayListDeliveries: 'webhooks.v1.deliveries.list',
+  gatewayListDeliveries: rpc<DeliveryListRequest, DeliveryList>('webhooks.v1.deliveries.list'),
   /** Request-reply to webhook-gateway: send `webhook.test` now and answer the outcome. */
-  gatewayTestWebhook: 'webhooks.v1.test',
+  gatewayTestWebhook: rpc<WebhookTestRequest, WebhookTestResult>('webhooks.v1.test'),
   /** Request-reply to webhook-gateway: deliver one delivery's event again (a new delivery). */
-  gatewayReplayDelivery: 'webhooks.v1.deliveries.replay',
+  gatewayReplayDelivery: rpc<DeliveryReplayRequest, Delivery | null>('webhooks.v1.deliveries.replay'),
   /** Request-reply to webhook-gateway: deliver again every delivery of a time range (and status). */
-  gatewayReplayDeliveries: 'webhooks.v1.replay',
+  gatewayReplayDeliveries: rpc<BulkReplayRequest, WebhookReplayResult>('webhooks.v1.replay'),
   /** Request-reply to data-service: disable a subscription that has failed every delivery for too long. */
-  dataDisableWebhook: 'data.v1.webhooks.disable',
+  dataDisableWebhook: rpc<DisableWebhookRequest, { ok: true }>('data.v1.webhooks.disable'),
   /** Durable execution request for one run. */
   execRequest: (workspace: string, functionId: string) => `exec.${workspace}.${functionId}`,
   /** Lifecycle events that feed outbound webhooks. */

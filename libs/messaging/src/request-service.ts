@@ -1,4 +1,5 @@
 import { createInbox, headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/nats-core';
+import type { RpcSubject } from '@signalbox/contracts';
 
 import { maxBodyBytes, type NatsClient } from './nats.client';
 
@@ -44,12 +45,12 @@ const decoder = new TextDecoder();
  * Asks the service listening on `subject` and waits at most `timeoutMs` for the whole answer. Throws
  * `RpcUnavailableError` when nobody answers, `RpcError` when the handler failed.
  */
-export async function requestService<T>(
+export async function requestService<Request, Reply>(
   nats: NatsClient | NatsConnection,
-  subject: string,
-  data: unknown,
+  subject: RpcSubject<Request, Reply>,
+  data: Request,
   timeoutMs: number,
-): Promise<T> {
+): Promise<Reply> {
   const nc = 'connection' in nats ? nats.connection : nats;
   const inbox = createInbox();
   const subscription = nc.subscribe(inbox);
@@ -62,14 +63,14 @@ export async function requestService<T>(
     for await (const msg of subscription) {
       if (msg.headers?.code === 503) throw new RpcUnavailableError(`nobody listens on ${subject}`);
       const chunk = chunkOf(msg);
-      if (!chunk) return decodeAnswer<T>(subject, msg.data);
+      if (!chunk) return decodeAnswer<Reply>(subject, msg.data);
       size += msg.data.length;
       if (size > RPC_MAX_ANSWER_BYTES) {
         throw new RpcError('RPC_FAILED', `${subject} answered more than ${RPC_MAX_ANSWER_BYTES} bytes`);
       }
       if (chunks[chunk.index] === undefined) received++;
       chunks[chunk.index] = msg.data;
-      if (received === chunk.count) return decodeAnswer<T>(subject, concat(chunks, size));
+      if (received === chunk.count) return decodeAnswer<Reply>(subject, concat(chunks, size));
     }
     throw new RpcUnavailableError(`${subject} did not answer within ${timeoutMs} ms`);
   } finally {

@@ -9,7 +9,7 @@ import {
   Optional,
   type Provider,
 } from '@nestjs/common';
-import { Subjects, type WorkspaceRetentionList } from '@signalbox/contracts';
+import { Subjects } from '@signalbox/contracts';
 import { SecretOpener, type VersionedKey } from '@signalbox/crypto';
 import { NatsClient, requestService } from '@signalbox/messaging';
 import { HealthRegistry, loggerParams, MetricsService } from '@signalbox/observability';
@@ -165,12 +165,7 @@ export class ServiceKitModule {
               const perWorkspace = table.perWorkspace;
               const workspaceDays = perWorkspace
                 ? async () => {
-                    const { workspaces } = await requestService<WorkspaceRetentionList>(
-                      nats,
-                      Subjects.dataWorkspaceRetention,
-                      {},
-                      10_000,
-                    );
+                    const { workspaces } = await requestService(nats, Subjects.dataWorkspaceRetention, {}, 10_000);
                     return workspaces.flatMap(({ workspace, ...days }) => {
                       const own = days[perWorkspace.setting];
                       return typeof own === 'number' ? [{ workspace, days: own }] : [];

@@ -27,22 +27,22 @@ export class RuntimeClient {
   constructor(private readonly rpc: RpcClient) {}
 
   enqueue(request: EnqueueRunRequest): Promise<EnqueueRunReply> {
-    return this.rpc.ask<EnqueueRunReply>(Subjects.runtimeEnqueueRun, request, UNAVAILABLE);
+    return this.rpc.ask(Subjects.runtimeEnqueueRun, request, UNAVAILABLE);
   }
 
   get(request: GetRunRequest): Promise<RunWithLogs | null> {
-    return this.rpc.ask<RunWithLogs | null>(Subjects.runtimeGetRun, request, UNAVAILABLE);
+    return this.rpc.ask(Subjects.runtimeGetRun, request, UNAVAILABLE);
   }
 
   retry(request: GetRunRequest): Promise<RetryRunReply> {
-    return this.rpc.ask<RetryRunReply>(Subjects.runtimeRetryRun, request, UNAVAILABLE);
+    return this.rpc.ask(Subjects.runtimeRetryRun, request, UNAVAILABLE);
   }
 
   list(request: ListRunsRequest): Promise<FunctionRunList> {
-    return this.rpc.ask<FunctionRunList>(Subjects.runtimeListRuns, request, UNAVAILABLE);
+    return this.rpc.ask(Subjects.runtimeListRuns, request, UNAVAILABLE);
   }
 
   stats(request: RunStatsRequest): Promise<FunctionRunStats> {
-    return this.rpc.ask<FunctionRunStats>(Subjects.runtimeRunStats, request, UNAVAILABLE);
+    return this.rpc.ask(Subjects.runtimeRunStats, request, UNAVAILABLE);
   }
 }

@@ -33,7 +33,7 @@ export class TriggerScheduleService {
       );
     }
     const request: GetScheduleRequest = { workspace: actor.workspace, triggerId, minVersion: trigger.version };
-    const schedule = await this.rpc.ask<TriggerSchedule | null>(
+    const schedule = await this.rpc.ask(
       Subjects.schedulerGetSchedule,
       request,
       'the scheduler did not answer; retry shortly',
@@ -58,11 +58,7 @@ export class TriggerScheduleService {
       );
     }
     const request: GetPollRequest = { workspace: actor.workspace, triggerId };
-    const state = await this.rpc.ask<PollState | null>(
-      Subjects.schedulerGetPoll,
-      request,
-      'the scheduler did not answer; retry shortly',
-    );
+    const state = await this.rpc.ask(Subjects.schedulerGetPoll, request, 'the scheduler did not answer; retry shortly');
     if (!state) {
       throw new SignalboxError(
         'SERVICE_UNAVAILABLE',

@@ -32,10 +32,6 @@ export class TriggerTestSamplesService {
       );
     }
     const request: ListTestSamplesRequest = { workspace: actor.workspace, triggerId };
-    return this.rpc.ask<WebhookTestSampleList>(
-      Subjects.gatewayTestSamples,
-      request,
-      'the webhook gateway did not answer; retry shortly',
-    );
+    return this.rpc.ask(Subjects.gatewayTestSamples, request, 'the webhook gateway did not answer; retry shortly');
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SignalboxError } from '@signalbox/contracts';
+import { type RpcSubject, SignalboxError } from '@signalbox/contracts';
 import { NatsClient, requestService } from '@signalbox/messaging';
 
 import { RUNTIME_REQUEST_TIMEOUT_MS } from '../function-runs/function-runs.constants';
@@ -15,9 +15,14 @@ export class RpcClient {
     @Inject(RUNTIME_REQUEST_TIMEOUT_MS) private readonly timeoutMs: number,
   ) {}
 
-  async ask<T>(subject: string, payload: unknown, unavailable: string, timeoutMs = this.timeoutMs): Promise<T> {
+  async ask<Request, Reply>(
+    subject: RpcSubject<Request, Reply>,
+    payload: Request,
+    unavailable: string,
+    timeoutMs = this.timeoutMs,
+  ): Promise<Reply> {
     try {
-      return await requestService<T>(this.nats, subject, payload, timeoutMs);
+      return await requestService(this.nats, subject, payload, timeoutMs);
     } catch {
       throw new SignalboxError('SERVICE_UNAVAILABLE', unavailable);
     }

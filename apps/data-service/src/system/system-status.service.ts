@@ -32,7 +32,7 @@ export class SystemStatusService {
   private async ask(name: ServiceName): Promise<ServiceStatus | UnreachableService> {
     const request: SystemStatusRequest = { requestedAt: new Date().toISOString() };
     try {
-      return await requestService<ServiceStatus>(this.nats, Subjects.systemStatus(name), request, this.timeoutMs);
+      return await requestService(this.nats, Subjects.systemStatus(name), request, this.timeoutMs);
     } catch (error) {
       return unreachable(name, error);
     }

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   type ServiceName,
   ServiceSchemas,
-  type ServiceUsage,
   Subjects,
   type SystemUsageRequest,
   type SystemUsageResponse,
@@ -34,7 +33,7 @@ export class SystemUsageService {
     const retention = await this.retention.get(workspace);
     const answers = await Promise.all(
       TABLE_OWNERS.map((name) =>
-        requestService<ServiceUsage>(this.nats, Subjects.systemUsage(name), request, this.timeoutMs).then(
+        requestService(this.nats, Subjects.systemUsage(name), request, this.timeoutMs).then(
           (usage) => ({ name, usage }),
           (error: unknown) => ({ name, failed: unreachable(name, error) }),
         ),

@@ -37,19 +37,19 @@ export class WebhookDeliveriesService {
   async list(actor: Actor, webhookId: string, query: DeliveryListQuery): Promise<DeliveryList> {
     await this.webhooks.find(actor.workspace, webhookId);
     const request: DeliveryListRequest = { ...query, workspace: actor.workspace, webhookId };
-    return this.rpc.ask<DeliveryList>(Subjects.gatewayListDeliveries, request, UNAVAILABLE);
+    return this.rpc.ask(Subjects.gatewayListDeliveries, request, UNAVAILABLE);
   }
 
   async test(actor: Actor, webhookId: string): Promise<WebhookTestResult> {
     const record = await this.webhooks.find(actor.workspace, webhookId);
     const request: WebhookTestRequest = { workspace: actor.workspace, webhookId, config: toWebhookConfig(record) };
-    return this.rpc.ask<WebhookTestResult>(Subjects.gatewayTestWebhook, request, UNAVAILABLE, TEST_TIMEOUT_MS);
+    return this.rpc.ask(Subjects.gatewayTestWebhook, request, UNAVAILABLE, TEST_TIMEOUT_MS);
   }
 
   async replayOne(actor: Actor, webhookId: string, deliveryId: string): Promise<Delivery> {
     await this.webhooks.find(actor.workspace, webhookId);
     const request: DeliveryReplayRequest = { workspace: actor.workspace, webhookId, deliveryId };
-    const replayed = await this.rpc.ask<Delivery | null>(Subjects.gatewayReplayDelivery, request, UNAVAILABLE);
+    const replayed = await this.rpc.ask(Subjects.gatewayReplayDelivery, request, UNAVAILABLE);
     if (!replayed) throw new SignalboxError('NOT_FOUND', `Delivery with ID ${deliveryId} not found`);
     return replayed;
   }
@@ -62,6 +62,6 @@ export class WebhookDeliveriesService {
       ]);
     }
     const request: BulkReplayRequest = { ...body, workspace: actor.workspace, webhookId };
-    return this.rpc.ask<WebhookReplayResult>(Subjects.gatewayReplayDeliveries, request, UNAVAILABLE);
+    return this.rpc.ask(Subjects.gatewayReplayDeliveries, request, UNAVAILABLE);
   }
 }

@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import type { RpcSubject } from '@signalbox/contracts';
 import { NatsServerProcess, waitFor } from '@signalbox/testing';
 
 import {
@@ -10,6 +11,9 @@ import {
   RpcUnavailableError,
   sendAnswer,
 } from '../../src';
+
+/** A string of the requested length (a typed subject, as the contracts declare theirs). */
+const ECHO = 'test.echo' as RpcSubject<{ size: number }, string>;
 
 /** The request-reply wire (request-service.ts) against a real nats-server with its default 1 MB max_payload. */
 describe(requestService.name, () => {
@@ -23,7 +27,7 @@ describe(requestService.name, () => {
     responder = await connect({ servers: server.url });
     requester = await connect({ servers: server.url });
     // Answers a string of the requested length, or throws as a handler would.
-    responder.subscribe('test.echo', {
+    responder.subscribe(ECHO, {
       callback: (_error, msg) => {
         const { size } = msg.json<{ size: number }>();
         sendAnswer(responder, msg, { response: 'x'.repeat(size) });
@@ -42,7 +46,7 @@ describe(requestService.name, () => {
   });
 
   it('answers small answers in one message', async () => {
-    await expect(requestService<string>(requester, 'test.echo', { size: 10 }, 5000)).resolves.toBe('x'.repeat(10));
+    await expect(requestService(requester, ECHO, { size: 10 }, 5000)).resolves.toBe('x'.repeat(10));
   });
 
   it('answers an answer five times the server max_payload whole, in chunks', async () => {
@@ -56,7 +60,7 @@ describe(requestService.name, () => {
       },
     });
     await spy.flush();
-    const answer = await requestService<string>(requester, 'test.echo', { size: 5 * 1024 * 1024 }, 10_000);
+    const answer = await requestService(requester, ECHO, { size: 5 * 1024 * 1024 }, 10_000);
     await waitFor(() => Promise.resolve(chunks.length >= 6 ? true : undefined), 5_000, 'the spy to see every chunk');
     await spy.close();
     expect(answer).toHaveLength(5 * 1024 * 1024);
@@ -64,10 +68,8 @@ describe(requestService.name, () => {
   });
 
   it('answers an error instead of an answer over RPC_MAX_ANSWER_BYTES, and the responder goes on', async () => {
-    await expect(requestService(requester, 'test.echo', { size: RPC_MAX_ANSWER_BYTES + 1 }, 10_000)).rejects.toThrow(
-      RpcError,
-    );
-    await expect(requestService<string>(requester, 'test.echo', { size: 3 }, 5000)).resolves.toBe('xxx');
+    await expect(requestService(requester, ECHO, { size: RPC_MAX_ANSWER_BYTES + 1 }, 10_000)).rejects.toThrow(RpcError);
+    await expect(requestService(requester, ECHO, { size: 3 }, 5000)).resolves.toBe('xxx');
   });
 
   it("passes on the handler's error with its code", async () => {
