@@ -124,10 +124,13 @@ export class PullConsumer {
       logger.error(`dead-lettered ${consumer.stream} seq ${message.seq} (${message.subject}): ${reason}`);
     } catch (error) {
       logger.warn(`dead-lettering ${consumer.stream} seq ${message.seq} failed, retrying: ${String(error)}`);
-      message.nak(consumer.retryAfterErrorMs);
+      message.nak(DEAD_LETTER_RETRY_MS);
     }
   }
 }
+
+/** Publishing to DEAD_LETTERS failed: the message comes back for another try after this long. */
+const DEAD_LETTER_RETRY_MS = 5_000;
 
 const describe = (consumer: Pick<ConsumerSpec, 'durable'>, message: Pick<JsMsg, 'seq' | 'subject'>) =>
   `${consumer.durable}: ${message.subject} (seq ${message.seq})`;

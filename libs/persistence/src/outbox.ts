@@ -83,15 +83,14 @@ export class Outbox {
     if (done.length > 0) await this.removals.submit(done).catch(() => undefined); // a left entry is published again, harmlessly
   }
 
-  /** One removal in flight: the entries published meanwhile go together in the next (group commit). */
-  private readonly removals = new MicroBatcher<string[], void>(
-    async (groups) => {
-      await this.database.source.query(`DELETE FROM ${this.table} WHERE msg_id = ANY($1::text[])`, [groups.flat()]);
-      return groups.map(() => undefined);
-    },
-    100,
-    1,
-  );
+  /**
+   * Not bounded to one in flight like the run's statements: a removal can wait on an entry the sweep holds (`FOR
+   * UPDATE SKIP LOCKED` while it publishes), and the removals behind it must not wait with it.
+   */
+  private readonly removals = new MicroBatcher<string[], void>(async (groups) => {
+    await this.database.source.query(`DELETE FROM ${this.table} WHERE msg_id = ANY($1::text[])`, [groups.flat()]);
+    return groups.map(() => undefined);
+  });
 
   /** Starts the periodic sweep. */
   start(): void {

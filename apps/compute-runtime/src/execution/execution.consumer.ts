@@ -1,6 +1,12 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Consumers, type Disposition, dispositionOfError, type ExecRequest } from '@signalbox/contracts';
+import {
+  Consumers,
+  type Disposition,
+  dispositionOfError,
+  type ExecRequest,
+  SignalboxError,
+} from '@signalbox/contracts';
 import { decodeJson, DurableConsumer, messagingLogger, NatsClient } from '@signalbox/messaging';
 
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
@@ -70,6 +76,9 @@ export class ExecutionConsumer extends DurableConsumer {
     let request: ExecRequest;
     try {
       request = decodeJson<ExecRequest>(message, 'execution request');
+      if (typeof request?.runId !== 'string' || typeof request.workspace !== 'string') {
+        throw new SignalboxError('VALIDATION_ERROR', 'not an execution request: runId and workspace are strings');
+      }
     } catch (error) {
       return dispositionOfError(error, Consumers.runtimeExecutions.retryAfterErrorMs);
     }
