@@ -17,10 +17,10 @@ const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 describe('settle', () => {
   it('acks, naks with the delay (at once for 0) and terms with the reason, logged', () => {
     const message = fakeMessage();
-    settle(message, Dispositions.ack(), logger, 'm');
-    settle(message, Dispositions.retry(1_500), logger, 'm');
-    settle(message, Dispositions.retry(0), logger, 'm');
-    settle(message, Dispositions.term('malformed'), logger, 'seq 7');
+    settle(message, Dispositions.ack(), logger, () => 'm');
+    settle(message, Dispositions.retry(1_500), logger, () => 'm');
+    settle(message, Dispositions.retry(0), logger, () => 'm');
+    settle(message, Dispositions.term('malformed'), logger, () => 'seq 7');
     expect(message.calls).toEqual(['ack', 'nak 1500', 'nak', 'term malformed']);
     expect(logger.error).toHaveBeenCalledWith('seq 7 terminated: malformed');
   });

@@ -98,7 +98,7 @@ export class PullConsumer {
         logger.warn(`${describe(consumer, message)} failed, retrying in ${disposition.delayMs} ms: ${String(error)}`);
       }
     }
-    settle(message, disposition, logger, describe(consumer, message));
+    settle(message, disposition, logger, () => describe(consumer, message));
   }
 
   private async deadLetter(message: JsMsg): Promise<void> {
@@ -138,8 +138,16 @@ const describe = (consumer: Pick<ConsumerSpec, 'durable'>, message: Pick<JsMsg, 
 /** The parts of a message that settling needs: a `JsMsg`, or a message read ahead of its turn. */
 export type Settleable = Pick<JsMsg, 'ack' | 'nak' | 'term'>;
 
-/** Carries out a handler's disposition; a terminated message is logged with its reason, as an error. */
-export function settle(message: Settleable, disposition: Disposition, logger: MessagingLogger, what: string): void {
+/**
+ * Carries out a handler's disposition; a terminated message is logged with its reason, as an error (`what` names
+ * the message, built only then: settling is on every message's path).
+ */
+export function settle(
+  message: Settleable,
+  disposition: Disposition,
+  logger: MessagingLogger,
+  what: () => string,
+): void {
   switch (disposition.kind) {
     case 'ack':
       message.ack();
@@ -149,7 +157,7 @@ export function settle(message: Settleable, disposition: Disposition, logger: Me
       else message.nak();
       return;
     case 'term':
-      logger.error(`${what} terminated: ${disposition.reason}`);
+      logger.error(`${what()} terminated: ${disposition.reason}`);
       message.term(disposition.reason);
       return;
   }

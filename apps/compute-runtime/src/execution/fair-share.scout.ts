@@ -28,6 +28,7 @@ const SKIPS_PER_WORKSPACE = 5;
 @Injectable()
 export class FairShareScout implements OnApplicationBootstrap {
   private readonly logger = new Logger(FairShareScout.name);
+  private readonly settleLogger = messagingLogger(this.logger);
   private readonly readAhead: Counter<never>;
   /** Messages left alone until then (stream sequence -> epoch ms): not due, or held elsewhere. */
   private readonly skipUntil = new Map<number, number>();
@@ -132,12 +133,7 @@ export class FairShareScout implements OnApplicationBootstrap {
     const work: Promise<void> = this.consumer
       .process(delivery)
       .then((disposition) =>
-        settle(
-          delivery,
-          disposition,
-          messagingLogger(this.logger),
-          `read-ahead ${message.subject} (seq ${message.seq})`,
-        ),
+        settle(delivery, disposition, this.settleLogger, () => `read-ahead ${message.subject} (seq ${message.seq})`),
       )
       .finally(() => this.running.delete(work));
     this.running.add(work);

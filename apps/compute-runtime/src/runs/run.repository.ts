@@ -150,6 +150,24 @@ const newRunRecordset = (runs: readonly NewRunRow[]) =>
     })),
   );
 
+/**
+ * One attempt's outcome as the JSON that `json_to_recordset` reads when a run finishes or goes back to queued for
+ * a retry (each statement takes the columns it names).
+ */
+const attemptRecord = (run: RunKey, attempt: number, functionVersion: number | null, outcome: SandboxResult) => ({
+  id: run.jobId,
+  attempt,
+  status: outcome.status,
+  result: outcome.result === undefined ? null : outcome.result,
+  error: outcome.error ?? null,
+  logs: outcome.logs,
+  logs_truncated: outcome.logsTruncated,
+  steps: outcome.steps,
+  function_version: functionVersion,
+  duration_ms: outcome.durationMs,
+  cpu_time_ms: outcome.cpuTimeMs,
+});
+
 /** `claimed`: run it. `busy`: another live runtime has it, look again later. `done`: nothing to do. */
 export type ClaimOutcome =
   | { readonly kind: 'claimed'; readonly run: FunctionRun }
@@ -390,19 +408,9 @@ export class RunRepository {
       RETURNING r.id`,
         [
           storableJson(
-            items.map(({ run, attempt, functionVersion, outcome }) => ({
-              id: run.jobId,
-              attempt,
-              status: outcome.status,
-              result: outcome.result === undefined ? null : outcome.result,
-              error: outcome.error ?? null,
-              logs: outcome.logs,
-              logs_truncated: outcome.logsTruncated,
-              steps: outcome.steps,
-              function_version: functionVersion,
-              duration_ms: outcome.durationMs,
-              cpu_time_ms: outcome.cpuTimeMs,
-            })),
+            items.map(({ run, attempt, functionVersion, outcome }) =>
+              attemptRecord(run, attempt, functionVersion, outcome),
+            ),
           ),
           items.map(({ run }) => run.jobId),
           ...daysOf(items.map(({ run }) => run)),
@@ -438,24 +446,7 @@ export class RunRepository {
         WHERE r.id = x.id AND r.id = $3::uuid AND r.queued_at >= $4 AND r.queued_at < $5
           AND r.status = 'running' AND r.attempt = x.attempt
       RETURNING r.id`,
-      [
-        storableJson([
-          {
-            id: run.jobId,
-            attempt,
-            status: outcome.status,
-            error: outcome.error ?? null,
-            logs: outcome.logs,
-            logs_truncated: outcome.logsTruncated,
-            steps: outcome.steps,
-            function_version: functionVersion,
-            duration_ms: outcome.durationMs,
-          },
-        ]),
-        delayMs,
-        run.jobId,
-        ...daysOf([run]),
-      ],
+      [storableJson([attemptRecord(run, attempt, functionVersion, outcome)]), delayMs, run.jobId, ...daysOf([run])],
     );
     return rows.length === 1;
   }
