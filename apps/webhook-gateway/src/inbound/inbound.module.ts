@@ -9,6 +9,7 @@ import { SignatureCheck } from './signature-check';
 import { TestSampleBuffer } from './test-samples.buffer';
 import { TestSamplesController } from './test-samples.controller';
 import { TestSampleRepository } from './test-samples.repository';
+import { WebhookDeduplication } from './webhook-deduplication';
 
 /** Inbound webhook and endpoint triggers: the trigger index, accept and call, test samples. */
 @Module({})
@@ -23,6 +24,7 @@ export class InboundModule {
         InboundTriggerIndex,
         InputSchemaCheck,
         SignatureCheck,
+        WebhookDeduplication,
         InboundWebhookService,
         EndpointService,
         runQuotaProvider(runsInFlightPerWorkspace),
