@@ -39,13 +39,13 @@ async function awaitConfig<T>(read: () => Promise<T | null>): Promise<T | null> 
 }
 
 const finishedNotice = (
-  jobId: string,
+  runId: string,
   status: RunStatus,
   result: unknown,
   error: { name: string; message: string } | null,
   durationMs: number | null,
 ): RunFinished => ({
-  jobId,
+  runId,
   status,
   result,
   error: error ? { name: error.name, message: error.message } : null,
@@ -93,7 +93,7 @@ export class ExecutionService {
    */
   notifyFinished(notice: RunFinished): void {
     const nc = this.nats.connection;
-    const subject = Subjects.runFinished(notice.jobId);
+    const subject = Subjects.runFinished(notice.runId);
     const encoded = Buffer.from(JSON.stringify(notice));
     nc.publish(
       subject,
@@ -103,18 +103,21 @@ export class ExecutionService {
     );
   }
 
-  /** The same, built from the outcome just recorded (no read): the hot path. */
+  /**
+   * The same, built from the outcome just recorded (no read): the hot path. The waiting caller hears first: the
+   * outcome is recorded already, and the event's stored acknowledgement takes a round trip to JetStream.
+   */
   async announceOutcome(
     run: Pick<FunctionRun, 'jobId' | 'workspaceSlug' | 'triggerId' | 'functionId' | 'attempt'>,
     outcome: SandboxResult,
     notify = false,
   ): Promise<void> {
-    await this.publishEvent(run, outcome.status, outcome.durationMs, outcome.error ?? null, null);
     if (notify) {
       this.notifyFinished(
         finishedNotice(run.jobId, outcome.status, outcome.result ?? null, outcome.error ?? null, outcome.durationMs),
       );
     }
+    await this.publishEvent(run, outcome.status, outcome.durationMs, outcome.error ?? null, null);
   }
 
   private async publishEvent(

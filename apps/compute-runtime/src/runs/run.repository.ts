@@ -10,6 +10,7 @@ import {
   Database,
   daysOf as daysOfInstants,
   insertEachIdOnce,
+  type InsertOptions,
   MicroBatcher,
   Outbox,
   type OutboxMessage,
@@ -246,7 +247,7 @@ export class RunRepository {
       // An id twice in one batch (a redelivery racing its original) is claimed by the first caller only.
       const first = new Map<string, (typeof items)[number]>();
       for (const item of items) if (!first.has(item.run.id)) first.set(item.run.id, item);
-      const rows = await this.insertOnce([...first.keys()], (manager) =>
+      const insertRows = (manager: EntityManager) =>
         manager.query<RunRow[]>(
           `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by,
                                      attempt, started_at, lease_until)
@@ -257,8 +258,11 @@ export class RunRepository {
             WHERE x.id NOT IN (SELECT r.id FROM runtime.runs r WHERE r.id = ANY($3::uuid[]))
            RETURNING *`,
           [newRunRecordset([...first.values()].map(({ run }) => run)), items[0].leaseMs, [...first.keys()]],
-        ),
-      );
+        );
+      // The run's message stays unacknowledged on EXECUTIONS until its outcome (or its retry) is recorded, and that
+      // commit waits for the flush, of this row too (WAL is written in order). Should Postgres crash before, the
+      // message comes back and records the run again, as it would run it again with the row kept.
+      const rows = await this.insertOnce([...first.keys()], insertRows, { waitForFlush: false });
       const inserted = new Map(rows.map((row) => [row.id, row]));
       return items.map((item) => {
         const row = first.get(item.run.id) === item ? inserted.get(item.run.id) : undefined;
@@ -269,8 +273,12 @@ export class RunRepository {
   );
 
   /** `insert` under locks on the run ids: see insertEachIdOnce (no unique index spans the days' partitions). */
-  private insertOnce<T>(ids: readonly string[], insert: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return insertEachIdOnce(this.database.source, RUN_ID_LOCK_CLASS, ids, insert);
+  private insertOnce<T>(
+    ids: readonly string[],
+    insert: (manager: EntityManager) => Promise<T>,
+    options?: InsertOptions,
+  ): Promise<T> {
+    return insertEachIdOnce(this.database.source, RUN_ID_LOCK_CLASS, ids, insert, options);
   }
 
   /** A run's status, or null when there is no such run. */
