@@ -245,7 +245,7 @@ export interface FunctionRunEvent {
  * with `resultOmitted` when the result does not fit in one NATS message: the run record has it.
  */
 export interface RunFinished {
-  readonly jobId: string;
+  readonly runId: string;
   readonly status: RunStatus;
   readonly result: unknown;
   readonly resultOmitted?: true;
