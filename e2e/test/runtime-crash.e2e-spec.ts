@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
 
-import type { ComputeFunction, FunctionRun, FunctionRunList, FunctionTrigger } from '@signalbox/contracts';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import {
+  type ComputeFunction,
+  type ExecRequest,
+  type FunctionRun,
+  type FunctionRunList,
+  type FunctionTrigger,
+  Subjects,
+} from '@signalbox/contracts';
 import {
   createTestDatabase,
   NatsServerProcess,
+  queryDatabase,
   ServiceProcess,
   TEST_JWT_SECRET,
   type TestDatabase,
@@ -167,5 +177,28 @@ describe('compute-runtime replicas and crashes', () => {
     await runtime({ RUN_MAX_ATTEMPTS: '1' });
     const run = await until(jobId, ['completed', 'failed', 'timed_out']);
     expect(run).toMatchObject({ status: 'failed', attempt: 2, error: { name: 'RunAbandoned' } });
+  });
+
+  it('records again a dispatched run whose record was lost while it ran (a Postgres crash before the WAL flush)', async () => {
+    // A dispatched run's insert does not wait for the flush: a Postgres crash can lose its row while it runs.
+    // Its outcome then finds no row; the message must come back and record the run, not be acknowledged.
+    const fn = await busyFunction(1500);
+    const runId = randomUUID();
+    const request: ExecRequest = {
+      runId,
+      workspace: 'acme',
+      run: { triggerId: fn.defaultTriggerId, functionId: fn.id, executionParams: { n: 5 }, requestedBy: 'e2e' },
+    };
+    const nc = await connect({ servers: nats.url });
+    try {
+      await jetstream(nc).publish(Subjects.execRequest('acme', fn.id), JSON.stringify(request), { msgID: runId });
+    } finally {
+      await nc.close();
+    }
+    await until(runId, ['running']);
+    await queryDatabase(database.url, 'DELETE FROM runtime.runs WHERE id = $1', [runId]);
+
+    const run = await until(runId, ['completed', 'failed', 'timed_out']);
+    expect(run).toMatchObject({ status: 'completed', result: { n: 5 } });
   });
 });

@@ -16,6 +16,9 @@ import type { SandboxResult } from '../sandbox/sandbox.types';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
 import { ExecutionService, failure } from './execution.service';
 
+/** How soon a run whose record was lost comes back to be recorded again. */
+const RECORD_LOST_RETRY_MS = 1000;
+
 /** Histogram buckets for run times: milliseconds to SANDBOX_MAX_TIMEOUT_MS (300 s). */
 const RUN_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -147,8 +150,17 @@ export class RunLifecycle {
     } finally {
       clearInterval(heartbeat);
     }
-    if (finished) await this.execution.announceOutcome(run, finished, notify);
-    else await this.execution.announce(run.workspaceSlug, run.jobId, notify);
+    if (finished) {
+      await this.execution.announceOutcome(run, finished, notify);
+      return Dispositions.ack();
+    }
+    // Not running any more: another runtime finished it, or it was cancelled. A run with no record at all lost
+    // it in a Postgres crash (a dispatched run's insert does not wait for the flush): its message comes back and
+    // records it again, so the run is not lost.
+    if ((await this.runs.statusOf(run.workspaceSlug, run.jobId)) === null) {
+      return Dispositions.retry(RECORD_LOST_RETRY_MS);
+    }
+    await this.execution.announce(run.workspaceSlug, run.jobId, notify);
     return Dispositions.ack();
   }
 
