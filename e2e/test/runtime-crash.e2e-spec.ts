@@ -22,6 +22,7 @@ import {
 } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
+import { runUntil } from './support/runs';
 
 /** Two and more compute-runtime replicas on one queue, killed with SIGKILL in the middle of runs. */
 describe('compute-runtime replicas and crashes', () => {
@@ -78,15 +79,7 @@ describe('compute-runtime replicas and crashes', () => {
 
   const runOf = async (jobId: string) => (await api.get<FunctionRun>(`/function-runs/${jobId}`)).body;
 
-  const until = (jobId: string, statuses: string[], timeoutMs = 30_000) =>
-    waitFor(
-      async () => {
-        const run = await runOf(jobId);
-        return statuses.includes(run.status) ? run : undefined;
-      },
-      timeoutMs,
-      `run ${jobId} to be ${statuses.join(' or ')}`,
-    );
+  const until = (jobId: string, statuses: string[], timeoutMs?: number) => runUntil(api, jobId, statuses, timeoutMs);
 
   it('retries a run whose runtime was killed with SIGKILL on another replica (attempt 2)', async () => {
     const first = await runtime();

@@ -76,6 +76,28 @@ export function runsView(context: () => ConsoleContext): void {
       await page.close();
     });
 
+    it('cancels a running run from its page: stopped, and shown cancelled', async () => {
+      const ctx = context();
+      const { acme } = ctx;
+      const busy = await acme.functions.create({
+        name: `console-busy-${randomUUID().slice(0, 6)}`,
+        timeoutMs: 30_000,
+        code: 'async function run() { const until = Date.now() + 25000; while (Date.now() < until) {} return 1; }',
+      });
+      const { jobId } = await acme.triggers.execute(busy.defaultTriggerId, {});
+      const page = await ctx.openPage();
+      await page.goto(`${ctx.baseUrl}/console/runs/${jobId}`);
+      await page.locator('.status-line [data-status="running"]').waitFor({ timeout: 20_000 });
+      await page.getByRole('button', { name: 'Cancel run' }).click();
+      await page.getByText('Cancelled.').waitFor();
+      await page.locator('.status-line [data-status="cancelled"]').waitFor();
+      expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+      expect((await acme.runs.get(jobId)).status).toBe('cancelled');
+      expect(await ctx.seriousViolations(page)).toEqual([]);
+      expect(ctx.pageErrors(page)).toEqual([]);
+      await page.close();
+    });
+
     it('filters runs by function, execution type, time and search, and re-runs one with an edited input', async () => {
       const ctx = context();
       const { acme } = ctx;

@@ -213,11 +213,22 @@ export const RetryRunResponseSchema = Type.Object({
   attempt: Type.Integer(),
 });
 
+/** `runtime.v1.runs.cancel` answer: the run is cancelled (now or before), or why not (`NOT_FOUND`, `INVALID_STATUS`). */
+export type CancelRunReply =
+  | { readonly jobId: string; readonly status: 'cancelled' }
+  | { readonly refused: 'NOT_FOUND' | 'INVALID_STATUS'; readonly status: RunStatus | null };
+
+export const CancelRunResponseSchema = Type.Object({ jobId: Uuid, status: Type.Literal('cancelled') });
+
 export const ExecuteResponseSchema = Type.Object({ jobId: Uuid, status: Type.Literal('queued') });
 export type ExecuteResponse = Static<typeof ExecuteResponseSchema>;
 
 /** Lifecycle events of runs, published on PLATFORM_EVENTS for outbound webhooks. Never rename a value. */
-export const FunctionEvents = { completed: 'function.completed', failed: 'function.failed' } as const;
+export const FunctionEvents = {
+  completed: 'function.completed',
+  failed: 'function.failed',
+  cancelled: 'function.cancelled',
+} as const;
 
 /**
  * The outbound webhook payload shape (api-contract.md "Outbound webhooks"): `id` (`run.<id>.<attempt>.<status>`) is deterministic per run

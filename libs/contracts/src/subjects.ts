@@ -1,5 +1,6 @@
 import type { GetPollRequest, PollState } from './polling';
 import type {
+  CancelRunReply,
   EnqueueRunReply,
   EnqueueRunRequest,
   FunctionRunList,
@@ -62,6 +63,13 @@ export const Subjects = {
   runtimeRunStats: rpc<RunStatsRequest, FunctionRunStats>('runtime.v1.runs.stats'),
   /** Request-reply to compute-runtime: queue a failed run again (a new attempt, completed steps reused). */
   runtimeRetryRun: rpc<GetRunRequest, RetryRunReply>('runtime.v1.runs.retry'),
+  /** Request-reply to compute-runtime: cancel a queued, retry-waiting or running run. */
+  runtimeCancelRun: rpc<GetRunRequest, CancelRunReply>('runtime.v1.runs.cancel'),
+  /**
+   * Core (not stored): a run was cancelled while running; every runtime replica listens (`runCancelled('*')`), and
+   * the one running it stops its sandbox. A lost notice is made up by the holder's next heartbeat.
+   */
+  runCancelled: (runId: string) => `runs.v1.cancelled.${runId}`,
   /**
    * Core (not stored): compute-runtime announces here that a run which asked for it (`notifyFinished`) has
    * finished, with its result. The webhook-gateway waits on it to answer an endpoint trigger's caller.

@@ -15,6 +15,7 @@ export const WebhookEventTypes = [
   'function.completed',
   'function.failed',
   'trigger.fired',
+  'function.cancelled',
 ] as const;
 export type WebhookEventType = (typeof WebhookEventTypes)[number];
 /** Sent only by `POST /webhooks/{id}/test`; cannot be subscribed to. */

@@ -13,6 +13,7 @@ Usage:
   signalbox functions run <function> [--data JSON] [--wait]   run it through its default trigger
   signalbox triggers execute <trigger> [--data JSON] [--wait]
   signalbox runs get <jobId>
+  signalbox runs cancel <jobId>
   signalbox runs list [--status S] [--trigger ID] [--function ID] [--limit N]
   signalbox runs tail [--trigger ID] [--function ID]   every change of a run, live, until Ctrl-C
   signalbox events publish --record-slug S --event E --record-id ID [--data JSON] [--event-id ID]
@@ -82,6 +83,10 @@ async function main(argv: string[]): Promise<void> {
     case 'runs get': {
       const run = await client.runs.get(required(rest[0], 'the jobId'));
       return out(run, describe(run));
+    }
+    case 'runs cancel': {
+      const cancelled = await client.runs.cancel(required(rest[0], 'the jobId'));
+      return out(cancelled, `${cancelled.jobId}  ${cancelled.status}`);
     }
     case 'runs list': {
       const limit = Number(flags.limit ?? 20);

@@ -210,6 +210,12 @@ export class Signalbox {
     retry: (jobId: string) =>
       unwrap(this.api.POST(`${V1}/function-runs/{jobId}/retry`, { params: { path: this.path({ jobId }) } })),
     /**
+     * Cancels a queued, retry-waiting or running run: it never starts, or it is stopped in its sandbox. Cancelling
+     * a cancelled run answers the same; a finished run is refused (`INVALID_STATUS`).
+     */
+    cancel: (jobId: string) =>
+      unwrap(this.api.POST(`${V1}/function-runs/{jobId}/cancel`, { params: { path: this.path({ jobId }) } })),
+    /**
      * Resolves with the run once it is final (`completed`, `failed`, `timed_out`, `cancelled`), however it
      * ended; a failed run is an answer, not an error. It follows the live stream and reads the run when the
      * stream says it finished (and every 5 s, should an announcement be lost); without a stream it looks with

@@ -9,6 +9,7 @@ import { ExecutionConsumer } from './execution.consumer';
 import { ExecutionService } from './execution.service';
 import { FairShareScout } from './fair-share.scout';
 import { FunctionConfigStore } from './function-config.store';
+import { RunCancelListener } from './run-cancel.listener';
 import { RunLifecycle } from './run-lifecycle.service';
 
 /**
@@ -53,6 +54,7 @@ export class ExecutionModule {
         FunctionConfigStore,
         ExecutionService,
         RunLifecycle,
+        RunCancelListener,
         ExecutionConsumer,
         FairShareScout,
         SandboxShutdown,

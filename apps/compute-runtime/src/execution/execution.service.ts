@@ -52,6 +52,14 @@ const finishedNotice = (
   durationMs,
 });
 
+/** The platform event of a final status: `function.completed`, `function.cancelled`, else `function.failed`. */
+const eventOf = (status: RunStatus) =>
+  status === 'completed'
+    ? FunctionEvents.completed
+    : status === 'cancelled'
+      ? FunctionEvents.cancelled
+      : FunctionEvents.failed;
+
 export const failure = (name: string, message: string): SandboxResult => ({
   runId: '',
   status: 'failed',
@@ -76,7 +84,7 @@ export class ExecutionService {
   ) {}
 
   /**
-   * `function.completed` or `function.failed` for a finished run, read back from its record; with `notify`,
+   * `function.completed`, `.failed` or `.cancelled` for a finished run, read back from its record; with `notify`,
    * also its RunFinished for whoever waits on it.
    */
   async announce(workspace: string, runId: string, notify = false): Promise<void> {
@@ -130,7 +138,7 @@ export class ExecutionService {
     const workspace = run.workspaceSlug;
     const event: FunctionRunEvent = {
       id: `run.${run.jobId}.${run.attempt}.${status}`,
-      event: status === 'completed' ? FunctionEvents.completed : FunctionEvents.failed,
+      event: eventOf(status),
       workspace,
       timestamp: finishedAt ?? new Date().toISOString(),
       data: {

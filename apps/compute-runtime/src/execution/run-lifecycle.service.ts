@@ -12,6 +12,7 @@ import { MetricsService } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
 
 import { type ClaimOutcome, RunRepository } from '../runs/run.repository';
+import { SandboxPool } from '../sandbox/sandbox.pool';
 import type { SandboxResult } from '../sandbox/sandbox.types';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
 import { ExecutionService, failure } from './execution.service';
@@ -59,6 +60,7 @@ export class RunLifecycle {
     private readonly nats: NatsClient,
     private readonly runs: RunRepository,
     private readonly execution: ExecutionService,
+    private readonly sandbox: SandboxPool,
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
     metrics: MetricsService,
   ) {
@@ -118,11 +120,19 @@ export class RunLifecycle {
       await this.execution.announce(run.workspaceSlug, run.jobId, notify);
       return Dispositions.ack();
     }
-    // Heartbeat: keep the message (ack wait) and the lease while the run goes on.
+    // Heartbeat: keep the message (ack wait) and the lease while the run goes on. A run no longer running was
+    // cancelled (if its cancel notice was lost, this stops it).
     const heartbeat = setInterval(
       () => {
         working();
-        void this.runs.renewLease(run, leaseMs).catch(() => undefined);
+        void this.runs
+          .renewLease(run, leaseMs)
+          .then(async (running) => {
+            if (!running && (await this.runs.statusOf(run.workspaceSlug, run.jobId)) === 'cancelled') {
+              this.sandbox.cancel(run.jobId);
+            }
+          })
+          .catch(() => undefined);
       },
       Math.max(250, Math.floor(leaseMs / 3)),
     );

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  type CancelRunReply,
   type EnqueueRunReply,
   type EnqueueRunRequest,
   type FunctionRunList,
@@ -33,6 +34,11 @@ export class RunController {
   @MessagePattern(Subjects.runtimeRetryRun)
   retry(@Payload() request: GetRunRequest): Promise<RetryRunReply> {
     return this.runs.retry(request);
+  }
+
+  @MessagePattern(Subjects.runtimeCancelRun)
+  cancel(@Payload() request: GetRunRequest): Promise<CancelRunReply> {
+    return this.runs.cancel(request);
   }
 
   @MessagePattern(Subjects.runtimeListRuns)

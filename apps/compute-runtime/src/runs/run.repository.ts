@@ -380,13 +380,14 @@ export class RunRepository {
     ...GROUP_COMMIT,
   );
 
-  /** The heartbeat of a run in progress: its runtime is alive, keep the lease. */
-  async renewLease(run: RunKey, leaseMs: number): Promise<void> {
-    await this.database.source.query(
+  /** The heartbeat of a run in progress: its runtime is alive, keep the lease. Answers whether it is still running. */
+  async renewLease(run: RunKey, leaseMs: number): Promise<boolean> {
+    const [, renewed] = await this.database.source.query<[unknown[], number]>(
       `UPDATE runtime.runs SET lease_until = now() + make_interval(secs => $2::double precision / 1000)
         WHERE id = $1 AND status = 'running' AND queued_at >= $3 AND queued_at < $4`,
       [run.jobId, leaseMs, ...daysOf([run])],
     );
+    return renewed > 0;
   }
 
   /**
@@ -491,6 +492,32 @@ export class RunRepository {
     // Changed since it was read (a retry racing this one): answer it as it is now.
     const now = await this.find(workspace, id);
     return now ? { run: now.run, requeued: false } : null;
+  }
+
+  /**
+   * `POST /function-runs/{id}/cancel`: a queued (or retry-waiting) or running run becomes `cancelled`, final. The
+   * statement is conditional, like every outcome's: a cancel racing a finish leaves one of them, never both. Answers
+   * the run as cancelled now or as it is, or null when there is none.
+   */
+  async cancel(workspace: string, id: string): Promise<{ run: FunctionRun; cancelled: boolean } | null> {
+    const found = await this.find(workspace, id);
+    if (!found) return null;
+    const { run } = found;
+    if (run.status !== 'queued' && run.status !== 'running') return { run, cancelled: false };
+    const [rows] = await this.database.source.query<[RunRow[], number]>(
+      `UPDATE runtime.runs
+          SET status = 'cancelled', finished_at = now(), lease_until = NULL, next_attempt_at = NULL,
+              duration_ms = CASE WHEN status = 'running'
+                                 THEN (extract(epoch FROM now() - started_at) * 1000)::int END
+        WHERE workspace_slug = $1 AND id = $2 AND status IN ('queued', 'running')
+          AND queued_at >= $3 AND queued_at < $4
+      RETURNING *`,
+      [workspace, id, ...daysOf([run])],
+    );
+    if (rows[0]) return { run: toRun(rows[0]), cancelled: true };
+    // Finished (or cancelled) since it was read: answer it as it is now.
+    const now = await this.find(workspace, id);
+    return now ? { run: now.run, cancelled: false } : null;
   }
 
   async find(workspace: string, id: string): Promise<{ run: FunctionRun; logs: FunctionRunLogs } | null> {

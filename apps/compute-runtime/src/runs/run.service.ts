@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  type CancelRunReply,
   type EnqueueRunReply,
   type EnqueueRunRequest,
   type ExecRequest,
@@ -19,6 +20,7 @@ import {
 import { NatsClient } from '@signalbox/messaging';
 import { Outbox, type OutboxMessage } from '@signalbox/persistence';
 
+import { ExecutionService } from '../execution/execution.service';
 import { RunRepository } from './run.repository';
 
 /** The run record's front door: enqueue (the row and its message in the outbox, together), read, list. */
@@ -28,6 +30,7 @@ export class RunService {
     private readonly runs: RunRepository,
     private readonly nats: NatsClient,
     private readonly outbox: Outbox,
+    private readonly execution: ExecutionService,
   ) {}
 
   /**
@@ -78,6 +81,26 @@ export class RunService {
     }
     // Requeued now, or by an earlier retry (its message is out, or in the outbox): the same answer.
     return { jobId: run.jobId, status: 'queued', attempt: run.attempt + 1 };
+  }
+
+  /**
+   * A queued, retry-waiting or running run is cancelled: it never starts (its message, when it comes, finds it
+   * final), or the runtime running it stops it in the sandbox. `function.cancelled` is announced, never
+   * `function.failed`. Asked again, it answers the same; a run that finished first cannot be cancelled.
+   */
+  async cancel(request: GetRunRequest): Promise<CancelRunReply> {
+    const found = await this.runs.cancel(request.workspace, request.runId);
+    if (!found) return { refused: 'NOT_FOUND', status: null };
+    const { run, cancelled } = found;
+    if (!cancelled && run.status !== 'cancelled') return { refused: 'INVALID_STATUS', status: run.status };
+    if (cancelled) {
+      // Whichever replica runs it stops it; a lost notice is made up by that run's next heartbeat.
+      this.nats.connection.publish(Subjects.runCancelled(run.jobId));
+      this.nats.publishLive(run.workspaceSlug, liveRun(run, 'cancelled'));
+    }
+    // Announced again when asked again (a crash before it): the event id de-duplicates it.
+    await this.execution.announce(run.workspaceSlug, run.jobId);
+    return { jobId: run.jobId, status: 'cancelled' };
   }
 
   get(request: GetRunRequest): Promise<RunWithLogs | null> {

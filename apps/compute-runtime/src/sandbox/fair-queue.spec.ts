@@ -31,4 +31,15 @@ describe(FairQueue.name, () => {
     expect(sut.take()).toBe('a1');
     expect(sut.size).toBe(1);
   });
+
+  it('takes out a waiting job that is cancelled, and nothing else', () => {
+    const sut = new FairQueue<string>();
+    sut.push('a', 'a1');
+    sut.push('b', 'b1');
+    sut.push('a', 'a2');
+    expect(sut.remove((job) => job === 'a1')).toBe('a1');
+    expect(sut.remove((job) => job === 'zz')).toBeUndefined();
+    expect(sut.size).toBe(2);
+    expect([sut.take(), sut.take(), sut.take()]).toEqual(['b1', 'a2', undefined]);
+  });
 });

@@ -51,6 +51,19 @@ export class FairQueue<T> {
     this.count++;
   }
 
+  /** Takes out the first waiting job that `matches` (it never runs), or answers undefined. */
+  remove(matches: (item: T) => boolean): T | undefined {
+    for (const [key, queue] of this.waiting) {
+      const index = queue.findIndex((entry) => matches(entry.item));
+      if (index < 0) continue;
+      const [{ item }] = queue.splice(index, 1);
+      if (queue.length === 0) this.waiting.delete(key);
+      this.count--;
+      return item;
+    }
+    return undefined;
+  }
+
   /** A taken job finished (or failed to start). */
   done(key: string): void {
     const running = (this.running.get(key) ?? 1) - 1;

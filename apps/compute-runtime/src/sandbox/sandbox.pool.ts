@@ -39,6 +39,8 @@ interface Worker {
   current: (Pending & { timer: NodeJS.Timeout }) | null;
   /** Set when the pool killed it for its memory: the resident size it was seen at, in MB. */
   overMemoryMb: number | null;
+  /** Set when the pool killed it because its run was cancelled. */
+  cancelled: boolean;
 }
 
 /**
@@ -80,6 +82,26 @@ export class SandboxPool {
     });
   }
 
+  /**
+   * Stops a run: one still waiting for a worker leaves the queue, one running has its worker killed (a fresh one
+   * takes its place; the isolate's heap and whatever else the run held go with the process). Either way its
+   * result is `RunCancelled`. A run this pool does not hold is left alone: answers whether it held it.
+   */
+  cancel(runId: string): boolean {
+    const waiting = this.queue.remove((pending) => pending.job.runId === runId);
+    if (waiting) {
+      waiting.resolve(cancelled(waiting.job));
+      return true;
+    }
+    for (const worker of this.workers) {
+      if (worker.current?.job.runId !== runId || worker.cancelled) continue;
+      worker.cancelled = true;
+      this.kill(worker);
+      return true;
+    }
+    return false;
+  }
+
   /** Process ids of the live workers (for health, metrics and tests). */
   get pids(): number[] {
     return [...this.workers].map((worker) => worker.process.pid).filter((pid): pid is number => pid !== undefined);
@@ -100,7 +122,7 @@ export class SandboxPool {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
-    const worker: Worker = { process: child, ready: false, current: null, overMemoryMb: null };
+    const worker: Worker = { process: child, ready: false, current: null, overMemoryMb: null, cancelled: false };
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4096)));
     this.workers.add(worker);
@@ -126,9 +148,11 @@ export class SandboxPool {
         clearTimeout(timer);
         this.queue.done(job.workspace);
         resolve(
-          worker.overMemoryMb === null
-            ? crashed(job, code, signal)
-            : overMemory(job, worker.overMemoryMb, this.options.maxWorkerRssMb ?? 0),
+          worker.cancelled
+            ? cancelled(job)
+            : worker.overMemoryMb === null
+              ? crashed(job, code, signal)
+              : overMemory(job, worker.overMemoryMb, this.options.maxWorkerRssMb ?? 0),
         );
       }
       if (!this.closed) this.spawn();
@@ -208,6 +232,13 @@ function crashed(job: Pick<SandboxJob, 'runId'>, code: number | null, signal: st
     steps: [],
     durationMs: 0,
     cpuTimeMs: 0,
+  };
+}
+
+function cancelled(job: Pick<SandboxJob, 'runId'>): SandboxResult {
+  return {
+    ...crashed(job, null, 'SIGKILL'),
+    error: { name: 'RunCancelled', message: 'the run was cancelled; it was stopped in the sandbox' },
   };
 }
 

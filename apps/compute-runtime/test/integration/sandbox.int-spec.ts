@@ -276,6 +276,27 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
     expect(exits.filter((exit) => exit.signal === 'SIGKILL').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('cancels a running run by replacing its worker, and a waiting one before it starts', async () => {
+    const long = { limits: { ...LIMITS, timeoutMs: 20_000, cpuTimeMs: 20_000 } };
+    // Both workers busy, a third run waiting for one of them.
+    const busy = [job('while (true) {}', long), job('while (true) {}', long)];
+    const running = busy.map((each) => pool.run(each));
+    const waiting = job('return { ran: true };');
+    const queued = pool.run(waiting);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(pool.cancel(waiting.runId)).toBe(true);
+    expect(await queued).toMatchObject({ status: 'failed', error: { name: 'RunCancelled' } });
+    const before = [...pool.pids];
+    expect(busy.map((each) => pool.cancel(each.runId))).toEqual([true, true]);
+    for (const result of await Promise.all(running)) {
+      expect(result).toMatchObject({ status: 'failed', error: { name: 'RunCancelled' } });
+    }
+    expect(pool.cancel('not-held-here')).toBe(false);
+    await expectStillHealthy();
+    expect(pool.pids.some((pid) => before.includes(pid))).toBe(false);
+  });
+
   describe('api.fetch', () => {
     let server: Server;
     let other: Server;

@@ -46,6 +46,7 @@ function RunBody({ run }: { run: FunctionRun }) {
           <span className="muted">next attempt at {formatTime(run.nextAttemptAt)}</span>
         )}
         <RetryAction run={run} />
+        <CancelAction run={run} />
       </div>
 
       <h2>Summary</h2>
@@ -163,27 +164,67 @@ function RunBody({ run }: { run: FunctionRun }) {
   );
 }
 
+/** A failed or timed-out run can be retried: a new attempt that reuses the steps it completed. */
 function RetryAction({ run }: { run: FunctionRun }) {
   const client = useClient();
+  return (
+    <RunAction
+      run={run}
+      shown={run.status === 'failed' || run.status === 'timed_out'}
+      labels={{ idle: 'Retry', pending: 'Retrying…', refused: 'Retry refused' }}
+      act={() => client.runs.retry(run.jobId)}
+      said={(reply) => `Queued again: attempt ${reply.attempt}.`}
+    />
+  );
+}
+
+/** A queued or running run can be cancelled: it never starts, or it is stopped in its sandbox. */
+function CancelAction({ run }: { run: FunctionRun }) {
+  const client = useClient();
+  return (
+    <RunAction
+      run={run}
+      shown={run.status === 'queued' || run.status === 'running'}
+      labels={{ idle: 'Cancel run', pending: 'Cancelling…', refused: 'Cancel refused' }}
+      act={() => client.runs.cancel(run.jobId)}
+      said={() => 'Cancelled.'}
+    />
+  );
+}
+
+/** A button that acts on the run, says what came of it, and reads the run again. */
+function RunAction<Reply>({
+  run,
+  shown,
+  labels,
+  act,
+  said,
+}: {
+  run: FunctionRun;
+  shown: boolean;
+  labels: { idle: string; pending: string; refused: string };
+  act: () => Promise<Reply>;
+  said: (reply: Reply) => string;
+}) {
+  const client = useClient();
   const queries = useQueryClient();
-  const retry = useMutation({
-    mutationFn: () => client.runs.retry(run.jobId),
+  const action = useMutation({
+    mutationFn: act,
     onSuccess: () => queries.invalidateQueries({ queryKey: ['run', client.workspace, run.jobId] }),
   });
-  const retriable = run.status === 'failed' || run.status === 'timed_out';
   return (
     <span className="action">
-      {retriable && (
-        <button type="button" onClick={() => retry.mutate()} disabled={retry.isPending}>
-          {retry.isPending ? 'Retrying…' : 'Retry'}
+      {shown && (
+        <button type="button" onClick={() => action.mutate()} disabled={action.isPending}>
+          {action.isPending ? labels.pending : labels.idle}
         </button>
       )}
       <span role="status" className="action-result">
-        {retry.isSuccess && `Queued again: attempt ${retry.data.attempt}.`}
+        {action.isSuccess && said(action.data)}
       </span>
-      {retry.isError && (
+      {action.isError && (
         <span role="alert" className="field-error">
-          Retry refused: {errorMessage(retry.error)}
+          {labels.refused}: {errorMessage(action.error)}
         </span>
       )}
     </span>

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '@signalbox/auth';
 import {
+  CancelRunResponseSchema,
   type FunctionRun,
   type FunctionRunList,
   type FunctionRunListQuery,
@@ -76,6 +77,20 @@ export class FunctionRunController {
   @ApiErrors('NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
   retry(@CurrentActor() actor: Actor, @Param('jobId') jobId: string) {
     return this.runs.retry(actor, jobId);
+  }
+
+  @Post(':jobId/cancel')
+  @HttpCode(200)
+  @RequirePermission('function-triggers', 'execute')
+  @ApiOperation({
+    summary:
+      'Cancel a queued, retry-waiting or running run: it never starts, or is stopped in its sandbox within a second; ' +
+      'status `cancelled`, event `function.cancelled`. Cancelling a cancelled run answers the same',
+  })
+  @ApiJsonResponse(200, CancelRunResponseSchema, 'Cancelled')
+  @ApiErrors('NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
+  cancel(@CurrentActor() actor: Actor, @Param('jobId') jobId: string) {
+    return this.runs.cancel(actor, jobId);
   }
 
   @Get(':jobId/logs')

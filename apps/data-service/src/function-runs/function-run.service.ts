@@ -54,6 +54,19 @@ export class FunctionRunService {
     return reply;
   }
 
+  async cancel(actor: Actor, jobId: string): Promise<{ jobId: string; status: 'cancelled' }> {
+    if (!UUID.test(jobId)) throw runNotFound(jobId);
+    const reply = await this.runtime.cancel({ workspace: actor.workspace, runId: jobId });
+    if ('refused' in reply) {
+      if (reply.refused === 'NOT_FOUND') throw runNotFound(jobId);
+      throw new SignalboxError(
+        'INVALID_STATUS',
+        `only a queued or running run can be cancelled; run ${jobId} is ${reply.status}`,
+      );
+    }
+    return reply;
+  }
+
   /**
    * The runtime filters its own columns; an execution type becomes the workspace's triggers of that type, and an
    * idempotency key the job it started (none: an empty page), which only data-service knows.

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  type CancelRunReply,
   type EnqueueRunReply,
   type EnqueueRunRequest,
   type FunctionRunList,
@@ -36,6 +37,10 @@ export class RuntimeClient {
 
   retry(request: GetRunRequest): Promise<RetryRunReply> {
     return this.rpc.ask(Subjects.runtimeRetryRun, request, UNAVAILABLE);
+  }
+
+  cancel(request: GetRunRequest): Promise<CancelRunReply> {
+    return this.rpc.ask(Subjects.runtimeCancelRun, request, UNAVAILABLE);
   }
 
   list(request: ListRunsRequest): Promise<FunctionRunList> {

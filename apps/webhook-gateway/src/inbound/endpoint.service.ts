@@ -158,6 +158,9 @@ export class EndpointService {
     if (notice.status === 'timed_out') {
       return ['timed_out', errorResponse('GATEWAY_TIMEOUT', 'the function ran out of time', { jobId })];
     }
+    if (notice.status === 'cancelled') {
+      return ['cancelled', errorResponse('INVALID_STATUS', 'the run was cancelled before it answered', { jobId })];
+    }
     // The function's own error stays in the run record: the caller may be anyone on the internet.
     return ['failed', errorResponse('FUNCTION_FAILED', 'the function failed; the run records the error', { jobId })];
   }

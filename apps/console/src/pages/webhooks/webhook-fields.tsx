@@ -16,6 +16,7 @@ export const WEBHOOK_EVENTS: readonly WebhookEvent[] = [
   'function.completed',
   'function.failed',
   'trigger.fired',
+  'function.cancelled',
 ];
 
 /** What the form holds, as typed. */
