@@ -112,7 +112,7 @@ describe('run control: cancel', () => {
 
     expect((await api.post(`/function-runs/${jobId}/cancel`, {})).status).toBe(200);
     await sleep(4_000); // past the retry's due time: its message comes back and finds the run final
-    expect(await runOf(jobId)).toMatchObject({ status: 'cancelled', attempt: 1, nextAttemptAt: null });
+    expect(await runOf(jobId)).toMatchObject({ status: 'cancelled', attempt: 1, nextAttemptAt: null, error: null });
   });
 
   it('refuses a finished run (409) and an unknown one (404), and changes nothing', async () => {

@@ -59,11 +59,12 @@ export function insertEachIdOnce<T>(
 ): Promise<T> {
   // READ COMMITTED, whatever the server's default: the insert must see what a waiter before it committed.
   return source.transaction('READ COMMITTED', async (manager) => {
+    // The server's own setting stays unless asked (it may be stronger than `on`, for a synchronous standby).
+    const commitMode = waitForFlush ? '' : `, (SELECT set_config('synchronous_commit', 'off', true)) AS commit_mode`;
     await manager.query(
       `SELECT pg_advisory_xact_lock($2::int, key)
-         FROM (SELECT DISTINCT hashtext(id::text) AS key FROM unnest($1::uuid[]) AS id ORDER BY key) AS keys,
-              (SELECT set_config('synchronous_commit', $3, true)) AS commit_mode`,
-      [ids, lockClass, waitForFlush ? 'on' : 'off'],
+         FROM (SELECT DISTINCT hashtext(id::text) AS key FROM unnest($1::uuid[]) AS id ORDER BY key) AS keys${commitMode}`,
+      [ids, lockClass],
     );
     return insert(manager);
   });

@@ -52,6 +52,9 @@ const finishedNotice = (
   durationMs,
 });
 
+/** Within JetStream's default duplicate window (`NATS_DUPLICATE_WINDOW_MS`, 2 min), with room to spare. */
+const CANCEL_ANNOUNCED_AGAIN_WITHIN_MS = 60_000;
+
 /** The platform event of a final status: `function.completed`, `function.cancelled`, else `function.failed`. */
 const eventOf = (status: RunStatus) =>
   status === 'completed'
@@ -91,6 +94,10 @@ export class ExecutionService {
     const found = await this.runs.find(workspace, runId);
     const run = found?.run;
     if (!run || run.status === 'queued' || run.status === 'running') return;
+    // A cancel announced itself. A message of the run that comes back later (a retry's, after its backoff) would
+    // announce it again past JetStream's duplicate window, so only a recent cancel is announced again.
+    const finishedMs = run.finishedAt ? Date.parse(run.finishedAt) : 0;
+    if (run.status === 'cancelled' && Date.now() - finishedMs > CANCEL_ANNOUNCED_AGAIN_WITHIN_MS) return;
     await this.publishEvent(run, run.status, run.durationMs, run.error, run.finishedAt);
     if (notify) this.notifyFinished(finishedNotice(run.jobId, run.status, run.result, run.error, run.durationMs));
   }

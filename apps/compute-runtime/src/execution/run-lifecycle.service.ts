@@ -99,6 +99,11 @@ export class RunLifecycle {
     const { leaseMs, maxAttempts } = this.settings;
     const claim = await this.claim(request, leaseMs);
     if (claim.kind === 'done') {
+      // A dispatched run with no record at all lost it in a Postgres crash (its insert, or the original's it
+      // raced, did not wait for the flush): the message comes back and records it.
+      if (request.run && (await this.runs.statusOf(request.workspace, request.runId)) === null) {
+        return Dispositions.retry(RECORD_LOST_RETRY_MS);
+      }
       this.attempts.inc({ outcome: 'already_finished' });
       // Finished already: never run twice. Publish its event again in case the last runtime died
       // between recording the outcome and publishing (the event id de-duplicates it).

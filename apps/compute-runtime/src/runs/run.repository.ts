@@ -506,7 +506,8 @@ export class RunRepository {
     if (run.status !== 'queued' && run.status !== 'running') return { run, cancelled: false };
     const [rows] = await this.database.source.query<[RunRow[], number]>(
       `UPDATE runtime.runs
-          SET status = 'cancelled', finished_at = now(), lease_until = NULL, next_attempt_at = NULL,
+          SET status = 'cancelled', finished_at = now(), lease_until = NULL, next_attempt_at = NULL, error = NULL,
+              result = NULL,
               duration_ms = CASE WHEN status = 'running'
                                  THEN (extract(epoch FROM now() - started_at) * 1000)::int END
         WHERE workspace_slug = $1 AND id = $2 AND status IN ('queued', 'running')

@@ -98,8 +98,9 @@ export class RunService {
       this.nats.connection.publish(Subjects.runCancelled(run.jobId));
       this.nats.publishLive(run.workspaceSlug, liveRun(run, 'cancelled'));
     }
-    // Announced again when asked again (a crash before it): the event id de-duplicates it.
-    await this.execution.announce(run.workspaceSlug, run.jobId);
+    // Announced again when asked again (a crash before it): the event id de-duplicates it. A caller waiting on
+    // the run (an endpoint trigger's, its run waiting for a retry) hears of it too.
+    await this.execution.announce(run.workspaceSlug, run.jobId, true);
     return { jobId: run.jobId, status: 'cancelled' };
   }
 

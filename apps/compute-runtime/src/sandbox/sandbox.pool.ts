@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { FairQueue } from './fair-queue';
 import type { FromWorker, SandboxJob, SandboxResult, ToWorker, WorkerJob } from './sandbox.types';
 
+/** How long a cancel of a run not (yet) in the pool waits for it, and how many such cancels are kept. */
+const CANCELLED_EARLY_KEPT_MS = 60_000;
+const CANCELLED_EARLY_MAX = 10_000;
+
 export interface SandboxPoolOptions {
   /** Worker processes (each runs one job at a time). */
   readonly workers: number;
@@ -54,6 +58,8 @@ export class SandboxPool {
   private readonly queue = new FairQueue<Pending>();
   private closed = false;
   private readonly memoryWatch: NodeJS.Timeout | null = null;
+  /** Runs cancelled before they reached this pool, until when their cancel holds (insertion order: oldest first). */
+  private readonly cancelledEarly = new Map<string, number>();
 
   constructor(private readonly options: SandboxPoolOptions) {
     for (let i = 0; i < options.workers; i++) this.spawn();
@@ -65,6 +71,11 @@ export class SandboxPool {
 
   run(job: SandboxJob): Promise<SandboxResult> {
     if (this.closed) return Promise.reject(new Error('the sandbox pool is closed'));
+    const cancelledUntil = this.cancelledEarly.get(job.runId);
+    if (cancelledUntil !== undefined) {
+      this.cancelledEarly.delete(job.runId);
+      if (cancelledUntil > Date.now()) return Promise.resolve(cancelled(job));
+    }
     const { executionParams, triggerParams, memoizedSteps, ...rest } = job;
     let input: string;
     try {
@@ -99,6 +110,11 @@ export class SandboxPool {
       this.kill(worker);
       return true;
     }
+    // Not here yet: its runtime may be between claiming it and handing it over (reading its config). A run handed
+    // over within the next minute is answered as cancelled without starting.
+    this.cancelledEarly.set(runId, Date.now() + CANCELLED_EARLY_KEPT_MS);
+    if (this.cancelledEarly.size > CANCELLED_EARLY_MAX)
+      this.cancelledEarly.delete(this.cancelledEarly.keys().next().value!);
     return false;
   }
 
@@ -198,9 +214,15 @@ export class SandboxPool {
       try {
         worker.process.send(message, (error) => {
           if (!error || worker.current?.job !== pending.job) return;
-          // Never reached the worker: give the job back and replace the worker.
           clearTimeout(timer);
           worker.current = null;
+          if (worker.cancelled) {
+            // Killed for its cancel while the job was on its way: the job is cancelled, not given back.
+            this.queue.done(pending.job.workspace);
+            pending.resolve(cancelled(pending.job));
+            return;
+          }
+          // Never reached the worker: give the job back and replace the worker.
           this.queue.putBack(pending.job.workspace, pending);
           this.kill(worker);
         });

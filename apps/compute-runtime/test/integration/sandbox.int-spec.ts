@@ -292,7 +292,10 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
     for (const result of await Promise.all(running)) {
       expect(result).toMatchObject({ status: 'failed', error: { name: 'RunCancelled' } });
     }
-    expect(pool.cancel('not-held-here')).toBe(false);
+    // A run cancelled before it reaches the pool (its runtime was reading its config) never starts.
+    const early = job('return { ran: true };');
+    expect(pool.cancel(early.runId)).toBe(false);
+    expect(await pool.run(early)).toMatchObject({ status: 'failed', error: { name: 'RunCancelled' } });
     await expectStillHealthy();
     expect(pool.pids.some((pid) => before.includes(pid))).toBe(false);
   });
