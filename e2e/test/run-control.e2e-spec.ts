@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
-import { type ComputeFunction, type FunctionRun, type FunctionRunEvent, Streams } from '@signalbox/contracts';
-import { Platform, sleep, testToken, waitFor } from '@signalbox/testing';
+import {
+  type BulkRunJob,
+  type ComputeFunction,
+  type FunctionRun,
+  type FunctionRunEvent,
+  Streams,
+} from '@signalbox/contracts';
+import { Platform, queryDatabase, sleep, testToken, waitFor } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
 import { readStream } from './support/record-events';
@@ -144,6 +150,127 @@ describe('run control: cancel', () => {
     runs.forEach((run, i) => {
       expect(answers[i] === 200 ? 'cancelled' : 'completed').toBe(run.status);
       expect(events.get(run.jobId)).toEqual([run.status === 'cancelled' ? 'function.cancelled' : 'function.completed']);
+    });
+  });
+
+  describe('bulk jobs', () => {
+    /** `count` queued runs of a function, written straight into the runtime's table (as if accepted earlier). */
+    const queuedRuns = (fn: ComputeFunction, count: number) =>
+      queryDatabase(
+        platform.database.url,
+        `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, requested_by)
+         SELECT gen_random_uuid(), 'acme', $1, $2, 'queued', 'e2e' FROM generate_series(1, $3)`,
+        [fn.defaultTriggerId, fn.id, count],
+      );
+    const statusCounts = async (fn: ComputeFunction) =>
+      Object.fromEntries(
+        (
+          await queryDatabase<{ status: string; n: number }>(
+            platform.database.url,
+            'SELECT status, count(*)::int AS n FROM runtime.runs WHERE function_id = $1 GROUP BY status',
+            [fn.id],
+          )
+        ).map((row) => [row.status, row.n]),
+      );
+    const jobOf = async (id: string) => (await api.get<BulkRunJob>(`/function-runs/bulk/${id}`)).body;
+
+    it('cancels 50,000 runs in the background, each once, through a runtime killed with SIGKILL midway', async () => {
+      const fn = await createFunction('async function run() { return 1; }');
+      await queuedRuns(fn, 50_000);
+      const created = await api.post<BulkRunJob>('/function-runs/bulk', {
+        action: 'cancel',
+        name: 'stop the backlog',
+        filter: { functionId: fn.id },
+      });
+      expect(created.status).toBe(202);
+      expect(created.body).toMatchObject({
+        name: 'stop the backlog',
+        action: 'cancel',
+        status: 'running',
+        total: 50_000,
+      });
+
+      await waitFor(async () => ((await jobOf(created.body.id)).processed > 0 ? true : undefined), 30_000, 'progress');
+      const runtime = platform.service('compute-runtime');
+      const midway = await jobOf(created.body.id);
+      await runtime.stop('SIGKILL');
+      runtime.start();
+      await runtime.waitReady();
+
+      const done = await waitFor(
+        async () => {
+          const job = await jobOf(created.body.id);
+          return job.status === 'completed' ? job : undefined;
+        },
+        120_000,
+        'the bulk job to complete',
+      );
+      expect(midway.processed).toBeLessThan(50_000);
+      // Every run acted on exactly once: a page done twice would count fewer acted than runs cancelled.
+      expect(done).toMatchObject({ total: 50_000, processed: 50_000, acted: 50_000 });
+      expect(done.finishedAt).not.toBeNull();
+      expect(await statusCounts(fn)).toEqual({ cancelled: 50_000 });
+    });
+
+    it('retries the failed runs a filter matches, each once, and skips the rest', async () => {
+      const failing = await createFunction('async function run() { throw new Error("always"); }');
+      const jobIds = await Promise.all(Array.from({ length: 6 }, () => execute(failing.defaultTriggerId)));
+      await Promise.all(jobIds.map((jobId) => until(jobId, ['failed'])));
+      await queuedRuns(failing, 4); // not failed: skipped
+
+      const created = await api.post<BulkRunJob>('/function-runs/bulk', {
+        action: 'retry',
+        filter: { functionId: failing.id },
+      });
+      expect(created.status).toBe(202);
+      expect(created.body).toMatchObject({ name: 'retry runs', total: 10 });
+      const done = await waitFor(
+        async () => {
+          const job = await jobOf(created.body.id);
+          return job.status === 'completed' ? job : undefined;
+        },
+        30_000,
+        'the bulk retry to complete',
+      );
+      expect(done).toMatchObject({ processed: 10, acted: 6 });
+      const runs = await Promise.all(
+        jobIds.map((jobId) =>
+          waitFor(
+            async () => {
+              const run = await runOf(jobId);
+              return run.status === 'failed' && run.attempt === 2 ? run : undefined;
+            },
+            30_000,
+            `run ${jobId} retried`,
+          ),
+        ),
+      );
+      expect(runs.map((run) => run.attempts.length)).toEqual(jobIds.map(() => 2));
+    });
+
+    it('stops a bulk job where it is when cancelled, and refuses a filter that matches everything', async () => {
+      const fn = await createFunction('async function run() { return 1; }');
+      await queuedRuns(fn, 20_000);
+      const created = await api.post<BulkRunJob>('/function-runs/bulk', {
+        action: 'cancel',
+        filter: { functionId: fn.id },
+      });
+      const stopped = await api.post<BulkRunJob>(`/function-runs/bulk/${created.body.id}/cancel`, {});
+      expect(stopped.status).toBe(200);
+      expect(stopped.body.status).toBe('cancelled');
+      await sleep(1_500);
+      const after = await jobOf(created.body.id);
+      expect(after.status).toBe('cancelled');
+      expect(after.processed).toBeLessThan(20_000);
+      expect((await statusCounts(fn)).cancelled ?? 0).toBe(after.acted);
+
+      const everything = await api.post<{ error: { code: string } }>('/function-runs/bulk', {
+        action: 'cancel',
+        filter: {},
+      });
+      expect(everything.status).toBe(400);
+      expect(everything.body.error.code).toBe('VALIDATION_ERROR');
+      expect((await api.get(`/function-runs/bulk/${randomUUID()}`)).status).toBe(404);
     });
   });
 });

@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './bulk-runs';
 export * from './config';
 export * from './dispositions';
 export * from './errors';

@@ -118,19 +118,24 @@ export type FunctionRunSummary = Static<typeof FunctionRunSummarySchema>;
 export const FunctionRunListSchema = Paged('runs', FunctionRunSummarySchema);
 export type FunctionRunList = Static<typeof FunctionRunListSchema>;
 
+/** The filters of runs, shared by the run list and bulk jobs. */
+export const RunFilterProperties = {
+  triggerId: Type.Optional(Type.String({ format: 'uuid' })),
+  functionId: Type.Optional(Type.String({ format: 'uuid' })),
+  status: Type.Optional(Type.Union(RunStatuses.map((status) => Type.Literal(status)))),
+  executionType: Type.Optional(
+    Type.Union(
+      ExecutionTypes.map((type) => Type.Literal(type)),
+      { description: `runs of triggers of this type: ${ExecutionTypes.join(' | ')}` },
+    ),
+  ),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'queued at or after this instant' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'queued before this instant' })),
+};
+
 export const FunctionRunListQuerySchema = Type.Object(
   {
-    triggerId: Type.Optional(Type.String({ format: 'uuid' })),
-    functionId: Type.Optional(Type.String({ format: 'uuid' })),
-    status: Type.Optional(Type.Union(RunStatuses.map((status) => Type.Literal(status)))),
-    executionType: Type.Optional(
-      Type.Union(
-        ExecutionTypes.map((type) => Type.Literal(type)),
-        { description: `runs of triggers of this type: ${ExecutionTypes.join(' | ')}` },
-      ),
-    ),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'queued at or after this instant' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'queued before this instant' })),
+    ...RunFilterProperties,
     jobId: Type.Optional(Type.String({ format: 'uuid', description: 'this run only (a search by job id)' })),
     idempotencyKey: Type.Optional(
       Type.String({

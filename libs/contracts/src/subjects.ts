@@ -1,3 +1,4 @@
+import type { BulkRunJob, BulkRunJobRequest, CreateBulkRunJobRequest } from './bulk-runs';
 import type { GetPollRequest, PollState } from './polling';
 import type {
   CancelRunReply,
@@ -63,6 +64,12 @@ export const Subjects = {
   runtimeRunStats: rpc<RunStatsRequest, FunctionRunStats>('runtime.v1.runs.stats'),
   /** Request-reply to compute-runtime: queue a failed run again (a new attempt, completed steps reused). */
   runtimeRetryRun: rpc<GetRunRequest, RetryRunReply>('runtime.v1.runs.retry'),
+  /** Request-reply to compute-runtime: start a bulk job over the runs a filter matches (idempotent by id). */
+  runtimeCreateBulkJob: rpc<CreateBulkRunJobRequest, BulkRunJob>('runtime.v1.bulk.create'),
+  /** Request-reply to compute-runtime: a bulk job and its progress (or null). */
+  runtimeGetBulkJob: rpc<BulkRunJobRequest, BulkRunJob | null>('runtime.v1.bulk.get'),
+  /** Request-reply to compute-runtime: stop a bulk job where it is (or null when there is none). */
+  runtimeCancelBulkJob: rpc<BulkRunJobRequest, BulkRunJob | null>('runtime.v1.bulk.cancel'),
   /** Request-reply to compute-runtime: cancel a queued, retry-waiting or running run. */
   runtimeCancelRun: rpc<GetRunRequest, CancelRunReply>('runtime.v1.runs.cancel'),
   /**

@@ -14,6 +14,7 @@ Usage:
   signalbox triggers execute <trigger> [--data JSON] [--wait]
   signalbox runs get <jobId>
   signalbox runs cancel <jobId>
+  signalbox runs bulk <cancel|retry> [--status S] [--trigger ID] [--function ID]
   signalbox runs list [--status S] [--trigger ID] [--function ID] [--limit N]
   signalbox runs tail [--trigger ID] [--function ID]   every change of a run, live, until Ctrl-C
   signalbox events publish --record-slug S --event E --record-id ID [--data JSON] [--event-id ID]
@@ -87,6 +88,12 @@ async function main(argv: string[]): Promise<void> {
     case 'runs cancel': {
       const cancelled = await client.runs.cancel(required(rest[0], 'the jobId'));
       return out(cancelled, `${cancelled.jobId}  ${cancelled.status}`);
+    }
+    case 'runs bulk': {
+      const action = required(rest[0], 'cancel or retry');
+      if (action !== 'cancel' && action !== 'retry') throw new UsageError('runs bulk takes cancel or retry');
+      const job = await client.runs.bulk({ action, filter: runFilter(flags) });
+      return out(job, `bulk ${job.action} ${job.id}: ${job.total} runs matched (${job.status})`);
     }
     case 'runs list': {
       const limit = Number(flags.limit ?? 20);

@@ -40,6 +40,8 @@ export type RunStatus = FunctionRun['status'];
 export type RunFilters = Query<`${V1}/function-runs`, 'get'>;
 export type RunStats = Answer<`${V1}/function-runs/stats`, 'get'>;
 export type RunLogs = Answer<`${V1}/function-runs/{jobId}/logs`, 'get'>;
+export type BulkRunJob = Answer<`${V1}/function-runs/bulk/{id}`, 'get'>;
+export type CreateBulkRunJob = Body<`${V1}/function-runs/bulk`, 'post'>;
 export type ExecuteAnswer = Answer<`${V1}/function-triggers/{id}/execute`, 'post'>;
 export type RecordEventInput = Body<`${V1}/events`, 'post'>;
 export type WebhookSubscription = Answer<`${V1}/webhooks/{id}`, 'get'>;
@@ -215,6 +217,17 @@ export class Signalbox {
      */
     cancel: (jobId: string) =>
       unwrap(this.api.POST(`${V1}/function-runs/{jobId}/cancel`, { params: { path: this.path({ jobId }) } })),
+    /**
+     * Cancels or retries every run a filter matches, in the background: answers the bulk job, whose progress
+     * `bulkJob(id)` reads. Each run is acted on once, as a single cancel or retry would.
+     */
+    bulk: (request: CreateBulkRunJob): Promise<BulkRunJob> =>
+      unwrap(this.api.POST(`${V1}/function-runs/bulk`, { params: { path: this.path() }, body: request })),
+    bulkJob: (id: string): Promise<BulkRunJob> =>
+      unwrap(this.api.GET(`${V1}/function-runs/bulk/{id}`, { params: { path: this.path({ id }) } })),
+    /** Stops a bulk job where it is; the runs it acted on stay as they are. */
+    cancelBulk: (id: string): Promise<BulkRunJob> =>
+      unwrap(this.api.POST(`${V1}/function-runs/bulk/{id}/cancel`, { params: { path: this.path({ id }) } })),
     /**
      * Resolves with the run once it is final (`completed`, `failed`, `timed_out`, `cancelled`), however it
      * ended; a failed run is an answer, not an error. It follows the live stream and reads the run when the

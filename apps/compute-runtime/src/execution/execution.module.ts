@@ -1,5 +1,9 @@
 import { type DynamicModule, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 
+import { BulkJobController } from '../bulk/bulk-job.controller';
+import { BulkJobRepository } from '../bulk/bulk-job.repository';
+import { BulkJobRunner } from '../bulk/bulk-job.runner';
+import { BulkJobService } from '../bulk/bulk-job.service';
 import { RunController } from '../runs/run.controller';
 import { RunRepository } from '../runs/run.repository';
 import { RunService } from '../runs/run.service';
@@ -30,7 +34,7 @@ export class ExecutionModule {
   static register(settings: ExecutionSettings): DynamicModule {
     return {
       module: ExecutionModule,
-      controllers: [RunController],
+      controllers: [RunController, BulkJobController],
       providers: [
         { provide: EXECUTION_SETTINGS, useValue: settings },
         {
@@ -58,6 +62,9 @@ export class ExecutionModule {
         ExecutionConsumer,
         FairShareScout,
         SandboxShutdown,
+        BulkJobRepository,
+        BulkJobService,
+        BulkJobRunner,
       ],
     };
   }

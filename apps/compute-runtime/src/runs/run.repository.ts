@@ -169,6 +169,37 @@ const attemptRecord = (run: RunKey, attempt: number, functionVersion: number | n
   cpu_time_ms: outcome.cpuTimeMs,
 });
 
+/** The run list's filters (and a bulk job's) as SQL over `runtime.runs`, always within one workspace. */
+function runFilter(
+  workspace: string,
+  query: Pick<ListRunsRequest, 'jobId' | 'triggerId' | 'triggerIds' | 'functionId' | 'status' | 'from' | 'to'>,
+): { condition: string; params: unknown[] } {
+  const filters: string[] = ['workspace_slug = $1'];
+  const params: unknown[] = [workspace];
+  const where = (condition: (placeholder: string) => string, value: unknown) => {
+    if (value === undefined) return;
+    params.push(value);
+    filters.push(condition(`$${params.length}`));
+  };
+  where((p) => `id = ${p}`, query.jobId);
+  where((p) => `trigger_id = ${p}`, query.triggerId);
+  where((p) => `trigger_id = ANY(${p}::uuid[])`, query.triggerIds);
+  where((p) => `function_id = ${p}`, query.functionId);
+  where((p) => `status = ${p}`, query.status);
+  where((p) => `queued_at >= ${p}`, query.from);
+  where((p) => `queued_at < ${p}`, query.to);
+  return { condition: filters.join(' AND '), params };
+}
+
+/**
+ * Where a bulk job has got to: the last run it looked at, in (`queued_at`, `id`) order. `queuedAt` is Postgres's
+ * own text of the timestamp: microseconds, which a JavaScript Date would cut to milliseconds.
+ */
+export interface BulkCursor {
+  readonly queuedAt: string;
+  readonly id: string;
+}
+
 /** `claimed`: run it. `busy`: another live runtime has it, look again later. `done`: nothing to do. */
 export type ClaimOutcome =
   | { readonly kind: 'claimed'; readonly run: FunctionRun }
@@ -521,6 +552,87 @@ export class RunRepository {
     return now ? { run: now.run, cancelled: false } : null;
   }
 
+  /** How many runs a bulk job's filter matches now. */
+  async countMatching(workspace: string, filter: Parameters<typeof runFilter>[1]): Promise<number> {
+    const { condition, params } = runFilter(workspace, filter);
+    const [{ total }] = await this.database.source.query<Array<{ total: number }>>(
+      `SELECT count(*)::int AS total FROM runtime.runs WHERE ${condition}`,
+      params,
+    );
+    return total;
+  }
+
+  /** The next page of a bulk job's runs after its cursor, in (`queued_at`, `id`) order, in its transaction. */
+  async pageAfter(
+    manager: EntityManager,
+    workspace: string,
+    filter: Parameters<typeof runFilter>[1],
+    cursor: BulkCursor | null,
+    limit: number,
+  ): Promise<BulkCursor[]> {
+    const { condition, params } = runFilter(workspace, filter);
+    let after = '';
+    if (cursor) {
+      params.push(cursor.queuedAt, cursor.id);
+      after = ` AND (queued_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    }
+    params.push(limit);
+    const rows = await manager.query<Array<{ id: string; queued_at: string }>>(
+      `SELECT id, queued_at::text AS queued_at FROM runtime.runs WHERE ${condition}${after}
+        ORDER BY queued_at, id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((row) => ({ id: row.id, queuedAt: row.queued_at }));
+  }
+
+  /** A bulk cancel's page: its queued and running runs become cancelled (the rest are skipped). */
+  async cancelPage(manager: EntityManager, workspace: string, page: readonly BulkCursor[]): Promise<FunctionRun[]> {
+    if (page.length === 0) return [];
+    const [rows] = await manager.query<[RunRow[], number]>(
+      `UPDATE runtime.runs
+          SET status = 'cancelled', finished_at = now(), lease_until = NULL, next_attempt_at = NULL, error = NULL,
+              result = NULL,
+              duration_ms = CASE WHEN status = 'running'
+                                 THEN (extract(epoch FROM now() - started_at) * 1000)::int END
+        WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND status IN ('queued', 'running')
+          AND queued_at >= $3::timestamptz AND queued_at <= $4::timestamptz
+      RETURNING *`,
+      [workspace, page.map((run) => run.id), page[0].queuedAt, page.at(-1)!.queuedAt],
+    );
+    return rows.map(toRun);
+  }
+
+  /**
+   * A bulk retry's page: its failed and timed-out runs are queued again (as `requeue` does one), each with its
+   * message in the outbox in the same transaction (the rest are skipped).
+   */
+  async requeuePage(
+    manager: EntityManager,
+    workspace: string,
+    page: readonly BulkCursor[],
+    message: (run: FunctionRun) => OutboxMessage,
+  ): Promise<{ runs: FunctionRun[]; messages: OutboxMessage[] }> {
+    if (page.length === 0) return { runs: [], messages: [] };
+    const [rows] = await manager.query<[RunRow[], number]>(
+      `UPDATE runtime.runs SET status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL
+        WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND status IN ('failed', 'timed_out')
+          AND queued_at >= $3::timestamptz AND queued_at <= $4::timestamptz
+      RETURNING *`,
+      [workspace, page.map((run) => run.id), page[0].queuedAt, page.at(-1)!.queuedAt],
+    );
+    const runs = rows.map(toRun);
+    const messages = runs.map(message);
+    if (messages.length > 0) {
+      await manager.query(
+        `INSERT INTO runtime.outbox (msg_id, subject, body)
+         SELECT m.msg_id, m.subject, m.body FROM jsonb_to_recordset($1::jsonb) AS m(msg_id text, subject text, body jsonb)
+         ON CONFLICT (msg_id) DO NOTHING`,
+        [Outbox.entries(messages)],
+      );
+    }
+    return { runs, messages };
+  }
+
   async find(workspace: string, id: string): Promise<{ run: FunctionRun; logs: FunctionRunLogs } | null> {
     const row = await this.byId<RunRow>('*', workspace, id);
     return row ? { run: toRun(row), logs: { jobId: row.id, logs: row.logs, truncated: row.logs_truncated } } : null;
@@ -530,21 +642,7 @@ export class RunRepository {
     workspace: string,
     query: Omit<ListRunsRequest, 'workspace'>,
   ): Promise<{ runs: FunctionRunSummary[]; total: number }> {
-    const filters: string[] = ['workspace_slug = $1'];
-    const params: unknown[] = [workspace];
-    const where = (condition: (placeholder: string) => string, value: unknown) => {
-      if (value === undefined) return;
-      params.push(value);
-      filters.push(condition(`$${params.length}`));
-    };
-    where((p) => `id = ${p}`, query.jobId);
-    where((p) => `trigger_id = ${p}`, query.triggerId);
-    where((p) => `trigger_id = ANY(${p}::uuid[])`, query.triggerIds);
-    where((p) => `function_id = ${p}`, query.functionId);
-    where((p) => `status = ${p}`, query.status);
-    where((p) => `queued_at >= ${p}`, query.from);
-    where((p) => `queued_at < ${p}`, query.to);
-    const condition = filters.join(' AND ');
+    const { condition, params } = runFilter(workspace, query);
     const [{ total }] = await this.database.source.query<Array<{ total: number }>>(
       `SELECT count(*)::int AS total FROM runtime.runs WHERE ${condition}`,
       params,

@@ -134,7 +134,7 @@ export class RunService {
 }
 
 /** The message of a run's next attempt after a retry, under its own id. */
-const retryMessage = (run: FunctionRun): OutboxMessage =>
+export const retryMessage = (run: FunctionRun): OutboxMessage =>
   runMessage(run.jobId, run.workspaceSlug, run.functionId, `${run.jobId}.retry.${run.attempt + 1}`);
 
 /** A run's message on EXECUTIONS: the runtime that takes it reads the run from its row. */

@@ -10,6 +10,7 @@ import {
 import { createTestDatabase, queryDatabase, type TestDatabase } from '@signalbox/testing';
 
 import { migrations } from '../../src/database/migrations';
+import { PartitionRuns1796800000000 } from '../../src/database/migrations/1796800000000-partition-runs';
 import { RunRepository } from '../../src/runs/run.repository';
 import { runRetention } from '../../src/runs/run-retention';
 
@@ -93,7 +94,10 @@ describe('runs partitioned by day', () => {
   });
 
   it('moves the runs of the release before into their days, and still knows their ids', async () => {
-    const before = await replica(migrations.length - 1);
+    // The release before: every migration up to the one that partitions runs.
+    const before = await replica(
+      migrations.findIndex((migration) => migration.name === PartitionRuns1796800000000.name),
+    );
     const ids = [randomUUID(), randomUUID()];
     await before.database.source.query(
       `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, requested_by, queued_at,

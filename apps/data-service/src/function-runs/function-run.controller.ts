@@ -1,8 +1,12 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '@signalbox/auth';
 import {
+  type BulkRunJob,
+  BulkRunJobSchema,
   CancelRunResponseSchema,
+  type CreateBulkRunJob,
+  CreateBulkRunJobSchema,
   type FunctionRun,
   type FunctionRunList,
   type FunctionRunListQuery,
@@ -21,7 +25,7 @@ import { SchemaPipe } from '@signalbox/service-kit';
 
 import type { Actor } from '../common/actor';
 import { CurrentActor } from '../common/actor.decorator';
-import { ApiErrors, ApiJsonResponse, ApiListQuery } from '../common/openapi';
+import { ApiErrors, ApiJsonBody, ApiJsonResponse, ApiListQuery } from '../common/openapi';
 import { FunctionRunService } from './function-run.service';
 
 @ApiTags('function-runs')
@@ -58,6 +62,42 @@ export class FunctionRunController {
     @Query(new SchemaPipe(FunctionRunStatsQuerySchema, 'query')) query: FunctionRunStatsQuery,
   ): Promise<FunctionRunStats> {
     return this.runs.stats(actor, query);
+  }
+
+  @Post('bulk')
+  @HttpCode(202)
+  @RequirePermission('function-triggers', 'execute')
+  @ApiOperation({
+    summary:
+      'Cancel or retry every run a filter matches, in the background (a bulk job): any number of runs, each acted on once',
+  })
+  @ApiJsonBody(CreateBulkRunJobSchema)
+  @ApiJsonResponse(202, BulkRunJobSchema, 'Started')
+  @ApiErrors('VALIDATION_ERROR', 'SERVICE_UNAVAILABLE')
+  createBulk(
+    @CurrentActor() actor: Actor,
+    @Body(new SchemaPipe(CreateBulkRunJobSchema, 'body')) body: CreateBulkRunJob,
+  ): Promise<BulkRunJob> {
+    return this.runs.createBulk(actor, body);
+  }
+
+  @Get('bulk/:id')
+  @RequirePermission('function-runs', 'read')
+  @ApiOperation({ summary: "A bulk job's progress: runs matched, looked at and acted on, and its status" })
+  @ApiJsonResponse(200, BulkRunJobSchema)
+  @ApiErrors('NOT_FOUND', 'SERVICE_UNAVAILABLE')
+  getBulk(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<BulkRunJob> {
+    return this.runs.getBulk(actor, id);
+  }
+
+  @Post('bulk/:id/cancel')
+  @HttpCode(200)
+  @RequirePermission('function-triggers', 'execute')
+  @ApiOperation({ summary: 'Stop a bulk job where it is: the runs it has acted on stay as they are' })
+  @ApiJsonResponse(200, BulkRunJobSchema)
+  @ApiErrors('NOT_FOUND', 'SERVICE_UNAVAILABLE')
+  cancelBulk(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<BulkRunJob> {
+    return this.runs.cancelBulk(actor, id);
   }
 
   @Get(':jobId')

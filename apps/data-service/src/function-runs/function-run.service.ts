@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 import {
+  type BulkRunJob,
+  type CreateBulkRunJob,
   type FunctionRun,
   type FunctionRunList,
   type FunctionRunListQuery,
@@ -24,6 +28,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_TRIGGERS_PER_TYPE_FILTER = 10_000;
 
 const runNotFound = (id: string) => new SignalboxError('NOT_FOUND', `run ${id} not found`);
+const bulkNotFound = (id: string) => new SignalboxError('NOT_FOUND', `bulk job ${id} not found`);
 
 @Injectable()
 export class FunctionRunService {
@@ -71,6 +76,39 @@ export class FunctionRunService {
    * The runtime filters its own columns; an execution type becomes the workspace's triggers of that type, and an
    * idempotency key the job it started (none: an empty page), which only data-service knows.
    */
+  /**
+   * A bulk job over the runs a filter matches (docs/run-control.md), run in the background by compute-runtime. An
+   * execution type is resolved here, once, into the workspace's triggers of that type.
+   */
+  async createBulk(actor: Actor, request: CreateBulkRunJob): Promise<BulkRunJob> {
+    const { executionType } = request.filter;
+    const triggerIds =
+      executionType === undefined ? undefined : await this.triggerIdsOfType(actor, executionType, ['body', 'filter']);
+    return this.runtime.createBulk({
+      workspace: actor.workspace,
+      id: randomUUID(),
+      name: request.name ?? `${request.action} runs`,
+      action: request.action,
+      filter: request.filter,
+      ...(triggerIds ? { triggerIds } : {}),
+      requestedBy: actor.subject,
+    });
+  }
+
+  async getBulk(actor: Actor, id: string): Promise<BulkRunJob> {
+    if (!UUID.test(id)) throw bulkNotFound(id);
+    const job = await this.runtime.getBulk({ workspace: actor.workspace, id });
+    if (!job) throw bulkNotFound(id);
+    return job;
+  }
+
+  async cancelBulk(actor: Actor, id: string): Promise<BulkRunJob> {
+    if (!UUID.test(id)) throw bulkNotFound(id);
+    const job = await this.runtime.cancelBulk({ workspace: actor.workspace, id });
+    if (!job) throw bulkNotFound(id);
+    return job;
+  }
+
   async list(actor: Actor, query: FunctionRunListQuery): Promise<FunctionRunList> {
     const { executionType, idempotencyKey, ...filters } = query;
     let jobId = filters.jobId;
@@ -82,15 +120,25 @@ export class FunctionRunService {
       jobId = started;
     }
     const triggerIds =
-      executionType === undefined ? undefined : await this.triggers.idsOfType(actor.workspace, executionType);
-    if (triggerIds && triggerIds.length > MAX_TRIGGERS_PER_TYPE_FILTER) {
+      executionType === undefined ? undefined : await this.triggerIdsOfType(actor, executionType, ['query']);
+    return this.runtime.list({ workspace: actor.workspace, ...filters, jobId, triggerIds });
+  }
+
+  /** The workspace's triggers of a type, for a filter by execution type (at most MAX_TRIGGERS_PER_TYPE_FILTER). */
+  private async triggerIdsOfType(
+    actor: Actor,
+    executionType: NonNullable<FunctionRunListQuery['executionType']>,
+    path: string[],
+  ): Promise<string[]> {
+    const triggerIds = await this.triggers.idsOfType(actor.workspace, executionType);
+    if (triggerIds.length > MAX_TRIGGERS_PER_TYPE_FILTER) {
       throw new SignalboxError(
         'VALIDATION_ERROR',
         `${actor.workspace} has more than ${MAX_TRIGGERS_PER_TYPE_FILTER} ${executionType} triggers: filter by functionId or triggerId instead of executionType`,
-        [{ path: ['query', 'executionType'], message: 'too many triggers of this type to filter by' }],
+        [{ path: [...path, 'executionType'], message: 'too many triggers of this type to filter by' }],
       );
     }
-    return this.runtime.list({ workspace: actor.workspace, ...filters, jobId, triggerIds });
+    return triggerIds;
   }
 
   stats(actor: Actor, query: FunctionRunStatsQuery): Promise<FunctionRunStats> {

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
+  type BulkRunJob,
+  type BulkRunJobRequest,
   type CancelRunReply,
+  type CreateBulkRunJobRequest,
   type EnqueueRunReply,
   type EnqueueRunRequest,
   type FunctionRunList,
@@ -41,6 +44,18 @@ export class RuntimeClient {
 
   cancel(request: GetRunRequest): Promise<CancelRunReply> {
     return this.rpc.ask(Subjects.runtimeCancelRun, request, UNAVAILABLE);
+  }
+
+  createBulk(request: CreateBulkRunJobRequest): Promise<BulkRunJob> {
+    return this.rpc.ask(Subjects.runtimeCreateBulkJob, request, UNAVAILABLE);
+  }
+
+  getBulk(request: BulkRunJobRequest): Promise<BulkRunJob | null> {
+    return this.rpc.ask(Subjects.runtimeGetBulkJob, request, UNAVAILABLE);
+  }
+
+  cancelBulk(request: BulkRunJobRequest): Promise<BulkRunJob | null> {
+    return this.rpc.ask(Subjects.runtimeCancelBulkJob, request, UNAVAILABLE);
   }
 
   list(request: ListRunsRequest): Promise<FunctionRunList> {

@@ -3,6 +3,7 @@ import { AddRunAttempts1764230000000 } from './1764230000000-add-run-attempts';
 import { IndexRunFilters1796600000000 } from './1796600000000-index-run-filters';
 import { CreateOutbox1796700000000 } from './1796700000000-create-outbox';
 import { PartitionRuns1796800000000 } from './1796800000000-partition-runs';
+import { CreateBulkJobs1796950000000 } from './1796950000000-create-bulk-jobs';
 
 /**
  * Checked-in migrations of the `runtime` schema, in order. Add new ones as `<epochMs>-<name>.ts`
@@ -14,4 +15,5 @@ export const migrations = [
   IndexRunFilters1796600000000,
   CreateOutbox1796700000000,
   PartitionRuns1796800000000,
+  CreateBulkJobs1796950000000,
 ];
