@@ -218,12 +218,13 @@ describe('run control: cancel', () => {
       await Promise.all(jobIds.map((jobId) => until(jobId, ['failed'])));
       await queuedRuns(failing, 4); // not failed: skipped
 
-      const created = await api.post<BulkRunJob>('/function-runs/bulk', {
-        action: 'retry',
-        filter: { functionId: failing.id },
-      });
+      const request = { action: 'retry', filter: { functionId: failing.id } };
+      const key = { 'idempotency-key': `bulk-${randomUUID()}` };
+      const created = await api.post<BulkRunJob>('/function-runs/bulk', request, key);
       expect(created.status).toBe(202);
       expect(created.body).toMatchObject({ name: 'retry runs', total: 10 });
+      // A retried request with its key answers the same job: nothing is retried twice.
+      expect((await api.post<BulkRunJob>('/function-runs/bulk', request, key)).body.id).toBe(created.body.id);
       const done = await waitFor(
         async () => {
           const job = await jobOf(created.body.id);

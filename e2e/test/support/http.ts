@@ -19,12 +19,18 @@ export class ApiClient {
     return other;
   }
 
-  async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+  async call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${this.token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
       },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
@@ -34,7 +40,8 @@ export class ApiClient {
   }
 
   get = <T = Record<string, unknown>>(path: string) => this.call<T>('GET', path);
-  post = <T = Record<string, unknown>>(path: string, body?: unknown) => this.call<T>('POST', path, body);
+  post = <T = Record<string, unknown>>(path: string, body?: unknown, headers?: Record<string, string>) =>
+    this.call<T>('POST', path, body, headers);
   put = <T = Record<string, unknown>>(path: string, body: unknown) => this.call<T>('PUT', path, body);
   patch = <T = Record<string, unknown>>(path: string, body: unknown) => this.call<T>('PATCH', path, body);
   delete = <T = Record<string, unknown>>(path: string) => this.call<T>('DELETE', path);

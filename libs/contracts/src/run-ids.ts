@@ -49,3 +49,8 @@ export function outboundDeliveryId(workspace: string, eventId: string, webhookId
 export function pollRunId(workspace: string, triggerId: string, itemId: string): string {
   return uuidv5(`poll/${workspace}/${triggerId}/${itemId}`, RUN_ID_NAMESPACE);
 }
+
+/** A bulk job started with an Idempotency-Key: the same key in a workspace is the same job (a retried request). */
+export function bulkJobId(workspace: string, idempotencyKey: string): string {
+  return uuidv5(`bulk/${workspace}/${idempotencyKey}`, RUN_ID_NAMESPACE);
+}

@@ -12,6 +12,7 @@ interface BulkJobRow {
   action: BulkRunAction;
   filter: BulkRunFilter;
   trigger_ids: string[] | null;
+  until_queued_at: string;
   status: BulkRunJobStatus;
   total: number;
   processed: number;
@@ -30,6 +31,8 @@ export interface RunningBulkJob {
   readonly action: BulkRunAction;
   readonly filter: BulkRunFilter;
   readonly triggerIds: readonly string[] | null;
+  /** The job covers runs queued until it started (Postgres's text of the instant). */
+  readonly untilQueuedAt: string;
   readonly cursor: BulkCursor | null;
 }
 
@@ -40,7 +43,8 @@ export interface BulkPageOutcome<T> {
   readonly result: T;
 }
 
-const COLUMNS = `id, workspace_slug, name, action, filter, trigger_ids, status, total, processed, acted,
+const COLUMNS = `id, workspace_slug, name, action, filter, trigger_ids, until_queued_at::text AS until_queued_at, status,
+  total, processed, acted,
   cursor_queued_at::text AS cursor_queued_at, cursor_id, requested_by, created_at, finished_at`;
 
 function toJob(row: BulkJobRow): BulkRunJob {
@@ -72,13 +76,15 @@ export class BulkJobRepository {
     action: BulkRunAction;
     filter: BulkRunFilter;
     triggerIds: readonly string[] | null;
+    untilQueuedAt: string;
     total: number;
     requestedBy: string;
   }): Promise<BulkRunJob> {
+    // The same id again (a retried request with its Idempotency-Key) changes nothing: the first job answers.
     await this.database.source.query(
       `INSERT INTO runtime.bulk_jobs (id, workspace_slug, name, action, filter, trigger_ids, total, requested_by,
-                                      status, finished_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $7 = 0 THEN 'completed' ELSE 'running' END,
+                                      until_queued_at, status, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $7 = 0 THEN 'completed' ELSE 'running' END,
                CASE WHEN $7 = 0 THEN now() END)
        ON CONFLICT (id) DO NOTHING`,
       [
@@ -90,6 +96,7 @@ export class BulkJobRepository {
         job.triggerIds,
         job.total,
         job.requestedBy,
+        job.untilQueuedAt,
       ],
     );
     return (await this.find(job.workspace, job.id))!;
@@ -114,7 +121,7 @@ export class BulkJobRepository {
   }
 
   /**
-   * One page of the oldest running job no other replica holds, in one transaction: `step` acts on the runs after
+   * One page of the running job that advanced longest ago and that no other replica holds, in one transaction: `step` acts on the runs after
    * the job's cursor, and the cursor, the counts and (after the last page) the status move with it. A process
    * that dies mid-page leaves nothing of it: the next pass does the page again, once. Null when no job waits.
    */
@@ -124,8 +131,9 @@ export class BulkJobRepository {
   ): Promise<{ job: BulkRunJob; result: T } | null> {
     return this.database.source.transaction('READ COMMITTED', async (manager) => {
       const [row] = await manager.query<BulkJobRow[]>(
+        // The job advanced longest ago (a new one first): jobs take turns, and a large one holds back no other.
         `SELECT ${COLUMNS} FROM runtime.bulk_jobs WHERE status = 'running'
-          ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          ORDER BY advanced_at NULLS FIRST, created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
       );
       if (!row) return null;
       const { page, acted, result } = await step(manager, {
@@ -134,12 +142,13 @@ export class BulkJobRepository {
         action: row.action,
         filter: row.filter,
         triggerIds: row.trigger_ids,
+        untilQueuedAt: row.until_queued_at,
         cursor: row.cursor_queued_at && row.cursor_id ? { queuedAt: row.cursor_queued_at, id: row.cursor_id } : null,
       });
       const last = page.at(-1);
       const [updated] = await manager.query<[BulkJobRow[], number]>(
         `UPDATE runtime.bulk_jobs
-            SET processed = processed + $2, acted = acted + $3,
+            SET processed = processed + $2, acted = acted + $3, advanced_at = clock_timestamp(),
                 cursor_queued_at = COALESCE($4::timestamptz, cursor_queued_at), cursor_id = COALESCE($5, cursor_id),
                 status = CASE WHEN $6 THEN 'completed' ELSE status END,
                 finished_at = CASE WHEN $6 THEN now() ELSE finished_at END

@@ -38,9 +38,14 @@ export class BulkJobService {
 
   /** Records the job with the number of runs it matches now; the runners of every replica take it from there. */
   async create(request: CreateBulkRunJobRequest): Promise<BulkRunJob> {
+    const existing = await this.jobs.find(request.workspace, request.id);
+    if (existing) return existing; // a retried request (its Idempotency-Key): the first job
+    // The job covers the runs queued until now: runs that arrive while it works are not its business.
+    const untilQueuedAt = new Date().toISOString();
     const filter = this.runFilterOf(request.filter, request.triggerIds ?? null);
-    const total = await this.runs.countMatching(request.workspace, filter);
+    const total = await this.runs.countMatching(request.workspace, filter, untilQueuedAt);
     const job = await this.jobs.create({
+      untilQueuedAt,
       id: request.id,
       workspace: request.workspace,
       name: request.name,
@@ -83,10 +88,12 @@ export class BulkJobService {
     if (!advanced) return false;
     const { cancelled, retried, messages } = advanced.result;
     for (const run of cancelled) {
-      this.nats.connection.publish(Subjects.runCancelled(run.jobId));
+      // Only a run that was running can be in a sandbox (a cancelled queued run never starts: its message finds
+      // it final), and only those are worth a notice to every replica.
+      if (run.durationMs !== null) this.nats.connection.publish(Subjects.runCancelled(run.jobId));
       this.nats.publishLive(run.workspaceSlug, liveRun(run, 'cancelled'));
     }
-    await Promise.all(cancelled.map((run) => this.execution.announceRecorded(run)));
+    await Promise.all(cancelled.map((run) => this.execution.announceRecorded(run, true)));
     for (const run of retried) {
       this.nats.publishLive(run.workspaceSlug, liveRun({ ...run, attempt: run.attempt + 1 }, 'queued'));
     }
@@ -112,6 +119,7 @@ export class BulkJobService {
       job.workspace,
       this.runFilterOf(job.filter, job.triggerIds),
       job.cursor,
+      job.untilQueuedAt,
       BULK_PAGE_SIZE,
     );
   }

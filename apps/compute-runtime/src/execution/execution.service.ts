@@ -98,12 +98,15 @@ export class ExecutionService {
     // announce it again past JetStream's duplicate window, so only a recent cancel is announced again.
     const finishedMs = run.finishedAt ? Date.parse(run.finishedAt) : 0;
     if (run.status === 'cancelled' && Date.now() - finishedMs > CANCEL_ANNOUNCED_AGAIN_WITHIN_MS) return;
-    await this.announceRecorded(run);
-    if (notify) this.notifyFinished(finishedNotice(run.jobId, run.status, run.result, run.error, run.durationMs));
+    await this.announceRecorded(run, notify);
   }
 
-  /** The platform event of a final run as it was just read or written (a bulk cancel's runs). */
-  async announceRecorded(run: FunctionRun): Promise<void> {
+  /**
+   * The platform event of a final run as it was just read or written (a bulk cancel's runs); with `notify`, also its
+   * RunFinished for a caller that may wait on it.
+   */
+  async announceRecorded(run: FunctionRun, notify = false): Promise<void> {
+    if (notify) this.notifyFinished(finishedNotice(run.jobId, run.status, run.result, run.error, run.durationMs));
     await this.publishEvent(run, run.status, run.durationMs, run.error, run.finishedAt);
   }
 

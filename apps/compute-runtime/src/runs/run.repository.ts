@@ -552,11 +552,17 @@ export class RunRepository {
     return now ? { run: now.run, cancelled: false } : null;
   }
 
-  /** How many runs a bulk job's filter matches now. */
-  async countMatching(workspace: string, filter: Parameters<typeof runFilter>[1]): Promise<number> {
+  /** How many runs a bulk job's filter matches among those queued until `untilQueuedAt`. */
+  async countMatching(
+    workspace: string,
+    filter: Parameters<typeof runFilter>[1],
+    untilQueuedAt: string,
+  ): Promise<number> {
     const { condition, params } = runFilter(workspace, filter);
+    params.push(untilQueuedAt);
     const [{ total }] = await this.database.source.query<Array<{ total: number }>>(
-      `SELECT count(*)::int AS total FROM runtime.runs WHERE ${condition}`,
+      `SELECT count(*)::int AS total FROM runtime.runs WHERE ${condition}
+          AND queued_at <= $${params.length}::timestamptz`,
       params,
     );
     return total;
@@ -568,13 +574,17 @@ export class RunRepository {
     workspace: string,
     filter: Parameters<typeof runFilter>[1],
     cursor: BulkCursor | null,
+    untilQueuedAt: string,
     limit: number,
   ): Promise<BulkCursor[]> {
     const { condition, params } = runFilter(workspace, filter);
-    let after = '';
+    params.push(untilQueuedAt);
+    let after = ` AND queued_at <= $${params.length}::timestamptz`;
     if (cursor) {
       params.push(cursor.queuedAt, cursor.id);
-      after = ` AND (queued_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+      // The plain bound too: with it the planner skips the days (partitions) the job has done.
+      after += ` AND queued_at >= $${params.length - 1}::timestamptz
+        AND (queued_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
     }
     params.push(limit);
     const rows = await manager.query<Array<{ id: string; queued_at: string }>>(

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '@signalbox/auth';
 import {
   type BulkRunJob,
@@ -74,11 +74,17 @@ export class FunctionRunController {
   @ApiJsonBody(CreateBulkRunJobSchema)
   @ApiJsonResponse(202, BulkRunJobSchema, 'Started')
   @ApiErrors('VALIDATION_ERROR', 'SERVICE_UNAVAILABLE')
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'The same key in this workspace answers the same job: a retried request never starts a second one',
+  })
   createBulk(
     @CurrentActor() actor: Actor,
     @Body(new SchemaPipe(CreateBulkRunJobSchema, 'body')) body: CreateBulkRunJob,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<BulkRunJob> {
-    return this.runs.createBulk(actor, body);
+    return this.runs.createBulk(actor, body, idempotencyKey);
   }
 
   @Get('bulk/:id')

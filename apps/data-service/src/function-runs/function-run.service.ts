@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 import {
+  bulkJobId,
   type BulkRunJob,
   type CreateBulkRunJob,
   type FunctionRun,
@@ -17,7 +18,7 @@ import type { Actor } from '../common/actor';
 import { UUID } from '../common/list.repository';
 import { FunctionTriggerRepository } from '../function-triggers/function-trigger.repository';
 import { IdempotencyRepository } from '../idempotency/idempotency.repository';
-import { IDEMPOTENCY_WINDOW_HOURS } from '../idempotency/idempotency.service';
+import { assertIdempotencyKey, IDEMPOTENCY_WINDOW_HOURS } from '../idempotency/idempotency.service';
 import { RuntimeClient } from './runtime.client';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -80,13 +81,14 @@ export class FunctionRunService {
    * A bulk job over the runs a filter matches (docs/run-control.md), run in the background by compute-runtime. An
    * execution type is resolved here, once, into the workspace's triggers of that type.
    */
-  async createBulk(actor: Actor, request: CreateBulkRunJob): Promise<BulkRunJob> {
+  async createBulk(actor: Actor, request: CreateBulkRunJob, idempotencyKey?: string): Promise<BulkRunJob> {
+    if (idempotencyKey !== undefined) assertIdempotencyKey(idempotencyKey);
     const { executionType } = request.filter;
     const triggerIds =
       executionType === undefined ? undefined : await this.triggerIdsOfType(actor, executionType, ['body', 'filter']);
     return this.runtime.createBulk({
       workspace: actor.workspace,
-      id: randomUUID(),
+      id: idempotencyKey ? bulkJobId(actor.workspace, idempotencyKey) : randomUUID(),
       name: request.name ?? `${request.action} runs`,
       action: request.action,
       filter: request.filter,

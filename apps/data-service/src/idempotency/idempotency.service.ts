@@ -10,6 +10,15 @@ export const IDEMPOTENCY_WINDOW_HOURS = 24;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** An `Idempotency-Key` header is 1 to 255 visible ASCII characters. */
+export function assertIdempotencyKey(key: string): void {
+  if (!KEY.test(key)) {
+    throw new SignalboxError('VALIDATION_ERROR', 'Idempotency-Key must be 1 to 255 visible ASCII characters', [
+      { path: ['headers', 'idempotency-key'], message: 'invalid' },
+    ]);
+  }
+}
+
 /** What `Idempotency-Key` decided: start this new job, or answer the one the key already started. */
 export type IdempotentStart =
   { readonly replayed: false; readonly jobId: string } | { readonly replayed: true; readonly jobId: string };
@@ -27,11 +36,7 @@ export class IdempotencyService {
   async start(workspace: string, key: string | undefined, request: unknown): Promise<IdempotentStart> {
     const jobId = randomUUID();
     if (key === undefined) return { replayed: false, jobId };
-    if (!KEY.test(key)) {
-      throw new SignalboxError('VALIDATION_ERROR', 'Idempotency-Key must be 1 to 255 visible ASCII characters', [
-        { path: ['headers', 'idempotency-key'], message: 'invalid' },
-      ]);
-    }
+    assertIdempotencyKey(key);
     if (++this.reservations % 1000 === 0)
       void this.keys.purgeOlderThan(IDEMPOTENCY_WINDOW_HOURS).catch(() => undefined);
     // The same content in another key order is the same request (JSON objects are unordered).
