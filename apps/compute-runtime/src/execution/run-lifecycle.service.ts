@@ -101,7 +101,7 @@ export class RunLifecycle {
     if (claim.kind === 'done') {
       // A dispatched run with no record at all lost it in a Postgres crash (its insert, or the original's it
       // raced, did not wait for the flush): the message comes back and records it.
-      if (request.run && (await this.runs.statusOf(request.workspace, request.runId)) === null) {
+      if (request.run && (await this.recordLost(request.workspace, request.runId))) {
         return Dispositions.retry(RECORD_LOST_RETRY_MS);
       }
       this.attempts.inc({ outcome: 'already_finished' });
@@ -172,11 +172,17 @@ export class RunLifecycle {
     // Not running any more: another runtime finished it, or it was cancelled. A run with no record at all lost
     // it in a Postgres crash (a dispatched run's insert does not wait for the flush): its message comes back and
     // records it again, so the run is not lost.
-    if ((await this.runs.statusOf(run.workspaceSlug, run.jobId)) === null) {
-      return Dispositions.retry(RECORD_LOST_RETRY_MS);
-    }
+    if (await this.recordLost(run.workspaceSlug, run.jobId)) return Dispositions.retry(RECORD_LOST_RETRY_MS);
     await this.execution.announce(run.workspaceSlug, run.jobId, notify);
     return Dispositions.ack();
+  }
+
+  /**
+   * The run has no record at all: a dispatched run's insert does not wait for the WAL flush, so a Postgres crash can
+   * lose it. Its message must come back (and record it again), not be acknowledged.
+   */
+  private async recordLost(workspace: string, runId: string): Promise<boolean> {
+    return (await this.runs.statusOf(workspace, runId)) === null;
   }
 
   /** A dispatched run is recorded and claimed at once; a known run goes through the conditional claim. */

@@ -56,6 +56,17 @@ const APPEND_ATTEMPT = `attempts = r.attempts || jsonb_build_array(jsonb_build_o
   'finishedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
   'durationMs', x.duration_ms))`;
 
+/**
+ * SQL (the SET list of an UPDATE of `runtime.runs`): a queued or running run cancelled, final. A run that was running
+ * keeps how long it ran. Shared by one cancel and a bulk job's page.
+ */
+const CANCELLED = `status = 'cancelled', finished_at = now(), lease_until = NULL, next_attempt_at = NULL, error = NULL,
+  result = NULL,
+  duration_ms = CASE WHEN status = 'running' THEN (extract(epoch FROM now() - started_at) * 1000)::int END`;
+
+/** SQL (a SET list): a failed or timed-out run queued again for its next attempt. Shared by one retry and a bulk page. */
+const REQUEUED = `status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL`;
+
 /*
  * On the partitioned `runtime.runs`, a statement that joins a recordset by id also names the ids as an array
  * (`r.id = ANY(...)`): without it the planner hashes every partition's rows instead of probing each one's
@@ -507,7 +518,7 @@ export class RunRepository {
     if (run.status !== 'failed' && run.status !== 'timed_out') return { run, requeued: false };
     const rows = await this.database.source.query<RunRow[]>(
       `WITH requeued AS (
-         UPDATE runtime.runs SET status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL
+         UPDATE runtime.runs SET ${REQUEUED}
           WHERE workspace_slug = $1 AND id = $2 AND status IN ('failed', 'timed_out') AND attempt = $3
             AND queued_at >= $5 AND queued_at < $6
          RETURNING *
@@ -537,10 +548,7 @@ export class RunRepository {
     if (run.status !== 'queued' && run.status !== 'running') return { run, cancelled: false };
     const [rows] = await this.database.source.query<[RunRow[], number]>(
       `UPDATE runtime.runs
-          SET status = 'cancelled', finished_at = now(), lease_until = NULL, next_attempt_at = NULL, error = NULL,
-              result = NULL,
-              duration_ms = CASE WHEN status = 'running'
-                                 THEN (extract(epoch FROM now() - started_at) * 1000)::int END
+          SET ${CANCELLED}
         WHERE workspace_slug = $1 AND id = $2 AND status IN ('queued', 'running')
           AND queued_at >= $3 AND queued_at < $4
       RETURNING *`,
@@ -600,10 +608,7 @@ export class RunRepository {
     if (page.length === 0) return [];
     const [rows] = await manager.query<[RunRow[], number]>(
       `UPDATE runtime.runs
-          SET status = 'cancelled', finished_at = now(), lease_until = NULL, next_attempt_at = NULL, error = NULL,
-              result = NULL,
-              duration_ms = CASE WHEN status = 'running'
-                                 THEN (extract(epoch FROM now() - started_at) * 1000)::int END
+          SET ${CANCELLED}
         WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND status IN ('queued', 'running')
           AND queued_at >= $3::timestamptz AND queued_at <= $4::timestamptz
       RETURNING *`,
@@ -624,7 +629,7 @@ export class RunRepository {
   ): Promise<{ runs: FunctionRun[]; messages: OutboxMessage[] }> {
     if (page.length === 0) return { runs: [], messages: [] };
     const [rows] = await manager.query<[RunRow[], number]>(
-      `UPDATE runtime.runs SET status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL
+      `UPDATE runtime.runs SET ${REQUEUED}
         WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND status IN ('failed', 'timed_out')
           AND queued_at >= $3::timestamptz AND queued_at <= $4::timestamptz
       RETURNING *`,
