@@ -60,6 +60,22 @@ export const RunStepSchema = Type.Object({
 });
 
 /** One attempt of a run that was retried (its outcome; the last attempt's steps are the run's `steps`). */
+/** Why a queued run has not started (docs/run-control.md "Why is it waiting"). Never rename a value. */
+export const WaitReasons = ['concurrency', 'throttle', 'debounce', 'retry', 'sleep'] as const;
+export type WaitReason = (typeof WaitReasons)[number];
+
+/** A queued run that waits: why, for which key, its place in line (concurrency), until when (the rest). */
+export const RunWaitingForSchema = Type.Object({
+  reason: Type.Union(WaitReasons.map((reason) => Type.Literal(reason))),
+  /** The value of the trigger's `key` expression that the run waits under ("" when it has none). */
+  key: Type.Optional(Type.String()),
+  /** 1 = next to start (concurrency; in `GET /function-runs/{jobId}` only). */
+  position: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** When it may start (throttle, debounce, retry, sleep). */
+  until: Type.Optional(Timestamp),
+});
+export type RunWaitingFor = Static<typeof RunWaitingForSchema>;
+
 export const RunAttemptSchema = Type.Object({
   attempt: Type.Integer(),
   status: Type.String(),
@@ -89,6 +105,8 @@ export const FunctionRunSchema = Type.Object({
   attempts: Type.Array(RunAttemptSchema),
   /** When the next attempt of a run waiting to be retried is due. */
   nextAttemptAt: Type.Union([Timestamp, Type.Null()]),
+  /** Why a queued run has not started yet; null while it runs, once it finished, or when it just waits its turn. */
+  waitingFor: Type.Union([RunWaitingForSchema, Type.Null()]),
   requestedBy: Type.String(),
   queuedAt: Timestamp,
   startedAt: Type.Union([Timestamp, Type.Null()]),

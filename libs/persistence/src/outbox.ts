@@ -1,4 +1,4 @@
-import type { QueryRunner } from 'typeorm';
+import type { EntityManager, QueryRunner } from 'typeorm';
 
 import type { Database, DatabaseLogger } from './database';
 import { MicroBatcher } from './micro-batcher';
@@ -61,6 +61,17 @@ export class Outbox {
    */
   static entries(messages: readonly OutboxMessage[]): string {
     return storableJson(messages.map(({ msgId, subject, body }) => ({ msg_id: msgId, subject, body })));
+  }
+
+  /** Writes the messages' entries in the writer's own transaction (`manager`); `send` them once it commits. */
+  async write(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await manager.query(
+      `INSERT INTO ${this.options.table} (msg_id, subject, body)
+       SELECT m.msg_id, m.subject, m.body FROM jsonb_to_recordset($1::jsonb) AS m(msg_id text, subject text, body jsonb)
+       ON CONFLICT (msg_id) DO NOTHING`,
+      [Outbox.entries(messages)],
+    );
   }
 
   /**

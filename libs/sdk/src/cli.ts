@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { type FunctionRun, type RunSummary, Signalbox } from './client.js';
+import { describeWaiting, type FunctionRun, type RunSummary, Signalbox } from './client.js';
 import { SignalboxError } from './errors.js';
 
 const USAGE = `signalbox: Signalbox from the command line
@@ -208,6 +208,7 @@ const summary = (run: RunSummary) =>
 
 function describe(run: FunctionRun): string {
   const lines = [`${run.jobId}  ${run.status}  attempt ${run.attempt}  ${run.durationMs ?? '-'} ms`];
+  if (run.waitingFor) lines.push(describeWaiting(run.waitingFor));
   if (run.error) lines.push(`${run.error.name}: ${run.error.message}`);
   if (run.result !== null && run.result !== undefined) lines.push(JSON.stringify(run.result, null, 2));
   return lines.join('\n');

@@ -60,6 +60,38 @@ const STREAM_OPEN_TIMEOUT_MS = 3_000;
 /** The statuses a run does not leave. */
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'timed_out', 'cancelled'];
 
+/** Why a queued run waits (`run.waitingFor`), or null when it waits for nothing but its turn. */
+export type RunWaitingFor = NonNullable<FunctionRun['waitingFor']>;
+
+/**
+ * `waitingFor` in words: "waiting for a concurrency slot (key "c-1", 3rd in line)", "waiting for its throttled
+ * start at 2026-12-07T10:00:00.000Z". The CLI and the console say it so.
+ */
+export function describeWaiting(waiting: RunWaitingFor): string {
+  const key = waiting.key
+    ? ` (key "${waiting.key}"${waiting.position ? `, ${ordinal(waiting.position)} in line` : ''})`
+    : '';
+  const until = waiting.until ? ` until ${waiting.until}` : '';
+  switch (waiting.reason) {
+    case 'concurrency':
+      return `waiting for a concurrency slot${key || (waiting.position ? ` (${ordinal(waiting.position)} in line)` : '')}`;
+    case 'throttle':
+      return `waiting for its throttled start${key}${until}`;
+    case 'debounce':
+      return `waiting out its debounce period${key}${until}`;
+    case 'retry':
+      return `waiting for its retry${until}`;
+    case 'sleep':
+      return `sleeping${until}`;
+  }
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
 export interface SignalboxOptions extends RetryOptions {
   /** data-service's address, e.g. `http://127.0.0.1:3000`. */
   readonly baseUrl: string;

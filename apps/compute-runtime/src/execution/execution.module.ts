@@ -4,6 +4,9 @@ import { BulkJobController } from '../bulk/bulk-job.controller';
 import { BulkJobRepository } from '../bulk/bulk-job.repository';
 import { BulkJobRunner } from '../bulk/bulk-job.runner';
 import { BulkJobService } from '../bulk/bulk-job.service';
+import { FlowRepository } from '../flow/flow.repository';
+import { FlowGate } from '../flow/flow-gate.service';
+import { FlowKeeper } from '../flow/flow-keeper';
 import { RunController } from '../runs/run.controller';
 import { RunRepository } from '../runs/run.repository';
 import { RunService } from '../runs/run.service';
@@ -65,6 +68,9 @@ export class ExecutionModule {
         BulkJobRepository,
         BulkJobService,
         BulkJobRunner,
+        FlowRepository,
+        FlowGate,
+        FlowKeeper,
       ],
     };
   }

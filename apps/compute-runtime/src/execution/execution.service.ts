@@ -12,7 +12,8 @@ import {
 import { openSecretTree, SecretOpener } from '@signalbox/crypto';
 import { NatsClient } from '@signalbox/messaging';
 
-import { RunRepository } from '../runs/run.repository';
+import { priorityMsOf } from '../flow/flow-control';
+import { DEBOUNCED, RunRepository } from '../runs/run.repository';
 import { SandboxPool } from '../sandbox/sandbox.pool';
 import type { SandboxResult } from '../sandbox/sandbox.types';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
@@ -98,6 +99,8 @@ export class ExecutionService {
     // announce it again past JetStream's duplicate window, so only a recent cancel is announced again.
     const finishedMs = run.finishedAt ? Date.parse(run.finishedAt) : 0;
     if (run.status === 'cancelled' && Date.now() - finishedMs > CANCEL_ANNOUNCED_AGAIN_WITHIN_MS) return;
+    // A run that a later one replaced (debounce) never started, and nobody cancelled it: nothing to announce.
+    if (run.status === 'cancelled' && run.error?.name === DEBOUNCED) return;
     await this.announceRecorded(run, notify);
   }
 
@@ -227,6 +230,7 @@ export class ExecutionService {
       limits: { ...this.settings.limits, memoryMb: fn.memoryMb, timeoutMs, cpuTimeMs: timeoutMs },
       fetch: this.settings.fetch,
       memoizedSteps,
+      priorityMs: priorityMsOf(trigger.triggerMetadata.priority),
     });
     return { outcome, functionVersion: fn.version, retry };
   }

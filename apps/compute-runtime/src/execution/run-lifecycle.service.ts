@@ -11,6 +11,7 @@ import { NatsClient } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
 
+import { FlowGate, type HeldSlot } from '../flow/flow-gate.service';
 import { type ClaimOutcome, RunRepository } from '../runs/run.repository';
 import { SandboxPool } from '../sandbox/sandbox.pool';
 import type { SandboxResult } from '../sandbox/sandbox.types';
@@ -45,6 +46,7 @@ function abandoned(runId: string, maxAttempts: number): SandboxResult {
  * 1. claim: a dispatched run is recorded and claimed at once, a known one through the conditional claim, so a
  *    redelivery never runs it twice; a run another live runtime holds waits until that lease would lapse;
  * 2. a run whose runtimes died `maxAttempts` times is abandoned;
+ * 2b. the trigger's flow control (FlowGate) may hold it back: it waits, queued, and comes back later;
  * 3. run it in the sandbox, keeping the lease and the message while it runs (`working`);
  * 4. a failure the trigger's retry policy covers goes back to queued, its message due after the backoff;
  * 5. record the outcome once, announce it (a finished run is announced again: the event id de-duplicates it).
@@ -61,13 +63,15 @@ export class RunLifecycle {
     private readonly runs: RunRepository,
     private readonly execution: ExecutionService,
     private readonly sandbox: SandboxPool,
+    private readonly gate: FlowGate,
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
     metrics: MetricsService,
   ) {
     this.attempts = metrics.counter(
       'signalbox_run_attempts_total',
       'Execution requests handled, by outcome: completed, failed, timed_out (final), retry_scheduled, ' +
-        'abandoned, already_finished (a redelivery), busy (another runtime holds the lease), error (naked).',
+        'abandoned, already_finished (a redelivery), busy (another runtime holds the lease), ' +
+        'waiting (held back by a flow-control gate), error (naked).',
       ['outcome'],
     );
     this.duration = metrics.histogram(
@@ -115,6 +119,10 @@ export class RunLifecycle {
       return Dispositions.retry(claim.retryInMs); // a live runtime has it; look again when its lease would lapse
     }
     const run = claim.run;
+    const flow = await this.gate.controlOf(run.workspaceSlug, run.triggerId);
+    // An endpoint's caller waits for its run, also one let through by a concurrency limit: that run comes back by a
+    // message of its own, without the gateway's `notifyFinished`.
+    const notifyRun = notify || flow?.callerWaits === true;
     // Attempts since the last one that finished were cut short: their runtime died. Retries by policy (and a
     // manual retry after an abandoned run) start the count again.
     const crashed = run.attempt - 1 - (run.attempts.at(-1)?.attempt ?? 0);
@@ -122,9 +130,34 @@ export class RunLifecycle {
       if (await this.runs.finish(run, run.attempt, run.functionVersion, abandoned(run.jobId, maxAttempts)))
         this.nats.publishLive(run.workspaceSlug, liveRun(run, 'failed'));
       this.attempts.inc({ outcome: 'abandoned' });
-      await this.execution.announce(run.workspaceSlug, run.jobId, notify);
+      await this.execution.announce(run.workspaceSlug, run.jobId, notifyRun);
       return Dispositions.ack();
     }
+    let slot: HeldSlot | null = null;
+    if (flow) {
+      const gate = await this.gate.pass(run, claim.flow, flow);
+      if (gate.kind === 'gone') {
+        this.attempts.inc({ outcome: 'already_finished' });
+        return Dispositions.ack();
+      }
+      if (gate.kind === 'wait') {
+        this.attempts.inc({ outcome: 'waiting' });
+        // A run waiting for a slot is published again when it gets one; the others' messages come back when due.
+        return gate.retryInMs === null ? Dispositions.ack() : Dispositions.retry(gate.retryInMs);
+      }
+      slot = gate.slot;
+    }
+    try {
+      return await this.runClaimed(run, notifyRun, working);
+    } finally {
+      // The run's slot was freed with its outcome (or its retry): the next run in line takes it.
+      if (slot) await this.gate.admitNext(slot).catch(() => undefined); // the keeper admits it a moment later
+    }
+  }
+
+  /** Steps 3 to 5 for a claimed run that may go. */
+  private async runClaimed(run: FunctionRun, notify: boolean, working: () => void): Promise<Disposition> {
+    const { leaseMs } = this.settings;
     // Heartbeat: keep the message (ack wait) and the lease while the run goes on. A run no longer running was
     // cancelled (if its cancel notice was lost, this stops it).
     const heartbeat = setInterval(
@@ -192,7 +225,7 @@ export class RunLifecycle {
         { id: request.runId, workspace: request.workspace, ...request.run },
         leaseMs,
       );
-      if (inserted) return { kind: 'claimed', run: inserted };
+      if (inserted) return { kind: 'claimed', run: inserted, flow: { waitedFor: null, stage: 0 } };
     }
     return this.runs.claim(request.runId, request.workspace, leaseMs);
   }

@@ -5,6 +5,8 @@ import type {
   FunctionRunSummary,
   ListRunsRequest,
   RunStatus,
+  RunWaitingFor,
+  WaitReason,
 } from '@signalbox/contracts';
 import {
   Database,
@@ -37,12 +39,40 @@ interface RunRow {
   attempt: number;
   attempts: FunctionRun['attempts'];
   next_attempt_at: Date | null;
+  waiting_for: StoredWait | null;
+  flow_stage: number;
   requested_by: string;
   queued_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
   duration_ms: number | null;
 }
+
+/** `waiting_for` as stored: why a run parked by a flow-control gate waits (`until` as ISO text). */
+export interface StoredWait {
+  readonly reason: WaitReason;
+  readonly key: string;
+  readonly until?: string;
+}
+
+/** How far through the flow-control gates a run got: 1 past debounce, 2 past throttle (`FlowGate`). */
+export interface FlowState {
+  /** Why it waited last (it came back from that wait), or null. */
+  readonly waitedFor: WaitReason | null;
+  readonly stage: number;
+}
+
+/**
+ * SQL (a CTE over the ids in `done`): the concurrency slots of runs that stopped running are free, in the same
+ * statement as the run's change, so a slot is never held by a finished run. `FlowGate.admitNext` then starts the
+ * next waiting run.
+ */
+const FREE_SLOTS = (done: string) =>
+  `freed AS (DELETE FROM runtime.flow_slots WHERE run_id IN (SELECT id FROM ${done}))`;
+
+/** The same for runs that were cancelled: their slots, and their places in line. */
+const FREE_SLOTS_AND_PLACES = (done: string) => `${FREE_SLOTS(done)},
+  unlined AS (DELETE FROM runtime.flow_waiting WHERE run_id IN (SELECT id FROM ${done}))`;
 
 /**
  * SQL (an UPDATE of `runtime.runs r` from a recordset `x`): the finished attempt appended to `attempts`, with
@@ -61,7 +91,7 @@ const APPEND_ATTEMPT = `attempts = r.attempts || jsonb_build_array(jsonb_build_o
  * keeps how long it ran. Shared by one cancel and a bulk job's page.
  */
 const CANCELLED = `status = 'cancelled', finished_at = now(), lease_until = NULL, next_attempt_at = NULL, error = NULL,
-  result = NULL,
+  result = NULL, waiting_for = NULL,
   duration_ms = CASE WHEN status = 'running' THEN (extract(epoch FROM now() - started_at) * 1000)::int END`;
 
 /** SQL (a SET list): a failed or timed-out run queued again for its next attempt. Shared by one retry and a bulk page. */
@@ -96,10 +126,19 @@ const recentDays = () => startOfDay(new Date(Date.now() - 86_400_000)).toISOStri
  */
 const GROUP_COMMIT = [100, 1] as const;
 
+/** The error name of a run that a later one replaced (debounce): no `function.cancelled` is announced for it. */
+export const DEBOUNCED = 'Debounced';
+
 /** The first key of the advisory locks on run ids (`insertOnce`), apart from every other lock's. */
 const RUN_ID_LOCK_CLASS = 0x5b0e;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+const claimed = (row: RunRow): ClaimOutcome => ({
+  kind: 'claimed',
+  run: toRun(row),
+  flow: { waitedFor: row.waiting_for?.reason ?? null, stage: row.flow_stage },
+});
 
 function toRun(row: RunRow): FunctionRun {
   return {
@@ -114,11 +153,27 @@ function toRun(row: RunRow): FunctionRun {
 
 /** The columns of a run summary (lists): none of what can be large. */
 const SUMMARY_COLUMNS = `id, status, workspace_slug, trigger_id, function_id, function_version, attempt, next_attempt_at,
-  requested_by, queued_at, started_at, finished_at, duration_ms,
+  waiting_for, requested_by, queued_at, started_at, finished_at, duration_ms,
   CASE WHEN error IS NULL THEN NULL ELSE jsonb_build_object('name', error->>'name', 'message', error->>'message') END
     AS error`;
 
-type SummaryRow = Omit<RunRow, 'execution_params' | 'result' | 'logs' | 'logs_truncated' | 'steps' | 'attempts'>;
+type SummaryRow = Omit<
+  RunRow,
+  'execution_params' | 'result' | 'logs' | 'logs_truncated' | 'steps' | 'attempts' | 'flow_stage'
+>;
+
+/**
+ * Why a queued run waits: what a flow-control gate recorded when it parked it, or a retry's backoff. A run that
+ * waits only for its turn in the queue (or runs, or finished) waits for nothing.
+ */
+function waitingForOf(row: SummaryRow): RunWaitingFor | null {
+  if (row.status !== 'queued') return null;
+  if (row.waiting_for) return { ...row.waiting_for };
+  if (row.next_attempt_at && row.next_attempt_at.getTime() > Date.now() && row.attempt >= 1) {
+    return { reason: 'retry', until: row.next_attempt_at.toISOString() };
+  }
+  return null;
+}
 
 function toSummary(row: SummaryRow): FunctionRunSummary {
   return {
@@ -131,6 +186,7 @@ function toSummary(row: SummaryRow): FunctionRunSummary {
     error: row.error ? { name: row.error.name, message: row.error.message } : null,
     attempt: row.attempt,
     nextAttemptAt: iso(row.next_attempt_at),
+    waitingFor: waitingForOf(row),
     requestedBy: row.requested_by,
     queuedAt: row.queued_at.toISOString(),
     startedAt: iso(row.started_at),
@@ -213,7 +269,7 @@ export interface BulkCursor {
 
 /** `claimed`: run it. `busy`: another live runtime has it, look again later. `done`: nothing to do. */
 export type ClaimOutcome =
-  | { readonly kind: 'claimed'; readonly run: FunctionRun }
+  | { readonly kind: 'claimed'; readonly run: FunctionRun; readonly flow: FlowState }
   | { readonly kind: 'busy'; readonly retryInMs: number }
   | { readonly kind: 'done' };
 
@@ -355,7 +411,7 @@ export class RunRepository {
     const recent = recentDays();
     // Nearly every claim finds its run queued in the recent days' partitions: those share one statement.
     const row = await this.claims.submit({ id, workspace, leaseMs });
-    if (row) return { kind: 'claimed', run: toRun(row) };
+    if (row) return claimed(row);
     const take = async (days: string) => {
       const [rows] = await this.database.source.query<[RunRow[], number]>(
         `UPDATE runtime.runs
@@ -367,7 +423,7 @@ export class RunRepository {
         RETURNING *`,
         [id, workspace, leaseMs, recent],
       );
-      return rows[0] ? ({ kind: 'claimed', run: toRun(rows[0]) } as const) : null;
+      return rows[0] ? claimed(rows[0]) : null;
     };
     const current = await this.byId<{
       status: RunStatus;
@@ -445,30 +501,36 @@ export class RunRepository {
     boolean
   >(
     async (items) => {
-      const [rows] = await this.database.source.query<[Array<{ id: string }>, number]>(
-        `UPDATE runtime.runs r
-          SET status = x.status, result = x.result, error = x.error, logs = x.logs, logs_truncated = x.logs_truncated,
-              steps = x.steps, function_version = x.function_version, finished_at = now(), duration_ms = x.duration_ms,
-              cpu_time_ms = x.cpu_time_ms, lease_until = NULL, next_attempt_at = NULL,
-              ${APPEND_ATTEMPT}
-         FROM json_to_recordset($1::json) AS x(id uuid, attempt integer, status text, result json, error jsonb,
-                                               logs jsonb, logs_truncated boolean, steps jsonb,
-                                               function_version integer, duration_ms integer, cpu_time_ms integer)
-        WHERE r.id = x.id AND r.id = ANY($2::uuid[]) AND r.queued_at >= $3 AND r.queued_at < $4
-          AND r.status = 'running' AND r.attempt = x.attempt
-      RETURNING r.id`,
+      // Two outcomes of one run in one batch (they raced): the first caller's is recorded, and only it answers true.
+      const first = new Map<string, (typeof items)[number]>();
+      for (const item of items) if (!first.has(item.run.jobId)) first.set(item.run.jobId, item);
+      const rows = await this.database.source.query<Array<{ id: string }>>(
+        `WITH done AS (
+           UPDATE runtime.runs r
+              SET status = x.status, result = x.result, error = x.error, logs = x.logs, logs_truncated = x.logs_truncated,
+                  steps = x.steps, function_version = x.function_version, finished_at = now(),
+                  duration_ms = x.duration_ms, cpu_time_ms = x.cpu_time_ms, lease_until = NULL, next_attempt_at = NULL,
+                  waiting_for = NULL, ${APPEND_ATTEMPT}
+             FROM json_to_recordset($1::json) AS x(id uuid, attempt integer, status text, result json, error jsonb,
+                                                   logs jsonb, logs_truncated boolean, steps jsonb,
+                                                   function_version integer, duration_ms integer, cpu_time_ms integer)
+            WHERE r.id = x.id AND r.id = ANY($2::uuid[]) AND r.queued_at >= $3 AND r.queued_at < $4
+              AND r.status = 'running' AND r.attempt = x.attempt
+           RETURNING r.id
+         ), ${FREE_SLOTS('done')}
+         SELECT id FROM done`,
         [
           storableJson(
-            items.map(({ run, attempt, functionVersion, outcome }) =>
+            [...first.values()].map(({ run, attempt, functionVersion, outcome }) =>
               attemptRecord(run, attempt, functionVersion, outcome),
             ),
           ),
-          items.map(({ run }) => run.jobId),
+          [...first.keys()],
           ...daysOf(items.map(({ run }) => run)),
         ],
       );
       const updated = new Set(rows.map((row) => row.id));
-      return items.map(({ run }) => updated.has(run.jobId));
+      return items.map((item) => first.get(item.run.jobId) === item && updated.has(item.run.jobId));
     },
     ...GROUP_COMMIT,
   );
@@ -485,18 +547,21 @@ export class RunRepository {
     outcome: SandboxResult,
     delayMs: number,
   ): Promise<boolean> {
-    const [rows] = await this.database.source.query<[Array<{ id: string }>, number]>(
-      `UPDATE runtime.runs r
-          SET status = 'queued', error = x.error, logs = x.logs, logs_truncated = x.logs_truncated, steps = x.steps,
-              function_version = x.function_version, lease_until = NULL,
-              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
-              ${APPEND_ATTEMPT}
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt integer, status text, error jsonb, logs jsonb,
-                                                 logs_truncated boolean, steps jsonb, function_version integer,
-                                                 duration_ms integer)
-        WHERE r.id = x.id AND r.id = $3::uuid AND r.queued_at >= $4 AND r.queued_at < $5
-          AND r.status = 'running' AND r.attempt = x.attempt
-      RETURNING r.id`,
+    const rows = await this.database.source.query<Array<{ id: string }>>(
+      `WITH done AS (
+         UPDATE runtime.runs r
+            SET status = 'queued', error = x.error, logs = x.logs, logs_truncated = x.logs_truncated, steps = x.steps,
+                function_version = x.function_version, lease_until = NULL, waiting_for = NULL,
+                next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
+                ${APPEND_ATTEMPT}
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt integer, status text, error jsonb, logs jsonb,
+                                                   logs_truncated boolean, steps jsonb, function_version integer,
+                                                   duration_ms integer)
+          WHERE r.id = x.id AND r.id = $3::uuid AND r.queued_at >= $4 AND r.queued_at < $5
+            AND r.status = 'running' AND r.attempt = x.attempt
+         RETURNING r.id
+       ), ${FREE_SLOTS('done')}
+       SELECT id FROM done`,
       [storableJson([attemptRecord(run, attempt, functionVersion, outcome)]), delayMs, run.jobId, ...daysOf([run])],
     );
     return rows.length === 1;
@@ -546,12 +611,15 @@ export class RunRepository {
     if (!found) return null;
     const { run } = found;
     if (run.status !== 'queued' && run.status !== 'running') return { run, cancelled: false };
-    const [rows] = await this.database.source.query<[RunRow[], number]>(
-      `UPDATE runtime.runs
-          SET ${CANCELLED}
-        WHERE workspace_slug = $1 AND id = $2 AND status IN ('queued', 'running')
-          AND queued_at >= $3 AND queued_at < $4
-      RETURNING *`,
+    const rows = await this.database.source.query<RunRow[]>(
+      `WITH done AS (
+         UPDATE runtime.runs
+            SET ${CANCELLED}
+          WHERE workspace_slug = $1 AND id = $2 AND status IN ('queued', 'running')
+            AND queued_at >= $3 AND queued_at < $4
+        RETURNING *
+       ), ${FREE_SLOTS_AND_PLACES('done')}
+       SELECT * FROM done`,
       [workspace, id, ...daysOf([run])],
     );
     if (rows[0]) return { run: toRun(rows[0]), cancelled: true };
@@ -606,12 +674,15 @@ export class RunRepository {
   /** A bulk cancel's page: its queued and running runs become cancelled (the rest are skipped). */
   async cancelPage(manager: EntityManager, workspace: string, page: readonly BulkCursor[]): Promise<FunctionRun[]> {
     if (page.length === 0) return [];
-    const [rows] = await manager.query<[RunRow[], number]>(
-      `UPDATE runtime.runs
-          SET ${CANCELLED}
-        WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND status IN ('queued', 'running')
-          AND queued_at >= $3::timestamptz AND queued_at <= $4::timestamptz
-      RETURNING *`,
+    const rows = await manager.query<RunRow[]>(
+      `WITH done AS (
+         UPDATE runtime.runs
+            SET ${CANCELLED}
+          WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND status IN ('queued', 'running')
+            AND queued_at >= $3::timestamptz AND queued_at <= $4::timestamptz
+        RETURNING *
+       ), ${FREE_SLOTS_AND_PLACES('done')}
+       SELECT * FROM done`,
       [workspace, page.map((run) => run.id), page[0].queuedAt, page.at(-1)!.queuedAt],
     );
     return rows.map(toRun);
@@ -646,6 +717,72 @@ export class RunRepository {
       );
     }
     return { runs, messages };
+  }
+
+  /**
+   * A flow-control gate holds a claimed run back: it is queued again (the claim's attempt undone), waiting for
+   * `wait.reason`, due at `due` (or when admitted), with how far it got through the gates. In the gate's
+   * transaction. Answers false when it was not running any more (cancelled).
+   */
+  async park(
+    manager: EntityManager,
+    run: RunKey & Pick<FunctionRun, 'attempt'>,
+    wait: StoredWait,
+    due: Date | null,
+    stage: number,
+  ): Promise<boolean> {
+    const [, parked] = await manager.query<[unknown[], number]>(
+      `UPDATE runtime.runs
+          SET status = 'queued', attempt = attempt - 1, started_at = NULL, lease_until = NULL, next_attempt_at = $3,
+              waiting_for = $4::jsonb, flow_stage = $5
+        WHERE id = $1 AND status = 'running' AND attempt = $2 AND queued_at >= $6 AND queued_at < $7`,
+      [run.jobId, run.attempt, due, storableJson(wait), stage, ...daysOf([run])],
+    );
+    return parked > 0;
+  }
+
+  /**
+   * Debounce: a run is replaced by another of its key with a later input. It becomes `cancelled` (error `Debounced`,
+   * naming the run that replaced it) if it is still where the gate found it: waiting out its quiet period, or (a
+   * run claimed after the one queued later than it) running this `attempt`. Answers it then.
+   */
+  async supersede(
+    manager: EntityManager,
+    run: RunKey,
+    by: string,
+    where: { readonly waiting: true } | { readonly runningAttempt: number },
+  ): Promise<FunctionRun | null> {
+    const still =
+      'waiting' in where
+        ? `status = 'queued' AND waiting_for->>'reason' = 'debounce'`
+        : `status = 'running' AND attempt = ${Number(where.runningAttempt)}`;
+    const [rows] = await manager.query<[RunRow[], number]>(
+      `UPDATE runtime.runs
+          SET status = 'cancelled', finished_at = now(), lease_until = NULL, next_attempt_at = NULL, waiting_for = NULL,
+              result = NULL, error = jsonb_build_object('name', '${DEBOUNCED}', 'message', $2::text)
+        WHERE id = $1 AND ${still} AND queued_at >= $3 AND queued_at < $4
+      RETURNING *`,
+      [run.jobId, `a later run of the same debounce key replaced this one: ${by}`, ...daysOf([run])],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  /** Throttle: the run starts now (the gate's clock), which is the start the next ones are counted from. */
+  async startedAt(manager: EntityManager, run: RunKey, at: Date): Promise<void> {
+    await manager.query(
+      `UPDATE runtime.runs SET started_at = $2 WHERE id = $1 AND status = 'running' AND queued_at >= $3 AND queued_at < $4`,
+      [run.jobId, at, ...daysOf([run])],
+    );
+  }
+
+  /** Concurrency: runs given a slot wait for nothing any more (their messages are on the way). */
+  async admitted(manager: EntityManager, runs: readonly RunKey[]): Promise<void> {
+    if (runs.length === 0) return;
+    await manager.query(
+      `UPDATE runtime.runs SET waiting_for = NULL
+        WHERE id = ANY($1::uuid[]) AND status = 'queued' AND queued_at >= $2 AND queued_at < $3`,
+      [runs.map((run) => run.jobId), ...daysOf(runs)],
+    );
   }
 
   async find(workspace: string, id: string): Promise<{ run: FunctionRun; logs: FunctionRunLogs } | null> {

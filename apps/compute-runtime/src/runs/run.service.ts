@@ -21,6 +21,8 @@ import { NatsClient } from '@signalbox/messaging';
 import { Outbox, type OutboxMessage } from '@signalbox/persistence';
 
 import { ExecutionService } from '../execution/execution.service';
+import { FlowRepository } from '../flow/flow.repository';
+import { FlowGate } from '../flow/flow-gate.service';
 import { RunRepository } from './run.repository';
 
 /** The run record's front door: enqueue (the row and its message in the outbox, together), read, list. */
@@ -31,6 +33,8 @@ export class RunService {
     private readonly nats: NatsClient,
     private readonly outbox: Outbox,
     private readonly execution: ExecutionService,
+    private readonly gate: FlowGate,
+    private readonly flows: FlowRepository,
   ) {}
 
   /**
@@ -97,6 +101,8 @@ export class RunService {
       // Whichever replica runs it stops it; a lost notice is made up by that run's next heartbeat.
       this.nats.connection.publish(Subjects.runCancelled(run.jobId));
       this.nats.publishLive(run.workspaceSlug, liveRun(run, 'cancelled'));
+      // Its concurrency slot, or its place in line, is free: the next run in line goes (or the keeper's pass does it).
+      await this.gate.cancelled(run).catch(() => undefined);
     }
     // Announced again when asked again (a crash before it): the event id de-duplicates it. A caller waiting on
     // the run (an endpoint trigger's, its run waiting for a retry) hears of it too.
@@ -104,8 +110,13 @@ export class RunService {
     return { jobId: run.jobId, status: 'cancelled' };
   }
 
-  get(request: GetRunRequest): Promise<RunWithLogs | null> {
-    return this.runs.find(request.workspace, request.runId);
+  /** A run with its logs; a run waiting for a concurrency slot also says its place in line. */
+  async get(request: GetRunRequest): Promise<RunWithLogs | null> {
+    const found = await this.runs.find(request.workspace, request.runId);
+    const waitingFor = found?.run.waitingFor;
+    if (!found || waitingFor?.reason !== 'concurrency') return found;
+    const position = await this.flows.placeInLine(request.workspace, request.runId);
+    return position === null ? found : { ...found, run: { ...found.run, waitingFor: { ...waitingFor, position } } };
   }
 
   async list(request: ListRunsRequest): Promise<FunctionRunList> {

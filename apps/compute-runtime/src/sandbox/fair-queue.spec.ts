@@ -22,6 +22,22 @@ describe(FairQueue.name, () => {
     expect(sut.take()).toBe('a3');
   });
 
+  it('lets a job of higher priority pass those that came less than its head start before it, and no further', () => {
+    const sut = new FairQueue<string>();
+    sut.push('a', 'old-low', -60_000, 0); // rank 60 s
+    sut.push('a', 'normal', 0, 1_000); // rank 1 s
+    sut.push('a', 'high', 60_000, 30_000); // rank -30 s
+    sut.push('a', 'late-high', 60_000, 200_000); // rank 140 s: the low one has waited longer than the difference
+    sut.push('a', 'normal-2', 0, 1_000); // the same rank as `normal`: after it
+    expect([sut.take(), sut.take(), sut.take(), sut.take(), sut.take()]).toEqual([
+      'high',
+      'normal',
+      'normal-2',
+      'old-low',
+      'late-high',
+    ]);
+  });
+
   it('puts a job that could not start back at the front of its workspace', () => {
     const sut = new FairQueue<string>();
     sut.push('a', 'a1');

@@ -1,22 +1,28 @@
 /**
  * Jobs waiting for a sandbox worker, taken fairly between workspaces instead of first in, first out: the next
- * job is the oldest of the workspace that has the fewest jobs running, so one workspace's burst (or its
+ * job is the first of the workspace that has the fewest jobs running, so one workspace's burst (or its
  * 1-second schedules) takes turns with everyone else's instead of standing in front of them. Within a
- * workspace the order stays first in, first out.
+ * workspace jobs go by rank: when they came, less their priority's head start (`headStartMs`), so a job of
+ * high priority passes those that came less than its head start before it, and none waits forever.
  */
 export class FairQueue<T> {
-  private readonly waiting = new Map<string, Array<{ item: T; order: number }>>();
+  /** Each workspace's jobs in (rank, seq) order: `seq` keeps equal ranks in the order they came. */
+  private readonly waiting = new Map<string, Array<{ item: T; rank: number; seq: number }>>();
   private readonly running = new Map<string, number>();
-  private order = 0;
+  private seq = 0;
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
-  push(key: string, item: T): void {
+  push(key: string, item: T, headStartMs = 0, now = Date.now()): void {
     const queue = this.waiting.get(key) ?? [];
-    queue.push({ item, order: this.order++ });
+    const rank = now - headStartMs;
+    // After every job of the same or a better rank: equal ranks keep the order they came in.
+    let at = queue.length;
+    while (at > 0 && queue[at - 1].rank > rank) at--;
+    queue.splice(at, 0, { item, rank, seq: this.seq++ });
     this.waiting.set(key, queue);
     this.count++;
   }
@@ -25,12 +31,14 @@ export class FairQueue<T> {
   take(): T | undefined {
     let best: string | undefined;
     let bestRunning = Infinity;
-    let bestOrder = Infinity;
+    let bestRank = Infinity;
+    let bestSeq = Infinity;
     for (const [key, queue] of this.waiting) {
       const running = this.running.get(key) ?? 0;
-      const order = queue[0].order;
-      if (running < bestRunning || (running === bestRunning && order < bestOrder)) {
-        [best, bestRunning, bestOrder] = [key, running, order];
+      const { rank, seq } = queue[0];
+      const earlier = rank < bestRank || (rank === bestRank && seq < bestSeq);
+      if (running < bestRunning || (running === bestRunning && earlier)) {
+        [best, bestRunning, bestRank, bestSeq] = [key, running, rank, seq];
       }
     }
     if (best === undefined) return undefined;
@@ -46,7 +54,7 @@ export class FairQueue<T> {
   putBack(key: string, item: T): void {
     this.done(key);
     const queue = this.waiting.get(key) ?? [];
-    queue.unshift({ item, order: -1 - this.order++ });
+    queue.unshift({ item, rank: -Infinity, seq: -1 - this.seq++ });
     this.waiting.set(key, queue);
     this.count++;
   }

@@ -76,7 +76,7 @@ export class SandboxPool {
       this.cancelledEarly.delete(job.runId);
       if (cancelledUntil > Date.now()) return Promise.resolve(cancelled(job));
     }
-    const { executionParams, triggerParams, memoizedSteps, ...rest } = job;
+    const { executionParams, triggerParams, memoizedSteps, priorityMs, ...rest } = job;
     let input: string;
     try {
       input = JSON.stringify({
@@ -88,7 +88,7 @@ export class SandboxPool {
       return Promise.resolve(refused(rest, `the run's input cannot be handed to the sandbox: ${String(error)}`));
     }
     return new Promise((resolve) => {
-      this.queue.push(job.workspace, { job: { ...rest, input }, resolve });
+      this.queue.push(job.workspace, { job: { ...rest, input }, resolve }, priorityMs);
       this.dispatch();
     });
   }

@@ -13,6 +13,8 @@ export interface SandboxJob {
   readonly fetch: FetchPolicy;
   /** Outputs of the steps an earlier attempt of this run completed, by step id: `api.step` returns them. */
   readonly memoizedSteps?: Readonly<Record<string, unknown>>;
+  /** The trigger's `priority`, as a head start in milliseconds among the runs waiting for a worker. */
+  readonly priorityMs?: number;
 }
 
 export interface SandboxLimits {
@@ -70,7 +72,7 @@ export interface SandboxResult {
  * memoizedSteps}`), parsed inside the isolate. Structured clone between processes recurses, and a deeply
  * nested value used to overflow the stack of the process that (de)serialized it; JSON text does not nest.
  */
-export type WorkerJob = Omit<SandboxJob, 'executionParams' | 'triggerParams' | 'memoizedSteps'> & {
+export type WorkerJob = Omit<SandboxJob, 'executionParams' | 'triggerParams' | 'memoizedSteps' | 'priorityMs'> & {
   readonly input: string;
 };
 

@@ -1,4 +1,4 @@
-import { FINAL_RUN_STATUSES, type FunctionRun, type RunLogs } from '@signalbox/sdk';
+import { describeWaiting, FINAL_RUN_STATUSES, type FunctionRun, type RunLogs } from '@signalbox/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -42,8 +42,13 @@ function RunBody({ run }: { run: FunctionRun }) {
       <div className="status-line">
         <StatusBadge status={run.status} />
         <span>attempt {run.attempt}</span>
-        {run.status === 'queued' && run.nextAttemptAt && (
-          <span className="muted">next attempt at {formatTime(run.nextAttemptAt)}</span>
+        {run.waitingFor ? (
+          <span className="muted" data-testid="waiting-for">
+            {describeWaiting({ ...run.waitingFor, until: run.waitingFor.until && formatTime(run.waitingFor.until) })}
+          </span>
+        ) : (
+          run.status === 'queued' &&
+          run.nextAttemptAt && <span className="muted">next attempt at {formatTime(run.nextAttemptAt)}</span>
         )}
         <RetryAction run={run} />
         <CancelAction run={run} />

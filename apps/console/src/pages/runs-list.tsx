@@ -1,4 +1,4 @@
-import type { RunFilters } from '@signalbox/sdk';
+import { describeWaiting, type RunFilters } from '@signalbox/sdk';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
@@ -155,6 +155,7 @@ export function RunsListPage() {
                     <td>
                       <StatusBadge status={run.status} />
                       {run.attempt > 1 && <span className="muted"> attempt {run.attempt}</span>}
+                      {run.waitingFor && <span className="muted"> {describeWaiting(run.waitingFor)}</span>}
                     </td>
                     <td>
                       <FunctionName id={run.functionId} version={run.functionVersion} />

@@ -227,6 +227,57 @@ describe('validateTriggerMetadata', () => {
       );
     });
   });
+
+  describe('flow control', () => {
+    const onDemand = (metadata: Record<string, unknown>) => () => validateTriggerMetadata('on-demand', metadata);
+
+    it('accepts concurrency, throttle, debounce and priority, with and without keys', () => {
+      expect(
+        onDemand({
+          concurrency: { limit: 2, key: 'executionParams.data.customerId' },
+          throttle: { limit: 10, periodMs: 60_000 },
+          debounce: { periodMs: 500, key: 'executionParams.id' },
+          priority: 'high',
+        }),
+      ).not.toThrow();
+      expect(onDemand({ priority: -600 })).not.toThrow();
+      expect(onDemand({ concurrency: { limit: 1 } })).not.toThrow();
+    });
+
+    it('names what is wrong, field by field', () => {
+      expect(problem(onDemand({ concurrency: { limit: 0 } })).message).toBe(
+        'triggerMetadata.concurrency.limit must be an integer from 1 to 1000',
+      );
+      expect(problem(onDemand({ concurrency: {} })).message).toBe('triggerMetadata.concurrency.limit is required');
+      expect(problem(onDemand({ concurrency: 3 })).message).toBe('triggerMetadata.concurrency must be an object');
+      expect(problem(onDemand({ throttle: { limit: 1, periodMs: 10 } })).paths).toEqual([
+        'triggerMetadata.throttle.periodMs',
+      ]);
+      expect(problem(onDemand({ debounce: { periodMs: 1000, wait: 1 } })).message).toBe(
+        'triggerMetadata.debounce.wait is not allowed (allowed: periodMs, key)',
+      );
+      expect(problem(onDemand({ priority: 'urgent' })).message).toMatch(/priority must be one of high, normal, low/);
+      expect(problem(onDemand({ priority: 601 })).paths).toEqual(['triggerMetadata.priority']);
+    });
+
+    it('takes a key only as a plain path into the input (no code, no prototype walk beyond names)', () => {
+      for (const key of ['data.customerId', 'executionParams.a[0]', 'executionParams.a.b()', 'executionParams.']) {
+        expect(problem(onDemand({ concurrency: { limit: 1, key } })).paths).toEqual([
+          'triggerMetadata.concurrency.key',
+        ]);
+      }
+      const deep = `executionParams${'.a'.repeat(9)}`;
+      expect(problem(onDemand({ concurrency: { limit: 1, key: deep } })).paths).toEqual([
+        'triggerMetadata.concurrency.key',
+      ]);
+    });
+
+    it('refuses debounce on an endpoint trigger, whose caller waits for its own run', () => {
+      expect(
+        problem(() => validateTriggerMetadata('endpoint', { path: '/q', debounce: { periodMs: 1000 } })).message,
+      ).toMatch(/triggerMetadata.debounce is not allowed for endpoint triggers/);
+    });
+  });
 });
 
 /** The OpenAPI document shows `TriggerMetadataSchemas`: what the validator accepts, the schema must too. */
@@ -236,7 +287,15 @@ describe('the contract schema of each execution type', () => {
   const secret = { value: 's3cret', encrypt: true };
   const sealed = { value: 'aGVsbG8=', encrypted: true, keyVersion: 1 };
   const full: Record<ExecutionType, Record<string, unknown>> = {
-    'on-demand': { params: { a: 1, key: secret }, inputSchema: { type: 'object' }, retry: { maxAttempts: 3 } },
+    'on-demand': {
+      params: { a: 1, key: secret },
+      inputSchema: { type: 'object' },
+      retry: { maxAttempts: 3 },
+      concurrency: { limit: 2, key: 'executionParams.customer' },
+      throttle: { limit: 5, periodMs: 1000 },
+      debounce: { periodMs: 250 },
+      priority: 30,
+    },
     'event-driven': { event: 'record_updated', recordSlug: 'orders', params: {}, filter: { total: { $gt: 1 } } },
     scheduled: { cron: '0 9 * * 1', timezone: 'Europe/Berlin', catchUp: 'one', overlap: 'skip', dstGap: 'shift' },
     webhook: {

@@ -6,11 +6,16 @@ import {
   EndpointTimeoutResponses,
   type ErrorDetail,
   type ExecutionType,
+  FLOW_KEY_PATTERN,
+  MAX_FLOW_LIMIT,
+  MAX_FLOW_PERIOD_MS,
   MAX_INTERVAL_SECONDS,
+  MAX_PRIORITY_SECONDS,
   MAX_RETRY_ATTEMPTS,
   MAX_RETRY_DELAY_MS,
   MIN_POLLING_INTERVAL_SECONDS,
   OverlapPolicies,
+  PriorityNames,
   RECORD_SLUG_PATTERN,
   RecordEventNames,
   RetryBackoffs,
@@ -33,9 +38,12 @@ export const MAX_ENDPOINT_TIMEOUT_MS = ENDPOINT_TIMEOUT_MS;
 export const SUPPORTED_EVENTS_MESSAGE = `Supported events: ${RecordEventNames.join(', ')}`;
 
 const PATH = new RegExp(TRIGGER_PATH_PATTERN);
+const FLOW_KEY = new RegExp(FLOW_KEY_PATTERN);
 const RECORD_SLUG = new RegExp(RECORD_SLUG_PATTERN);
 
 type Metadata = Record<string, unknown>;
+
+const COMMON_FIELDS = ['retry', 'concurrency', 'throttle', 'priority', 'debounce'];
 
 class Problems {
   readonly list: ErrorDetail[] = [];
@@ -51,9 +59,11 @@ const isPositiveInteger = (value: unknown): value is number => Number.isInteger(
 /** Throws VALIDATION_ERROR with every problem in `details` (the first one is the message). */
 export function validateTriggerMetadata(executionType: ExecutionType, metadata: Metadata): void {
   const problems = new Problems();
-  const allowed = triggerMetadataFields(executionType).filter((key) => key !== 'retry');
+  // The message names the type's own fields; those nearly every type has (retry, flow control) go unsaid.
+  const fields = triggerMetadataFields(executionType);
+  const allowed = fields.filter((key) => !COMMON_FIELDS.includes(key));
   for (const key of Object.keys(metadata)) {
-    if (!allowed.includes(key) && key !== 'retry') {
+    if (!fields.includes(key)) {
       problems.add(
         ['triggerMetadata', key],
         `triggerMetadata.${key} is not allowed for ${executionType} triggers (allowed: ${allowed.join(', ')})`,
@@ -63,6 +73,7 @@ export function validateTriggerMetadata(executionType: ExecutionType, metadata: 
   checkParams(metadata['params'], problems);
   if ('inputSchema' in metadata) checkInputSchema(metadata['inputSchema'], problems);
   if ('retry' in metadata) checkRetry(metadata['retry'], problems);
+  checkFlowControl(metadata, problems);
 
   switch (executionType) {
     case 'on-demand':
@@ -160,6 +171,67 @@ function checkRetry(retry: unknown, problems: Problems): void {
       ['triggerMetadata', 'retry', 'backoff'],
       `triggerMetadata.retry.backoff must be one of ${RetryBackoffs.join(', ')}`,
     );
+  }
+}
+
+/** An integer from `min` to `max`, or the message saying so. */
+const integerFrom =
+  (min: number, max: number) =>
+  (value: unknown): string | null =>
+    Number.isInteger(value) && (value as number) >= min && (value as number) <= max
+      ? null
+      : `must be an integer from ${min} to ${max}`;
+
+const flowKey = (value: unknown): string | null =>
+  typeof value === 'string' && FLOW_KEY.test(value)
+    ? null
+    : 'must be a path into the input such as "executionParams.data.customerId" (at most 8 names of letters, digits, _ and -)';
+
+/** The fields of one flow-control object: each field's check, and which are required. */
+const FLOW_FIELDS: Record<string, { fields: Record<string, (value: unknown) => string | null>; required: string[] }> = {
+  concurrency: { fields: { limit: integerFrom(1, MAX_FLOW_LIMIT), key: flowKey }, required: ['limit'] },
+  throttle: {
+    fields: {
+      limit: integerFrom(1, MAX_FLOW_LIMIT),
+      periodMs: integerFrom(1000, MAX_FLOW_PERIOD_MS),
+      key: flowKey,
+    },
+    required: ['limit', 'periodMs'],
+  },
+  debounce: { fields: { periodMs: integerFrom(100, MAX_FLOW_PERIOD_MS), key: flowKey }, required: ['periodMs'] },
+};
+
+/** `concurrency`, `throttle`, `debounce` and `priority` (docs/run-control.md), where the type allows them. */
+function checkFlowControl(metadata: Metadata, problems: Problems): void {
+  for (const [name, { fields, required }] of Object.entries(FLOW_FIELDS)) {
+    if (!(name in metadata)) continue;
+    const value = metadata[name];
+    if (!isObject(value)) {
+      problems.add(['triggerMetadata', name], `triggerMetadata.${name} must be an object`);
+      continue;
+    }
+    for (const field of required) {
+      if (!(field in value)) {
+        problems.add(['triggerMetadata', name, field], `triggerMetadata.${name}.${field} is required`);
+      }
+    }
+    for (const [field, given] of Object.entries(value)) {
+      const check = fields[field];
+      const problem = check ? check(given) : `is not allowed (allowed: ${Object.keys(fields).join(', ')})`;
+      if (problem) problems.add(['triggerMetadata', name, field], `triggerMetadata.${name}.${field} ${problem}`);
+    }
+  }
+  if ('priority' in metadata) {
+    const priority = metadata['priority'];
+    const valid =
+      PriorityNames.includes(priority as never) ||
+      (Number.isInteger(priority) && Math.abs(priority as number) <= MAX_PRIORITY_SECONDS);
+    if (!valid) {
+      problems.add(
+        ['triggerMetadata', 'priority'],
+        `triggerMetadata.priority must be one of ${PriorityNames.join(', ')}, or an integer from -${MAX_PRIORITY_SECONDS} to ${MAX_PRIORITY_SECONDS} (seconds of head start)`,
+      );
+    }
   }
 }
 

@@ -79,6 +79,59 @@ const Retry = Type.Object(
   },
   { $id: 'RetryPolicy', additionalProperties: false, description: 'Retries of a failed run (docs/retries.md).' },
 );
+/** `executionParams` and a path into it: the value whose runs share a limit (docs/run-control.md "Keys"). */
+export const FLOW_KEY_PATTERN = '^executionParams(\\.[A-Za-z0-9_-]{1,64}){0,8}$';
+export const MAX_FLOW_LIMIT = 1000;
+export const MAX_FLOW_PERIOD_MS = 86_400_000;
+/** `priority` by name: seconds of head start among waiting runs (a number says it directly). */
+export const PriorityNames = ['high', 'normal', 'low'] as const;
+export const MAX_PRIORITY_SECONDS = 600;
+const FlowKey = Type.Optional(
+  Type.String({
+    pattern: FLOW_KEY_PATTERN,
+    description:
+      "A path into the run's input, e.g. `executionParams.data.customerId`: runs with the same value share the limit. " +
+      'Without it, every run of the trigger shares one.',
+  }),
+);
+const FlowLimit = Type.Integer({ minimum: 1, maximum: MAX_FLOW_LIMIT });
+const Concurrency = Type.Object(
+  { limit: FlowLimit, key: FlowKey },
+  {
+    $id: 'ConcurrencyLimit',
+    additionalProperties: false,
+    description: 'At most `limit` runs of this trigger at once per key; the rest wait, in order (docs/run-control.md).',
+  },
+);
+const Throttle = Type.Object(
+  { limit: FlowLimit, periodMs: Type.Integer({ minimum: 1000, maximum: MAX_FLOW_PERIOD_MS }), key: FlowKey },
+  {
+    $id: 'Throttle',
+    additionalProperties: false,
+    description: 'At most `limit` runs start per `periodMs` per key; the rest wait, in order (not dropped).',
+  },
+);
+const Debounce = Type.Object(
+  { periodMs: Type.Integer({ minimum: 100, maximum: MAX_FLOW_PERIOD_MS }), key: FlowKey },
+  {
+    $id: 'Debounce',
+    additionalProperties: false,
+    description:
+      'A burst of runs per key becomes one run, with the last input, once `periodMs` passes without another.',
+  },
+);
+const Priority = Type.Union(
+  [
+    ...PriorityNames.map((name) => Type.Literal(name)),
+    Type.Integer({ minimum: -MAX_PRIORITY_SECONDS, maximum: MAX_PRIORITY_SECONDS }),
+  ],
+  {
+    $id: 'Priority',
+    description:
+      'Among waiting runs, seconds of head start (`high` 60, `normal` 0, `low` -60): a run waiting longer than the ' +
+      'difference goes first anyway, so none starves.',
+  },
+);
 const Path = Type.String({ pattern: TRIGGER_PATH_PATTERN, description: 'Starts with "/", at most 256 characters.' });
 const Interval = (minimum: number) =>
   Type.Integer({ minimum, maximum: MAX_INTERVAL_SECONDS, description: 'Seconds between fires.' });
@@ -86,6 +139,13 @@ const Interval = (minimum: number) =>
 const params = Type.Optional(Params);
 /** On every type. */
 const retry = Type.Optional(Retry);
+/** Flow control, on every type (`debounce` on every type but endpoint, whose caller waits for its own run). */
+const flow = {
+  concurrency: Type.Optional(Concurrency),
+  throttle: Type.Optional(Throttle),
+  priority: Type.Optional(Priority),
+};
+const debounce = Type.Optional(Debounce);
 const strict = (id: string, description: string) => ({ $id: id, additionalProperties: false, description });
 
 /**
@@ -105,7 +165,7 @@ const SignedParams = Type.Optional(
 
 export const TriggerMetadataSchemas = {
   'on-demand': Type.Object(
-    { params, inputSchema: Type.Optional(InputSchema), retry },
+    { params, inputSchema: Type.Optional(InputSchema), retry, ...flow, debounce },
     strict('OnDemandTriggerMetadata', 'Runs on `POST /function-triggers/{id}/execute`.'),
   ),
   'event-driven': Type.Object(
@@ -115,6 +175,8 @@ export const TriggerMetadataSchemas = {
       params,
       filter: Type.Optional(Filter),
       retry,
+      ...flow,
+      debounce,
     },
     strict('EventDrivenTriggerMetadata', 'Runs on each record event of `recordSlug` published to NATS.'),
   ),
@@ -128,6 +190,8 @@ export const TriggerMetadataSchemas = {
       dstGap: Type.Optional(oneOf(DstGapPolicies, 'A cron fire in a skipped local hour.')),
       params,
       retry,
+      ...flow,
+      debounce,
     },
     strict('ScheduledTriggerMetadata', 'Runs every `interval` seconds or on `cron`.'),
   ),
@@ -138,6 +202,8 @@ export const TriggerMetadataSchemas = {
       inputSchema: Type.Optional(InputSchema),
       filter: Type.Optional(Filter),
       retry,
+      ...flow,
+      debounce,
     },
     strict('WebhookTriggerMetadata', 'Runs on each request to the gateway at `/webhook{path}`.'),
   ),
@@ -150,6 +216,7 @@ export const TriggerMetadataSchemas = {
       params: SignedParams,
       inputSchema: Type.Optional(InputSchema),
       retry,
+      ...flow,
     },
     strict('EndpointTriggerMetadata', 'Answers requests to the gateway at `/endpoints{path}` with the run.'),
   ),
@@ -162,6 +229,8 @@ export const TriggerMetadataSchemas = {
       headers: Type.Optional(Type.Record(Type.String(), Secret)),
       params,
       retry,
+      ...flow,
+      debounce,
     },
     strict('PollingTriggerMetadata', 'Runs once per new item the polled API answers.'),
   ),

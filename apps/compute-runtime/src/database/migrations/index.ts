@@ -4,6 +4,7 @@ import { IndexRunFilters1796600000000 } from './1796600000000-index-run-filters'
 import { CreateOutbox1796700000000 } from './1796700000000-create-outbox';
 import { PartitionRuns1796800000000 } from './1796800000000-partition-runs';
 import { CreateBulkJobs1796950000000 } from './1796950000000-create-bulk-jobs';
+import { AddFlowControl1797000000000 } from './1797000000000-add-flow-control';
 
 /**
  * Checked-in migrations of the `runtime` schema, in order. Add new ones as `<epochMs>-<name>.ts`
@@ -16,4 +17,5 @@ export const migrations = [
   CreateOutbox1796700000000,
   PartitionRuns1796800000000,
   CreateBulkJobs1796950000000,
+  AddFlowControl1797000000000,
 ];

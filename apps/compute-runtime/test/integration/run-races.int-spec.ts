@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+
+import type { FunctionRun, RunStatus } from '@signalbox/contracts';
+import { Database } from '@signalbox/persistence';
+import { createTestDatabase, queryDatabase, type TestDatabase } from '@signalbox/testing';
+
+import { migrations } from '../../src/database/migrations';
+import { RunRepository } from '../../src/runs/run.repository';
+import type { SandboxResult } from '../../src/sandbox/sandbox.types';
+
+const quietLogger = { info: () => undefined, warn: () => undefined };
+
+/** What can happen to a running run at once: its outcome, a retry by policy, a user's cancel or manual retry. */
+const OPERATIONS = ['complete', 'fail', 'retry', 'cancel', 'requeue'] as const;
+type Operation = (typeof OPERATIONS)[number];
+
+/** The run's state machine as documented (docs/run-control.md): each operation, from which statuses, to which. */
+const MODEL: Record<Operation, { from: RunStatus[]; to: RunStatus }> = {
+  complete: { from: ['running'], to: 'completed' },
+  fail: { from: ['running'], to: 'failed' },
+  retry: { from: ['running'], to: 'queued' },
+  cancel: { from: ['queued', 'running'], to: 'cancelled' },
+  requeue: { from: ['failed', 'timed_out'], to: 'queued' },
+};
+
+/** Whether some order of the operations that succeeded is a path of the model from `running` to `final`. */
+function explainable(succeeded: readonly Operation[], final: RunStatus): boolean {
+  const walk = (status: RunStatus, left: readonly Operation[]): boolean =>
+    left.length === 0
+      ? status === final
+      : left.some(
+          (op, i) => MODEL[op].from.includes(status) && walk(MODEL[op].to, [...left.slice(0, i), ...left.slice(i + 1)]),
+        );
+  return walk('running', succeeded);
+}
+
+/** A small seeded generator (mulberry32): a failing interleaving can be replayed from its seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const outcome = (status: 'completed' | 'failed'): SandboxResult => ({
+  runId: '',
+  status,
+  result: status === 'completed' ? { ok: true } : undefined,
+  error: status === 'failed' ? { name: 'Error', message: 'boom' } : undefined,
+  logs: [],
+  logsTruncated: false,
+  steps: [],
+  durationMs: 1,
+  cpuTimeMs: 1,
+});
+
+/**
+ * Property: whatever the interleaving of cancel, finish and retry on one run (two replicas, each statement racing the
+ * others), the run ends in one status that some order of the changes that succeeded explains, and its concurrency
+ * slot is held exactly while it runs.
+ */
+describe('a run under racing cancel, finish and retry', () => {
+  let db: TestDatabase;
+  const databases: Database[] = [];
+
+  const replica = async () => {
+    const database = new Database(
+      { url: db.url, schema: 'runtime', poolMax: 6, applicationName: 'run-races', entities: [], migrations },
+      quietLogger,
+    );
+    databases.push(database);
+    await database.whenReady();
+    return new RunRepository(database);
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await Promise.all(databases.map((database) => database.close()));
+    await db?.drop();
+  });
+
+  it('ends every interleaving in one status explained by the changes that won, its slot freed with it', async () => {
+    const replicas = [await replica(), await replica()];
+    const seed = Date.now() % 1_000_000;
+    const next = random(seed);
+    for (let round = 0; round < 150; round++) {
+      const claimed = await replicas[0].insertClaimed(
+        {
+          id: randomUUID(),
+          workspace: 'acme',
+          triggerId: randomUUID(),
+          functionId: randomUUID(),
+          executionParams: { round },
+          requestedBy: 'router',
+        },
+        30_000,
+      );
+      const run = claimed as FunctionRun;
+      await queryDatabase(
+        db.url,
+        `INSERT INTO runtime.flow_slots (run_id, workspace_slug, trigger_id, key, queued_at) VALUES ($1, 'acme', $2, '', $3)`,
+        [run.jobId, run.triggerId, run.queuedAt],
+      );
+      const chosen = OPERATIONS.filter(() => next() < 0.6);
+      const results = await Promise.all(
+        chosen.map(async (op): Promise<[Operation, boolean]> => {
+          const runs = replicas[Math.floor(next() * 2)];
+          await new Promise((resolve) => setTimeout(resolve, Math.floor(next() * 4)));
+          switch (op) {
+            case 'complete':
+              return [op, await runs.finish(run, 1, 1, outcome('completed'))];
+            case 'fail':
+              return [op, await runs.finish(run, 1, 1, outcome('failed'))];
+            case 'retry':
+              return [op, await runs.scheduleRetry(run, 1, 1, outcome('failed'), 60_000)];
+            case 'cancel':
+              return [op, (await runs.cancel('acme', run.jobId))?.cancelled === true];
+            case 'requeue': {
+              const requeued = await runs.requeue('acme', run.jobId, (r) => ({
+                msgId: `${r.jobId}.retry.${r.attempt + 1}`,
+                subject: 'exec.acme.x',
+                body: {},
+              }));
+              return [op, requeued?.requeued === true];
+            }
+          }
+        }),
+      );
+      const succeeded = results.filter(([, ok]) => ok).map(([op]) => op);
+      const final = (await replicas[1].find('acme', run.jobId))!.run.status;
+      const slots = await queryDatabase<{ n: number }>(
+        db.url,
+        'SELECT count(*)::int AS n FROM runtime.flow_slots WHERE run_id = $1',
+        [run.jobId],
+      );
+      const context = `seed ${seed}, round ${round}: ${JSON.stringify(results)} ended ${final}`;
+      expect({ context, explained: explainable(succeeded, final) }).toEqual({ context, explained: true });
+      expect({ context, slot: slots[0].n }).toEqual({ context, slot: final === 'running' ? 1 : 0 });
+    }
+  });
+});
