@@ -285,4 +285,81 @@ describe('flow control', () => {
     const replaced = new Set(burst.slice(0, 4));
     expect(events.filter(({ body }) => replaced.has(body.data.runId))).toEqual([]);
   });
+
+  describe('durable sleep', () => {
+    /** Records `before` once in a step, sleeps, then records `after`: what ran again shows at the hold server. */
+    const sleepingFunction = async (sleepMs: number) => {
+      const response = await api.post<ComputeFunction>('/compute-functions', {
+        name: `sleep-${randomUUID().slice(0, 8)}`,
+        timeoutMs: 10_000,
+        code: `async function run() {
+          const { key } = executionParams;
+          const before = await api.step('before', async () => {
+            await api.fetch('${hold.url}/hold?ms=1&key=' + key + '&id=before');
+            return { at: Date.now() };
+          });
+          await api.sleep(${sleepMs});
+          await api.fetch('${hold.url}/hold?ms=1&key=' + key + '&id=after');
+          return { before };
+        }`,
+      });
+      expect(response.status).toBe(201);
+      return response.body;
+    };
+    const executeDefault = async (fn: ComputeFunction, body: Record<string, unknown>) => {
+      const response = await api.post<{ jobId: string }>(`/function-triggers/${fn.defaultTriggerId}/execute`, body);
+      expect(response.status).toBe(200);
+      return response.body.jobId;
+    };
+    const idsAt = (key: string) => hold.starts.filter((start) => start.key === key).map((start) => start.id);
+
+    it('suspends a run (status sleeping), survives SIGKILL of every runtime, and resumes with its steps memoized', async () => {
+      const fn = await sleepingFunction(4_000);
+      const key = `s-${randomUUID().slice(0, 6)}`;
+      const jobId = await executeDefault(fn, { key });
+      const sleeping = await runUntil(api, jobId, ['sleeping'], 20_000);
+      expect(sleeping.waitingFor).toMatchObject({ reason: 'sleep' });
+      expect(Date.parse(sleeping.waitingFor!.until!)).toBeGreaterThan(Date.now());
+      expect(sleeping.steps.map((step) => step.id)).toEqual(['before', 'sleep#1']);
+      expect(idsAt(key)).toEqual(['before']);
+
+      // Every runtime dies while it sleeps; a new one wakes it.
+      const dead = runtimes.splice(0);
+      await Promise.all(dead.map((replica) => replica.stop('SIGKILL')));
+      await Promise.all([runtime(), runtime()]);
+
+      const done = await finalOf(jobId);
+      expect(done.status).toBe('completed');
+      expect(done.attempt).toBe(1); // a sleep is not an attempt
+      expect(done.result).toEqual({ before: sleeping.steps[0].output });
+      expect(done.steps.map((step) => [step.id, step.memoized === true])).toEqual([
+        ['before', true],
+        ['sleep#1', true],
+      ]);
+      expect(idsAt(key)).toEqual(['before', 'after']); // the step did not run again
+      expect(Date.parse(done.finishedAt!) - Date.parse(sleeping.waitingFor!.until!)).toBeGreaterThanOrEqual(-50);
+    });
+
+    it('cancels a sleeping run: it never wakes', async () => {
+      const fn = await sleepingFunction(1_500);
+      const key = `c-${randomUUID().slice(0, 6)}`;
+      const jobId = await executeDefault(fn, { key });
+      await runUntil(api, jobId, ['sleeping'], 20_000);
+      const cancel = await api.post<{ status: string }>(`/function-runs/${jobId}/cancel`, {});
+      expect(cancel.body).toEqual({ jobId, status: 'cancelled' });
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect((await runOf(jobId)).status).toBe('cancelled');
+      expect(idsAt(key)).toEqual(['before']);
+    });
+
+    it('refuses a sleep longer than 30 days with a clear error', async () => {
+      const response = await api.post<ComputeFunction>('/compute-functions', {
+        name: `sleep-${randomUUID().slice(0, 8)}`,
+        code: 'async function run() { await api.sleep(31 * 86400000); }',
+      });
+      const run = await finalOf(await executeDefault(response.body, {}));
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatchObject({ name: 'RangeError', message: expect.stringContaining('30 days') });
+    });
+  });
 });

@@ -12,6 +12,7 @@ const STATUS_LABELS: Record<RunStatus, string> = {
   failed: 'failed',
   timed_out: 'timed out',
   cancelled: 'cancelled',
+  sleeping: 'sleeping',
 };
 
 export const RUN_STATUSES = Object.keys(STATUS_LABELS) as RunStatus[];

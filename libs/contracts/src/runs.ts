@@ -3,8 +3,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import { MAX_PAGE, Paged, Timestamp, Uuid } from './rest/common';
 import { ExecutionTypes } from './rest/trigger-metadata';
 
-/** Run lifecycle (architecture.md). Never rename a value. */
-export const RunStatuses = ['queued', 'running', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
+/** Run lifecycle (architecture.md). Never rename a value. `sleeping`: suspended by `api.sleep` until it wakes. */
+export const RunStatuses = ['queued', 'running', 'completed', 'failed', 'timed_out', 'cancelled', 'sleeping'] as const;
 export type RunStatus = (typeof RunStatuses)[number];
 
 /** `runtime.v1.runs.enqueue` request (data-service -> compute-runtime). */

@@ -18,6 +18,7 @@ import { FairShareScout } from './fair-share.scout';
 import { FunctionConfigStore } from './function-config.store';
 import { RunCancelListener } from './run-cancel.listener';
 import { RunLifecycle } from './run-lifecycle.service';
+import { RunWaker } from './run-waker';
 
 /**
  * Closes the sandbox workers last: Nest calls `onModuleDestroy` before `beforeApplicationShutdown`, where the
@@ -71,6 +72,7 @@ export class ExecutionModule {
         FlowRepository,
         FlowGate,
         FlowKeeper,
+        RunWaker,
       ],
     };
   }

@@ -94,7 +94,7 @@ export class ExecutionService {
   async announce(workspace: string, runId: string, notify = false): Promise<void> {
     const found = await this.runs.find(workspace, runId);
     const run = found?.run;
-    if (!run || run.status === 'queued' || run.status === 'running') return;
+    if (!run || run.status === 'queued' || run.status === 'running' || run.status === 'sleeping') return;
     // A cancel announced itself. A message of the run that comes back later (a retry's, after its backoff) would
     // announce it again past JetStream's duplicate window, so only a recent cancel is announced again.
     const finishedMs = run.finishedAt ? Date.parse(run.finishedAt) : 0;

@@ -48,6 +48,7 @@ function abandoned(runId: string, maxAttempts: number): SandboxResult {
  * 2. a run whose runtimes died `maxAttempts` times is abandoned;
  * 2b. the trigger's flow control (FlowGate) may hold it back: it waits, queued, and comes back later;
  * 3. run it in the sandbox, keeping the lease and the message while it runs (`working`);
+ * 3b. a run that called `api.sleep` is suspended (`sleeping`); the RunWaker queues it again when it is due;
  * 4. a failure the trigger's retry policy covers goes back to queued, its message due after the backoff;
  * 5. record the outcome once, announce it (a finished run is announced again: the event id de-duplicates it).
  * It answers what becomes of the request's message.
@@ -71,7 +72,7 @@ export class RunLifecycle {
       'signalbox_run_attempts_total',
       'Execution requests handled, by outcome: completed, failed, timed_out (final), retry_scheduled, ' +
         'abandoned, already_finished (a redelivery), busy (another runtime holds the lease), ' +
-        'waiting (held back by a flow-control gate), error (naked).',
+        'waiting (held back by a flow-control gate), sleeping (suspended by api.sleep), error (naked).',
       ['outcome'],
     );
     this.duration = metrics.histogram(
@@ -180,6 +181,16 @@ export class RunLifecycle {
     try {
       const { outcome, functionVersion, retry } = await this.execution.execute(run, memoizedSteps(run));
       this.duration.observe({ status: outcome.status }, outcome.durationMs / 1000);
+      if (outcome.status === 'sleeping') {
+        // Suspended: the record holds its steps (the sleep among them) until it wakes, and the message is done.
+        const wakeAt = new Date(Date.now() + (outcome.sleepMs ?? 0));
+        if (await this.runs.sleep(run, run.attempt, functionVersion, outcome, wakeAt)) {
+          this.attempts.inc({ outcome: 'sleeping' });
+          this.nats.publishLive(run.workspaceSlug, liveRun(run, 'sleeping', wakeAt.toISOString()));
+          return Dispositions.ack();
+        }
+        return await this.notRunning(run, notify); // cancelled while it ran
+      }
       if ((outcome.status === 'failed' || outcome.status === 'timed_out') && run.attempt < retry.maxAttempts) {
         // The trigger's retry policy: back to queued, and the message comes back when the next attempt is due.
         const delayMs = retryDelayMs(retry, run.attempt);
@@ -202,9 +213,15 @@ export class RunLifecycle {
       await this.execution.announceOutcome(run, finished, notify);
       return Dispositions.ack();
     }
-    // Not running any more: another runtime finished it, or it was cancelled. A run with no record at all lost
-    // it in a Postgres crash (a dispatched run's insert does not wait for the flush): its message comes back and
-    // records it again, so the run is not lost.
+    return this.notRunning(run, notify);
+  }
+
+  /**
+   * The outcome found the run not running any more: another runtime finished it, or it was cancelled. A run with
+   * no record at all lost it in a Postgres crash (a dispatched run's insert does not wait for the flush): its message
+   * comes back and records it again, so the run is not lost.
+   */
+  private async notRunning(run: FunctionRun, notify: boolean): Promise<Disposition> {
     if (await this.recordLost(run.workspaceSlug, run.jobId)) return Dispositions.retry(RECORD_LOST_RETRY_MS);
     await this.execution.announce(run.workspaceSlug, run.jobId, notify);
     return Dispositions.ack();

@@ -1,7 +1,7 @@
 import type { TriggerConfig } from '@signalbox/contracts';
 
 import { flowControlOf, flowKeyOf } from './flow-control';
-import { nextThrottledStart } from './flow-gate.service';
+import { nextThrottledStart, queuedAfter } from './flow-gate.service';
 
 describe('flowKeyOf', () => {
   const input = { data: { customerId: 'c-1', n: 7, flag: true, nested: { a: 1 }, none: null } };
@@ -77,5 +77,15 @@ describe('flowControlOf', () => {
       callerWaits: true,
     });
     expect(flowControlOf(trigger({ priority: 15 }))?.priorityMs).toBe(15_000);
+  });
+});
+
+describe('queuedAfter', () => {
+  it('orders by when runs were queued, then by job id when they share the millisecond', () => {
+    const run = (jobId: string, queuedAt: string) => ({ jobId, queuedAt });
+    expect(queuedAfter(run('a', '2026-01-01T00:00:00.002Z'), run('b', '2026-01-01T00:00:00.001Z'))).toBe(true);
+    expect(queuedAfter(run('b', '2026-01-01T00:00:00.001Z'), run('a', '2026-01-01T00:00:00.002Z'))).toBe(false);
+    expect(queuedAfter(run('b', '2026-01-01T00:00:00.001Z'), run('a', '2026-01-01T00:00:00.001Z'))).toBe(true);
+    expect(queuedAfter(run('a', '2026-01-01T00:00:00.001Z'), run('b', '2026-01-01T00:00:00.001Z'))).toBe(false);
   });
 });

@@ -53,6 +53,18 @@ export function nextThrottledStart(starts: readonly Date[], limit: number, perio
   return new Date(Math.max(now.getTime(), bound));
 }
 
+/**
+ * Whether run `a` was queued after run `b`: by `queuedAt`, then (runs recorded in one statement share it) by job id,
+ * so every replica picks the same last run of a burst.
+ */
+export const queuedAfter = (
+  a: { readonly jobId: string; readonly queuedAt: string },
+  b: { readonly jobId: string; readonly queuedAt: string },
+) => {
+  const [at, bt] = [Date.parse(a.queuedAt), Date.parse(b.queuedAt)];
+  return at !== bt ? at > bt : a.jobId > b.jobId;
+};
+
 const lockOf = (gate: string, k: Keyed) => `flow/${gate}/${k.workspace}/${k.triggerId}/${k.key}`;
 
 /** The message that brings an admitted run back: a new id each time, so JetStream never drops it as a duplicate. */
@@ -130,7 +142,7 @@ export class FlowGate {
             // run have been queued after this one (claimed first, on another replica), this one is the replaced one.
             const pending = await this.flows.debounceOf(tx, debounced);
             if (pending && pending.jobId !== run.jobId && pending.dueAt > now) {
-              if (Date.parse(pending.queuedAt) > Date.parse(run.queuedAt)) {
+              if (queuedAfter(pending, run)) {
                 const replaced = await this.runs.supersede(tx, run, pending.jobId, { runningAttempt: run.attempt });
                 if (replaced) superseded.push(replaced);
                 return GONE_OUTCOME;

@@ -167,7 +167,7 @@ type SummaryRow = Omit<
  * waits only for its turn in the queue (or runs, or finished) waits for nothing.
  */
 function waitingForOf(row: SummaryRow): RunWaitingFor | null {
-  if (row.status !== 'queued') return null;
+  if (row.status !== 'queued' && row.status !== 'sleeping') return null;
   if (row.waiting_for) return { ...row.waiting_for };
   if (row.next_attempt_at && row.next_attempt_at.getTime() > Date.now() && row.attempt >= 1) {
     return { reason: 'retry', until: row.next_attempt_at.toISOString() };
@@ -265,6 +265,15 @@ function runFilter(
 export interface BulkCursor {
   readonly queuedAt: string;
   readonly id: string;
+}
+
+/** A sleeping run just woken: queued again for `attempt` (the one it slept in). */
+export interface WokenRun {
+  readonly jobId: string;
+  readonly workspace: string;
+  readonly triggerId: string;
+  readonly functionId: string;
+  readonly attempt: number;
 }
 
 /** `claimed`: run it. `busy`: another live runtime has it, look again later. `done`: nothing to do. */
@@ -610,12 +619,14 @@ export class RunRepository {
     const found = await this.find(workspace, id);
     if (!found) return null;
     const { run } = found;
-    if (run.status !== 'queued' && run.status !== 'running') return { run, cancelled: false };
+    if (run.status !== 'queued' && run.status !== 'running' && run.status !== 'sleeping') {
+      return { run, cancelled: false };
+    }
     const rows = await this.database.source.query<RunRow[]>(
       `WITH done AS (
          UPDATE runtime.runs
             SET ${CANCELLED}
-          WHERE workspace_slug = $1 AND id = $2 AND status IN ('queued', 'running')
+          WHERE workspace_slug = $1 AND id = $2 AND status IN ('queued', 'running', 'sleeping')
             AND queued_at >= $3 AND queued_at < $4
         RETURNING *
        ), ${FREE_SLOTS_AND_PLACES('done')}
@@ -626,6 +637,92 @@ export class RunRepository {
     // Finished (or cancelled) since it was read: answer it as it is now.
     const now = await this.find(workspace, id);
     return now ? { run: now.run, cancelled: false } : null;
+  }
+
+  /**
+   * `api.sleep`: the running run is suspended until `wakeAt`, its steps (the sleep among them) recorded for the
+   * attempt that wakes it, which keeps its number (a sleep is not an attempt). Its concurrency slot is freed in the
+   * same statement. Answers false when it was not running (cancelled meanwhile).
+   */
+  async sleep(
+    run: RunKey,
+    attempt: number,
+    functionVersion: number | null,
+    outcome: SandboxResult,
+    wakeAt: Date,
+  ): Promise<boolean> {
+    const wait: StoredWait = { reason: 'sleep', key: '', until: wakeAt.toISOString() };
+    const rows = await this.database.source.query<Array<{ id: string }>>(
+      `WITH done AS (
+         UPDATE runtime.runs r
+            SET status = 'sleeping', attempt = r.attempt - 1, logs = x.logs, logs_truncated = x.logs_truncated,
+                steps = x.steps, function_version = x.function_version, lease_until = NULL, next_attempt_at = $2,
+                waiting_for = $3::jsonb, flow_stage = GREATEST(r.flow_stage, 2)
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt integer, logs jsonb, logs_truncated boolean,
+                                                   steps jsonb, function_version integer)
+          WHERE r.id = x.id AND r.id = $4::uuid AND r.queued_at >= $5 AND r.queued_at < $6
+            AND r.status = 'running' AND r.attempt = x.attempt
+         RETURNING r.id
+       ), ${FREE_SLOTS('done')}
+       SELECT id FROM done`,
+      [
+        storableJson([attemptRecord(run, attempt, functionVersion, outcome)]),
+        wakeAt,
+        storableJson(wait),
+        run.jobId,
+        ...daysOf([run]),
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * Sleeping runs whose time has come are queued again, each with its message in the outbox, in one transaction
+   * (`FOR UPDATE SKIP LOCKED`: every replica's waker can look at once, and each run wakes once). Answers the runs
+   * and their messages, to send once it commits.
+   */
+  async wakeDue(
+    max: number,
+    message: (run: WokenRun) => OutboxMessage,
+  ): Promise<Array<{ run: WokenRun; message: OutboxMessage }>> {
+    return this.database.source.transaction('READ COMMITTED', async (manager) => {
+      // An UPDATE answers [rows, count].
+      const [rows] = await manager.query<
+        [
+          Array<{ id: string; workspace_slug: string; trigger_id: string; function_id: string; attempt: number }>,
+          number,
+        ]
+      >(
+        `WITH due AS (
+           SELECT id, queued_at FROM runtime.runs
+            WHERE status = 'sleeping' AND next_attempt_at <= now()
+            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+         )
+         UPDATE runtime.runs r SET status = 'queued', waiting_for = NULL, next_attempt_at = NULL
+           FROM due WHERE r.id = due.id AND r.queued_at = due.queued_at AND r.status = 'sleeping'
+         RETURNING r.id, r.workspace_slug, r.trigger_id, r.function_id, r.attempt`,
+        [max],
+      );
+      const woken = rows.map((row) => {
+        const run: WokenRun = {
+          jobId: row.id,
+          workspace: row.workspace_slug,
+          triggerId: row.trigger_id,
+          functionId: row.function_id,
+          attempt: row.attempt + 1,
+        };
+        return { run, message: message(run) };
+      });
+      if (woken.length > 0) {
+        await manager.query(
+          `INSERT INTO runtime.outbox (msg_id, subject, body)
+           SELECT m.msg_id, m.subject, m.body FROM jsonb_to_recordset($1::jsonb) AS m(msg_id text, subject text, body jsonb)
+           ON CONFLICT (msg_id) DO NOTHING`,
+          [Outbox.entries(woken.map(({ message: m }) => m))],
+        );
+      }
+      return woken;
+    });
   }
 
   /** How many runs a bulk job's filter matches among those queued until `untilQueuedAt`. */
@@ -678,7 +775,7 @@ export class RunRepository {
       `WITH done AS (
          UPDATE runtime.runs
             SET ${CANCELLED}
-          WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND status IN ('queued', 'running')
+          WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND status IN ('queued', 'running', 'sleeping')
             AND queued_at >= $3::timestamptz AND queued_at <= $4::timestamptz
         RETURNING *
        ), ${FREE_SLOTS_AND_PLACES('done')}

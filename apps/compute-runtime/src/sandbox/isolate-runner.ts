@@ -11,6 +11,8 @@ import type { SandboxError, SandboxLogEntry, SandboxResult, SandboxStep, WorkerJ
 const MAX_STEPS = 1000;
 const MAX_ERROR_MESSAGE_CHARS = 4096;
 const MAX_ERROR_STACK_CHARS = 16_384;
+/** `api.sleep` sleeps at most 30 days (the run's record must outlive it: see RunLifecycle). */
+export const MAX_SLEEP_MS = 30 * 86_400_000;
 
 /**
  * Runs in the sandbox worker process. The isolate sees only copies: `executionParams`, `triggerParams`
@@ -22,6 +24,7 @@ const BOOTSTRAP = `
   const hostLog = globalThis.__hostLog;
   const hostStep = globalThis.__hostStep;
   const hostFetch = globalThis.__hostFetch;
+  const hostSleep = globalThis.__hostSleep;
   const input = JSON.parse(globalThis.__input);
   const memo = input.memoizedSteps || {};
   globalThis.executionParams = input.executionParams;
@@ -30,6 +33,8 @@ const BOOTSTRAP = `
   delete globalThis.__hostLog;
   delete globalThis.__hostStep;
   delete globalThis.__hostFetch;
+  delete globalThis.__hostSleep;
+  let sleeps = 0;
   // Memory the isolate's limit does not count: a WebAssembly memory, a resizable ArrayBuffer and a growable
   // SharedArrayBuffer are reserved and committed outside the heap the limit guards (a 16 MB function could
   // touch 512 MB). Functions get none of them; a fixed-length ArrayBuffer is counted and stays.
@@ -78,6 +83,20 @@ const BOOTSTRAP = `
         hostStep.applySync(undefined, [JSON.stringify({ id, status: 'failed', error: String(error && error.message || error).slice(0, ${MAX_ERROR_MESSAGE_CHARS}), durationMs: Date.now() - started })]);
         throw error;
       }
+    },
+    // Durable sleep: api.sleep(ms) or api.sleep(id, ms). The run is suspended (its sandbox is let go) and runs again
+    // from the top when it wakes, with this sleep, like every completed step, answered from its record at once.
+    sleep: async (a, b) => {
+      const [id, ms] = typeof a === 'string' ? [a, b] : ['sleep#' + (++sleeps), a];
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > ${MAX_SLEEP_MS})
+        throw new RangeError('api.sleep(ms) takes 0 to ${MAX_SLEEP_MS} ms (30 days)');
+      if (Object.prototype.hasOwnProperty.call(memo, id)) {
+        hostStep.applySync(undefined, [JSON.stringify({ id, status: 'completed', output: null, durationMs: 0, memoized: true })]);
+        return;
+      }
+      const refused = hostSleep.applySync(undefined, [JSON.stringify({ id, ms: Math.ceil(ms) })]);
+      if (refused) throw new RangeError(refused);
+      return new Promise(() => {}); // never resolves: the host ends this run now
     },
   });
   Object.defineProperty(globalThis, 'api', { value: api, enumerable: true });
@@ -154,7 +173,11 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
   const cpuMs = () => Number((isolate.cpuTime - cpuAtStart) / 1_000_000n);
   let deadlineHit: 'wall' | 'cpu' | null = null;
   let context: ivm.Context | null = null;
-  const finish = (partial: Pick<SandboxResult, 'status' | 'result' | 'error'>): SandboxResult => ({
+  /** Set by api.sleep (in a callback, so held in an object the compiler does not narrow). */
+  const sleep: { ms: number | null } = { ms: null };
+  let suspend: () => void = () => undefined;
+  const suspended = new Promise<'suspended'>((resolve) => (suspend = () => resolve('suspended')));
+  const finish = (partial: Pick<SandboxResult, 'status' | 'result' | 'error' | 'sleepMs'>): SandboxResult => ({
     runId: job.runId,
     ...partial,
     logs,
@@ -199,21 +222,34 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
       }),
     );
     let stepBytes = 0;
+    // Answers why a completed step is refused (its output would take the steps over their budget), or ''.
+    const recordStep = (json: string): string => {
+      const step = JSON.parse(json) as SandboxStep;
+      if (steps.length >= MAX_STEPS)
+        return step.status === 'completed' ? `a run records at most ${MAX_STEPS} steps` : '';
+      if (step.status === 'completed' && stepBytes + json.length > job.limits.maxResultBytes) {
+        return `the output of step "${step.id.slice(0, 100)}" would take the steps' outputs over ${job.limits.maxResultBytes} bytes`;
+      }
+      if (step.status === 'completed' && jsonTextDepth(json) > MAX_JSON_DEPTH + 1) {
+        return `the output of step "${step.id.slice(0, 100)}" is nested deeper than ${MAX_JSON_DEPTH} levels`;
+      }
+      stepBytes += json.length;
+      steps.push(step);
+      return '';
+    };
+    jail.setSync('__hostStep', new ivm.Reference(recordStep));
+    // api.sleep: recorded as a completed step (so the run, woken, passes it), then the run ends here, `sleeping`.
     jail.setSync(
-      '__hostStep',
-      // Answers why a completed step is refused (its output would take the steps over their budget), or ''.
+      '__hostSleep',
       new ivm.Reference((json: string): string => {
-        const step = JSON.parse(json) as SandboxStep;
-        if (steps.length >= MAX_STEPS)
-          return step.status === 'completed' ? `a run records at most ${MAX_STEPS} steps` : '';
-        if (step.status === 'completed' && stepBytes + json.length > job.limits.maxResultBytes) {
-          return `the output of step "${step.id.slice(0, 100)}" would take the steps' outputs over ${job.limits.maxResultBytes} bytes`;
-        }
-        if (step.status === 'completed' && jsonTextDepth(json) > MAX_JSON_DEPTH + 1) {
-          return `the output of step "${step.id.slice(0, 100)}" is nested deeper than ${MAX_JSON_DEPTH} levels`;
-        }
-        stepBytes += json.length;
-        steps.push(step);
+        if (sleep.ms !== null) return 'api.sleep was called again before the first sleep began';
+        const { id, ms } = JSON.parse(json) as { id: string; ms: number };
+        const refused = recordStep(
+          JSON.stringify({ id: String(id), status: 'completed', output: null, durationMs: ms }),
+        );
+        if (refused) return refused;
+        sleep.ms = ms;
+        suspend();
         return '';
       }),
     );
@@ -242,11 +278,12 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
       `${job.code}\n;(async () => { if (typeof run !== 'function') throw new TypeError('the code must define async function run()'); const value = await run(); return value === undefined ? 'null' : JSON.stringify(value); })()`,
       { filename: USER_FILENAME },
     );
-    const output = (await script.run(context, {
-      timeout: job.limits.timeoutMs,
-      promise: true,
-      copy: true,
-    })) as string | undefined;
+    const running = script.run(context, { timeout: job.limits.timeoutMs, promise: true, copy: true }) as Promise<
+      string | undefined
+    >;
+    running.catch(() => undefined); // a sleeping run's script is left pending, then its isolate disposed
+    const output = await Promise.race([running, suspended]);
+    if (output === 'suspended') return finish({ status: 'sleeping', sleepMs: sleep.ms ?? 0 });
     const size = Buffer.byteLength(output ?? '', 'utf8');
     if (size > job.limits.maxResultBytes) {
       return finish({
@@ -270,8 +307,9 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
     clearTimeout(wallClock);
     clearInterval(cpuWatch);
     if (context && !isolate.isDisposed) context.release();
-    // A deadline or memory failure disposed the isolate already; anything else leaves it reusable.
-    releaseIsolate(entry, deadlineHit === null);
+    // A deadline or memory failure disposed the isolate already; anything else leaves it reusable, but a sleeping
+    // run's, whose script is still pending: it goes.
+    releaseIsolate(entry, deadlineHit === null && sleep.ms === null);
   }
 }
 

@@ -30,7 +30,8 @@ export interface SandboxLimits {
   readonly maxFetches: number;
 }
 
-export type SandboxStatus = 'completed' | 'failed' | 'timed_out';
+/** `sleeping`: the function called `api.sleep`; it is suspended, and runs again from the top when it wakes. */
+export type SandboxStatus = 'completed' | 'failed' | 'timed_out' | 'sleeping';
 
 export interface SandboxLogEntry {
   readonly at: string;
@@ -65,6 +66,8 @@ export interface SandboxResult {
   readonly steps: SandboxStep[];
   readonly durationMs: number;
   readonly cpuTimeMs: number;
+  /** `sleeping`: how long it asked to sleep. */
+  readonly sleepMs?: number;
 }
 
 /**

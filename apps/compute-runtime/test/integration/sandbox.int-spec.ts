@@ -75,6 +75,32 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
     });
   });
 
+  it('suspends a run at api.sleep, and passes the sleep once it is recorded (memoized)', async () => {
+    const code = `
+      const a = await api.step('a', async () => 1);
+      await api.sleep(5000);
+      const b = await api.step('b', async () => 2);
+      await api.sleep('later', 10);
+      return { a, b };`;
+    const first = await run(code);
+    expect(first).toMatchObject({ status: 'sleeping', sleepMs: 5000 });
+    expect(first.steps.map((step) => step.id)).toEqual(['a', 'sleep#1']);
+    const second = await run(code, { memoizedSteps: { a: 1, 'sleep#1': null } });
+    expect(second).toMatchObject({ status: 'sleeping', sleepMs: 10 });
+    expect(second.steps.map((step) => [step.id, step.memoized ?? false])).toEqual([
+      ['a', true],
+      ['sleep#1', true],
+      ['b', false],
+      ['later', false],
+    ]);
+    const third = await run(code, { memoizedSteps: { a: 1, 'sleep#1': null, b: 2, later: null } });
+    expect(third).toMatchObject({ status: 'completed', result: { a: 1, b: 2 } });
+    for (const ms of ['-1', '31 * 86400000', 'NaN', "'soon'"]) {
+      expect(await run(`await api.sleep(${ms});`)).toMatchObject({ status: 'failed', error: { name: 'RangeError' } });
+    }
+    await expectStillHealthy();
+  });
+
   it('gives workers no environment: no keys, database or NATS credentials', () => {
     expect(pool.pids.length).toBe(2);
     for (const pid of pool.pids) {

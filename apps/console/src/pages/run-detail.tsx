@@ -189,7 +189,7 @@ function CancelAction({ run }: { run: FunctionRun }) {
   return (
     <RunAction
       run={run}
-      shown={run.status === 'queued' || run.status === 'running'}
+      shown={run.status === 'queued' || run.status === 'running' || run.status === 'sleeping'}
       labels={{ idle: 'Cancel run', pending: 'Cancelling…', refused: 'Cancel refused' }}
       act={() => client.runs.cancel(run.jobId)}
       said={() => 'Cancelled.'}
