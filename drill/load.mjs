@@ -18,6 +18,9 @@ export class Ledger {
   deliveryIds = new Map();
   /** runId -> { events: Set of event ids, deliveries: Set of webhook-ids, firstAt } */
   deliveredRuns = new Map();
+  /** concurrency group -> runs inside a /hold call now, and the most there ever were at once */
+  holding = new Map();
+  mostHolding = new Map();
 
   send(key, source) {
     this.items.set(key, { source, sentAt: Date.now() });
@@ -32,9 +35,14 @@ export class Ledger {
   }
 }
 
-/** One HTTP server for both: POST /sink (a function run's side effect) and POST /deliveries (outbound webhooks). */
+/**
+ * One HTTP server for all three: POST /sink (a function run's side effect), POST /deliveries (outbound webhooks),
+ * and GET /hold?group=G&ms=N, which answers after N ms and counts, per group, the runs inside it at once (a run
+ * whose runtime is killed leaves when its connection closes): the overlap of a concurrency-limited trigger.
+ */
 export async function startReceiver(ledger) {
   const server = createServer((request, response) => {
+    if (request.url?.startsWith('/hold')) return hold(ledger, request, response);
     const chunks = [];
     request.on('data', (chunk) => chunks.push(chunk));
     request.on('end', () => {
@@ -63,6 +71,31 @@ export async function startReceiver(ledger) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+function hold(ledger, request, response) {
+  const url = new URL(request.url, 'http://drill');
+  const group = url.searchParams.get('group') ?? '';
+  const inside = (ledger.holding.get(group) ?? 0) + 1;
+  ledger.holding.set(group, inside);
+  ledger.mostHolding.set(group, Math.max(ledger.mostHolding.get(group) ?? 0, inside));
+  let left = false;
+  const leave = () => {
+    if (!left) ledger.holding.set(group, ledger.holding.get(group) - 1);
+    left = true;
+  };
+  const timer = setTimeout(
+    () => {
+      leave();
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    },
+    Number(url.searchParams.get('ms') ?? 100),
+  );
+  response.on('close', () => {
+    clearTimeout(timer);
+    leave();
+  });
+  request.resume();
 }
 
 /**

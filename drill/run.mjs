@@ -4,12 +4,14 @@
 //   - a receiver standing in for users' systems: the function's side effect (api.fetch) and outbound webhooks.
 // For DRILL_SECONDS (80) it drives a mixed load: record events (DRILL_EVENT_RATE/s), on-demand executes and
 // inbound webhooks (DRILL_HTTP_RATE/s each, through whichever replica answers), and DRILL_SCHEDULES triggers
-// firing every second; every run is announced to an outbound webhook subscription.
+// firing every second; every run is announced to an outbound webhook subscription. Flow control rides along at
+// half DRILL_HTTP_RATE each: executes of a trigger with a concurrency limit per group (the receiver records how
+// many of a group ran at once) and of a debounced trigger (bursts of DEBOUNCE_BURST per group).
 // During the load it kill -9s the NATS node that leads the EXECUTIONS stream, then one replica of every
 // service, and starts each again a few seconds later. Then it waits for the backlog to drain and checks
 // every accepted item against the run records and the receiver. Prints the tables; exits 1 if anything
-// accepted was lost, ran twice or was refused, if a delivery was lost, or if a schedule disabled after the
-// faults still fired (a scheduler that stopped following its KV bucket). Logs stay in the printed folder on
+// accepted was lost, ran twice or was refused, if a delivery was lost, if a concurrency limit was exceeded, if
+// a debounce burst did not end in its last item's run, or if a schedule disabled after the faults still fired (a scheduler that stopped following its KV bucket). Logs stay in the printed folder on
 // failure (and with DRILL_KEEP_LOGS=1).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,18 +34,29 @@ const WORKSPACE = 'drill';
 // When the faults happen, as fractions of the load (at 80 s: NATS 10-20 s, services 40-48 s), far enough apart
 // for the platform to recover from one before the next.
 const FAULTS = { natsKill: 0.125, natsRestart: 0.25, servicesKill: 0.5, servicesRestart: 0.6 };
+/** The concurrency-limited trigger: at most this many runs of one group at once, over CONCURRENCY_GROUPS groups. */
+const CONCURRENCY_LIMIT = 2;
+const CONCURRENCY_GROUPS = 3;
+/** The debounced trigger: items in a row share a group, sent 1000 / (DRILL_HTTP_RATE / 2) ms apart. */
+const DEBOUNCE_BURST = 4;
+const DEBOUNCE_MS = 1_000;
 
 // The function: reports its item to the receiver (a side effect the drill can count) and returns its key.
 // The key is what the drill sent: an execute's body, a webhook's Idempotency-Key, an event's id, a fire's due time.
 const CODE = `async function run() {
   const p = executionParams;
   const key = p.key || p.deliveryId || p.eventId || (p.triggerId + '@' + p.scheduledAt);
+  if (triggerParams.hold) await api.fetch(triggerParams.hold + '?ms=100&group=' + encodeURIComponent(p.group));
   await api.fetch(triggerParams.sink, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
   return { key };
 }`;
 // The same key, from a run record (any status).
 const KEY_SQL = `COALESCE(execution_params->>'key', execution_params->>'deliveryId', execution_params->>'eventId',
   (execution_params->>'triggerId') || '@' || (execution_params->>'scheduledAt'))`;
+
+const LIMITED_SOURCE = 'execute, concurrency-limited';
+const DEBOUNCED_SOURCE = 'execute, debounced';
+const FINAL = new Set(['completed', 'failed', 'timed_out', 'cancelled']);
 
 buildProjects([...APPS, 'testing']);
 const { NatsCluster, testToken, TEST_JWT_SECRET } = require('@signalbox/testing');
@@ -106,6 +119,18 @@ try {
   const onDemand = await trigger('drill-execute', 'on-demand', {});
   await trigger('drill-events', 'event-driven', { event: 'record_created', recordSlug: 'orders' });
   await trigger('drill-webhook', 'webhook', { path: '/drill' });
+  const limited = await create('/function-triggers', {
+    name: 'drill-limited',
+    functionId: fn.id,
+    executionType: 'on-demand',
+    triggerMetadata: {
+      params: { ...params, hold: `${receiver.url}/hold` },
+      concurrency: { limit: CONCURRENCY_LIMIT, key: 'executionParams.group' },
+    },
+  });
+  const debounced = await trigger('drill-debounced', 'on-demand', {
+    debounce: { periodMs: DEBOUNCE_MS, key: 'executionParams.group' },
+  });
   await create('/webhooks', {
     name: 'drill-receiver',
     url: `${receiver.url}/deliveries`,
@@ -116,10 +141,11 @@ try {
     ledger,
   );
 
-  const execute = async (key) => {
-    ledger.send(key, 'execute');
-    const path = `${base}/function-triggers/${onDemand.id}/execute`;
-    const response = await api.request('POST', path, { key }, { 'idempotency-key': key }).catch((error) => error);
+  const execute = async (key, { triggerId = onDemand.id, source = 'execute', group } = {}) => {
+    ledger.send(key, source);
+    const path = `${base}/function-triggers/${triggerId}/execute`;
+    const body = group === undefined ? { key } : { key, group };
+    const response = await api.request('POST', path, body, { 'idempotency-key': key }).catch((error) => error);
     if (response.status === 200) ledger.accepted(key);
     else ledger.refused(key, response.message ?? `${response.status} ${JSON.stringify(response.body)}`);
   };
@@ -162,6 +188,20 @@ try {
     paced(EVENT_RATE, SECONDS, (i) => publisher.publish(WORKSPACE, 'orders', `event-${i}`)),
     paced(HTTP_RATE, SECONDS, (i) => execute(`execute-${i}`)),
     paced(HTTP_RATE, SECONDS, (i) => webhook(`webhook-${i}`)),
+    paced(HTTP_RATE / 2, SECONDS, (i) =>
+      execute(`limited-${i}`, {
+        triggerId: limited.id,
+        source: LIMITED_SOURCE,
+        group: `g${i % CONCURRENCY_GROUPS}`,
+      }),
+    ),
+    paced(HTTP_RATE / 2, SECONDS, (i) =>
+      execute(`debounced-${i}`, {
+        triggerId: debounced.id,
+        source: DEBOUNCED_SOURCE,
+        group: `d${Math.floor(i / DEBOUNCE_BURST)}`,
+      }),
+    ),
   ]);
   const faultLog = await faults;
   const schedulesStoppedAt = Date.now();
@@ -173,7 +213,7 @@ try {
     async () => {
       const { rows } = await db.query(
         `SELECT trigger_id, max(execution_params->>'scheduledAt') AS last FROM runtime.runs
-          WHERE workspace_slug = $1 AND execution_params ? 'scheduledAt' GROUP BY trigger_id`,
+          WHERE workspace_slug = $1 AND execution_params::jsonb ? 'scheduledAt' GROUP BY trigger_id`,
         [WORKSPACE],
       );
       const caughtUp = rows.filter(
@@ -193,6 +233,8 @@ try {
     (
       await db.query(
         `SELECT id, trigger_id, status, attempt, jsonb_array_length(attempts) AS recorded, ${KEY_SQL} AS key,
+                execution_params->>'group' AS "group", error->>'name' AS error_name,
+                error->>'message' AS error_message, queued_at,
                 execution_params->>'scheduledAt' AS scheduled_at, (extract(epoch FROM finished_at) * 1000)::bigint AS finished_ms
            FROM runtime.runs WHERE workspace_slug = $1`,
         [WORKSPACE],
@@ -208,8 +250,11 @@ try {
     runs = await readRuns();
     addScheduledItems(runs, scheduleIds, schedulesStoppedAt);
     const completed = new Map(runs.filter((run) => run.status === 'completed').map((run) => [run.key, run]));
-    const outstanding = [...ledger.items].filter(
-      ([key, item]) => !item.refused && !(completed.has(key) && ledger.deliveredRuns.has(completed.get(key).id)),
+    const finalKeys = new Set(runs.filter((run) => FINAL.has(run.status)).map((run) => run.key));
+    const outstanding = [...ledger.items].filter(([key, item]) =>
+      item.source === DEBOUNCED_SOURCE
+        ? !item.refused && !finalKeys.has(key)
+        : !item.refused && !(completed.has(key) && ledger.deliveredRuns.has(completed.get(key).id)),
     ).length;
     if (outstanding === 0) {
       log(`drained in ${((Date.now() - drainStarted) / 1000).toFixed(1)} s`);
@@ -340,7 +385,9 @@ function addScheduledItems(runs, scheduleIds, stoppedAt) {
 function report(runs, faultLog, firedAfterDisable) {
   const byKey = new Map();
   for (const run of runs) byKey.set(run.key, [...(byKey.get(run.key) ?? []), run]);
-  const sources = [...new Set([...ledger.items.values()].map((item) => item.source))];
+  const sources = [...new Set([...ledger.items.values()].map((item) => item.source))].filter(
+    (source) => source !== DEBOUNCED_SOURCE,
+  );
   const rows = [];
   const totals = { lost: 0, doubled: 0, deliveries: 0, deliveriesLost: 0, refused: 0, repeatedAfterCrash: 0 };
   const latencies = [];
@@ -401,6 +448,12 @@ function report(runs, faultLog, firedAfterDisable) {
     });
   }
   const deliveriesDuplicated = [...ledger.deliveryIds.values()].filter((count) => count > 1).length;
+  const debounce = reportDebounced(byKey);
+  totals.lost += debounce.lost;
+  totals.doubled += debounce.doubled;
+  totals.refused += debounce.refused;
+  totals.deliveriesLost += debounce.deliveriesLost;
+  const mostAtOnce = Math.max(0, ...ledger.mostHolding.values());
 
   console.log(`\nscale drill: ${SECONDS} s of load, 3 NATS nodes (R3), 2 replicas of each service`);
   console.table(rows);
@@ -418,6 +471,10 @@ function report(runs, faultLog, firedAfterDisable) {
       'fired after disable': firedAfterDisable,
     },
   ]);
+  console.log(
+    `\nflow control: concurrency limit ${CONCURRENCY_LIMIT} per group; the most runs of one group at once: ${mostAtOnce}`,
+  );
+  console.table([debounce.row]);
 
   // Latency over time: runs by the 5-second slice in which they were accepted.
   latencies.sort((a, b) => a.acceptedAt - b.acceptedAt);
@@ -460,11 +517,81 @@ function report(runs, faultLog, firedAfterDisable) {
   );
   console.log(`slow = over ${threshold} ms; recovered = from the kill until the last slow run it caused was accepted`);
   const bad =
-    totals.lost > 0 || totals.doubled > 0 || totals.deliveriesLost > 0 || totals.refused > 0 || firedAfterDisable > 0;
+    totals.lost > 0 ||
+    totals.doubled > 0 ||
+    totals.deliveriesLost > 0 ||
+    totals.refused > 0 ||
+    firedAfterDisable > 0 ||
+    mostAtOnce > CONCURRENCY_LIMIT ||
+    debounce.lastNotRun > 0;
   console.log(
     bad
-      ? '\nDRILL FAILED: something accepted was lost, ran twice or was refused, or a disabled schedule fired'
-      : '\ndrill passed: nothing lost, nothing ran twice',
+      ? '\nDRILL FAILED: something accepted was lost, ran twice or was refused, a disabled schedule fired, a ' +
+          'concurrency limit was exceeded, or a debounce burst did not end in its last run'
+      : '\ndrill passed: nothing lost, nothing ran twice, no limit exceeded',
   );
   return bad;
+}
+
+/**
+ * The debounced trigger's items: each must have one run, final: `completed`, or `cancelled` as replaced by a
+ * later one (error `Debounced`); the run queued last in each group completed; a completed one ran once and was
+ * delivered once. Most items are replaced: that is the point.
+ */
+function reportDebounced(byKey) {
+  const items = [...ledger.items].filter(([, item]) => item.source === DEBOUNCED_SOURCE);
+  const accepted = items.filter(([, item]) => item.acceptedAt !== undefined && !item.refused);
+  const result = { lost: 0, doubled: 0, deliveriesLost: 0, refused: items.length - accepted.length, lastNotRun: 0 };
+  let completed = 0;
+  let replaced = 0;
+  const lastOfGroup = new Map();
+  for (const [key] of accepted) {
+    const all = byKey.get(key) ?? [];
+    const run = all[0];
+    if (all.length > 1) result.doubled++;
+    if (!run || !(run.status === 'completed' || (run.status === 'cancelled' && run.error_name === 'Debounced'))) {
+      result.lost++;
+      continue;
+    }
+    const last = lastOfGroup.get(run.group);
+    // The gate's order: queued at (to the millisecond), then job id (runs recorded in one statement share the time).
+    const later = !last || run.queued_at > last.queued_at || (+run.queued_at === +last.queued_at && run.id > last.id);
+    if (later) lastOfGroup.set(run.group, run);
+    if (run.status === 'cancelled') {
+      replaced++;
+      continue;
+    }
+    completed++;
+    const delivered = ledger.deliveredRuns.get(run.id);
+    if (!delivered) result.deliveriesLost++;
+    const cutShort = run.attempt > run.recorded;
+    if ((ledger.sideEffects.get(key) ?? 0) > 1 && !cutShort) result.doubled++;
+    if (delivered && (delivered.events.size > 1 || delivered.deliveries.size > 1)) result.doubled++;
+  }
+  const notRun = [...lastOfGroup.values()].filter((run) => run.status !== 'completed');
+  result.lastNotRun = notRun.length;
+  for (const last of notRun) {
+    const group = accepted.map(([key]) => byKey.get(key)?.[0]).filter((run) => run?.group === last.group);
+    console.log(`debounce group ${last.group}: its last run did not run`);
+    console.table(
+      group.map((run) => ({
+        key: run.key,
+        status: run.status,
+        error: run.error_name,
+        'queued at': run.queued_at.toISOString(),
+        message: run.error_message,
+      })),
+    );
+  }
+  result.row = {
+    source: DEBOUNCED_SOURCE,
+    accepted: accepted.length,
+    groups: lastOfGroup.size,
+    'ran (completed)': completed,
+    'replaced (Debounced)': replaced,
+    lost: result.lost,
+    'executed twice': result.doubled,
+    'groups whose last item did not run': result.lastNotRun,
+  };
+  return result;
 }
