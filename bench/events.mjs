@@ -3,7 +3,10 @@
 //   (b) baseline: the bare sandbox, a fresh isolated-vm context in a warm isolate per trivial run (as the runtime does), as many workers as the runtime;
 //   (c) ours: BENCH_EVENTS record events (default 50,000), each matching 2 event-driven triggers, published by a
 //       separate process with plain nats.js: runs/s from the first publish to the last run `completed`;
-//   (d) ours: p50/p99 from publish to run start (and to routed) at fixed rates (default 1,000 and 200 events/s).
+//   (d) ours: p50/p99 from publish to run start (and to routed) at fixed rates (default 1,000 and 200 events/s);
+//   (e) ours: BENCH_FLOW_EVENTS record events (default: as many as (c)) through 2 triggers with a concurrency key on
+//       every run (`concurrency: {limit: 1000, key: executionParams.recordId}`: one key per run, so no run waits and
+//       the cost is the bookkeeping alone), next to (c): the ratio is the flow gate's cost.
 // Prints tables; writes bench/results/events-<time>.json.
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ const RAW = Number(process.env.BENCH_RAW_MESSAGES ?? 50_000);
 const SANDBOX_RUNS = Number(process.env.BENCH_SANDBOX_RUNS ?? 5_000);
 const RATES = (process.env.BENCH_RATES ?? '1000,100').split(',').map(Number);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const FLOW_EVENTS = Number(process.env.BENCH_FLOW_EVENTS ?? EVENTS);
 const WORKERS = Number(process.env.SANDBOX_WORKERS ?? 2);
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const CODE = 'async function run() { return { ok: true, id: executionParams.recordId }; }';
@@ -202,12 +206,13 @@ try {
   await db.connect();
   const fn = await post('/compute-functions', { name: 'bench', code: CODE });
   for (const name of ['a', 'b']) {
-    for (const slug of ['load', 'paced']) {
+    for (const slug of ['load', 'paced', 'keyed']) {
+      const concurrency = slug === 'keyed' ? { limit: 1000, key: 'executionParams.recordId' } : undefined;
       await post('/function-triggers', {
         name: `${slug}-${name}`,
         functionId: fn.id,
         executionType: 'event-driven',
-        triggerMetadata: { event: 'record_created', recordSlug: slug },
+        triggerMetadata: { event: 'record_created', recordSlug: slug, ...(concurrency && { concurrency }) },
       });
     }
   }
@@ -253,6 +258,29 @@ try {
     'runs with attempt > 1': twice,
   };
   await db.query('TRUNCATE runtime.runs');
+
+  // (e) the same burst through triggers with a concurrency key on every run.
+  if (FLOW_EVENTS > 0) {
+    const keyedStarted = Date.now();
+    await publish({
+      workspace: 'bench',
+      recordSlug: 'keyed',
+      event: 'record_created',
+      count: FLOW_EVENTS,
+      prefix: 'keyed',
+    });
+    let keyedDone = 0;
+    while ((keyedDone = await countDone()) < FLOW_EVENTS * 2) await sleep(1000);
+    const keyedFinished = await lastFinished();
+    const { rows } = await db.query('SELECT count(*)::int AS n FROM runtime.flow_slots');
+    results.flow = {
+      events: FLOW_EVENTS,
+      runs: keyedDone,
+      'runs/s (publish -> all completed)': Math.round(keyedDone / ((keyedFinished - keyedStarted) / 1000)),
+      'slots left held': rows[0].n,
+    };
+    await db.query('TRUNCATE runtime.runs');
+  }
 
   // (d) latency at fixed rates: publish time is in the event (data.publishedAt), run start in the run row.
   results.latency = [];
@@ -302,6 +330,20 @@ console.log(`\n(c) ${EVENTS} record events x 2 matching triggers (1 router, 1 ru
 console.table([{ ...results.throughput, 'ratio to the lower baseline': +(ours / ceiling).toFixed(2) }]);
 console.log('\nwhere the CPU went during (c) (the publisher process is not counted)');
 console.table(results.cpu);
+if (results.flow) {
+  const keyed = results.flow['runs/s (publish -> all completed)'];
+  console.log(`\n(e) ${FLOW_EVENTS} record events x 2 triggers with a concurrency key on every run, next to (c)`);
+  console.table([
+    { path: '(c) no flow control', events: EVENTS, 'runs/s': ours },
+    {
+      path: '(e) concurrency key on every run',
+      events: FLOW_EVENTS,
+      'runs/s': keyed,
+      'slots left held': results.flow['slots left held'],
+      'ratio to (c)': +(keyed / ours).toFixed(2),
+    },
+  ]);
+}
 console.log(`\n(d) publish -> run start, ${RATE_SECONDS} s at each fixed rate, 2 triggers per event`);
 console.table(results.latency);
 mkdirSync(join(root, 'bench/results'), { recursive: true });

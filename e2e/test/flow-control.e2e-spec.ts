@@ -228,6 +228,30 @@ describe('flow control', () => {
     await runtime(); // two replicas again for the tests after this one
   });
 
+  it("keeps a cancelled run's slot until its sandbox has stopped it, then lets the next run in", async () => {
+    const fn = await holdingFunction(8_000);
+    const trigger = await onDemandTrigger(fn, { concurrency: { limit: 1, key: 'executionParams.key' } });
+    const key = `x-${randomUUID().slice(0, 6)}`;
+    const first = await execute(trigger, { key, n: 1 });
+    await waitFor(
+      () => Promise.resolve(hold.starts.some((start) => start.key === key) || undefined),
+      20_000,
+      'the first run to hold its slot',
+    );
+    const second = await execute(trigger, { key, n: 2 });
+    await waitFor(
+      async () => ((await runOf(second)).waitingFor?.reason === 'concurrency' ? true : undefined),
+      10_000,
+      'the second run to wait for the slot',
+    );
+    expect((await api.post(`/function-runs/${first}/cancel`, {})).status).toBe(200);
+    const done = await finalOf(second);
+    expect(done.status).toBe('completed');
+    expect((await runOf(first)).status).toBe('cancelled');
+    expect(hold.most.get(key)).toBe(1); // the second started only once the first had left its sandbox
+    expect(await slotsOf(trigger.id)).toBe(0);
+  });
+
   it('starts at most `limit` runs per period (throttle), the rest waiting until their start, none dropped', async () => {
     const fn = await holdingFunction(10);
     const trigger = await onDemandTrigger(fn, { throttle: { limit: 2, periodMs: 1000, key: 'executionParams.key' } });

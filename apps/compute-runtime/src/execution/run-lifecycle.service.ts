@@ -11,12 +11,21 @@ import { NatsClient } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
 
+import { flowControlOf } from '../flow/flow-control';
 import { FlowGate, type HeldSlot } from '../flow/flow-gate.service';
-import { type ClaimOutcome, RunRepository } from '../runs/run.repository';
+import { type ClaimOutcome, type FlowState, RunRepository } from '../runs/run.repository';
 import { SandboxPool } from '../sandbox/sandbox.pool';
 import type { SandboxResult } from '../sandbox/sandbox.types';
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
 import { ExecutionService, failure } from './execution.service';
+import { FunctionConfigStore } from './function-config.store';
+
+/**
+ * What `api.sleep` may make of one run: at most this many sleeps, and no wake later than a year after it was queued
+ * (a sleeping run keeps its day's runs from expiring). Past either, the run fails.
+ */
+const MAX_SLEEPS = 1000;
+const MAX_RUN_LIFETIME_MS = 365 * 86_400_000;
 
 /** How soon a run whose record was lost comes back to be recorded again. */
 const RECORD_LOST_RETRY_MS = 1000;
@@ -30,6 +39,16 @@ function memoizedSteps(run: FunctionRun): Record<string, unknown> {
   for (const step of run.steps) if (step.status === 'completed') memo[step.id] = step.output ?? null;
   return memo;
 }
+
+/** What a run did before the lifecycle refused its sleep (the sleep itself, the last step, left out): kept on the failure. */
+const logsOf = (outcome: SandboxResult) => ({
+  runId: outcome.runId,
+  logs: outcome.logs,
+  logsTruncated: outcome.logsTruncated,
+  steps: outcome.steps.slice(0, -1),
+  durationMs: outcome.durationMs,
+  cpuTimeMs: outcome.cpuTimeMs,
+});
 
 function abandoned(runId: string, maxAttempts: number): SandboxResult {
   return {
@@ -65,6 +84,7 @@ export class RunLifecycle {
     private readonly execution: ExecutionService,
     private readonly sandbox: SandboxPool,
     private readonly gate: FlowGate,
+    private readonly configs: FunctionConfigStore,
     @Inject(EXECUTION_SETTINGS) private readonly settings: ExecutionSettings,
     metrics: MetricsService,
   ) {
@@ -120,10 +140,11 @@ export class RunLifecycle {
       return Dispositions.retry(claim.retryInMs); // a live runtime has it; look again when its lease would lapse
     }
     const run = claim.run;
-    const flow = await this.gate.controlOf(run.workspaceSlug, run.triggerId);
-    // An endpoint's caller waits for its run, also one let through by a concurrency limit: that run comes back by a
-    // message of its own, without the gateway's `notifyFinished`.
-    const notifyRun = notify || flow?.callerWaits === true;
+    const trigger = await this.configs.trigger(run.workspaceSlug, run.triggerId);
+    const flow = flowControlOf(trigger);
+    // An endpoint's caller waits for its run, also one that comes back by a message of its own (let through by a
+    // concurrency limit, woken from a sleep), without the gateway's `notifyFinished`.
+    const notifyRun = notify || trigger?.executionType === 'endpoint';
     // Attempts since the last one that finished were cut short: their runtime died. Retries by policy (and a
     // manual retry after an abandoned run) start the count again.
     const crashed = run.attempt - 1 - (run.attempts.at(-1)?.attempt ?? 0);
@@ -138,26 +159,38 @@ export class RunLifecycle {
     if (flow) {
       const gate = await this.gate.pass(run, claim.flow, flow);
       if (gate.kind === 'gone') {
+        // Cancelled or replaced (final), or its lease lapsed and another runtime took it over: look again then.
+        const status = await this.runs.statusOf(run.workspaceSlug, run.jobId);
+        if (status === 'running' || status === 'queued' || status === 'sleeping') {
+          this.attempts.inc({ outcome: 'busy' });
+          return Dispositions.retry(leaseMs);
+        }
         this.attempts.inc({ outcome: 'already_finished' });
         return Dispositions.ack();
       }
       if (gate.kind === 'wait') {
+        // Published again when it gets a slot, or when it is due (RunWaker): this message is done.
         this.attempts.inc({ outcome: 'waiting' });
-        // A run waiting for a slot is published again when it gets one; the others' messages come back when due.
-        return gate.retryInMs === null ? Dispositions.ack() : Dispositions.retry(gate.retryInMs);
+        return Dispositions.ack();
       }
       slot = gate.slot;
     }
     try {
-      return await this.runClaimed(run, notifyRun, working);
+      return await this.runClaimed(run, claim.flow, notifyRun, working);
     } finally {
-      // The run's slot was freed with its outcome (or its retry): the next run in line takes it.
-      if (slot) await this.gate.admitNext(slot).catch(() => undefined); // the keeper admits it a moment later
+      // The run's slot was freed with its outcome (or its retry, or its sleep), or is now (it was cancelled): the
+      // next run in line takes it. Should this fail, the keeper does it a moment later.
+      if (slot) await this.gate.release(slot, run.jobId).catch(() => undefined);
     }
   }
 
   /** Steps 3 to 5 for a claimed run that may go. */
-  private async runClaimed(run: FunctionRun, notify: boolean, working: () => void): Promise<Disposition> {
+  private async runClaimed(
+    run: FunctionRun,
+    state: FlowState,
+    notify: boolean,
+    working: () => void,
+  ): Promise<Disposition> {
     const { leaseMs } = this.settings;
     // Heartbeat: keep the message (ack wait) and the lease while the run goes on. A run no longer running was
     // cancelled (if its cancel notice was lost, this stops it).
@@ -179,11 +212,22 @@ export class RunLifecycle {
     this.nats.publishLive(run.workspaceSlug, liveRun(run, 'running'));
     let finished: SandboxResult | null;
     try {
-      const { outcome, functionVersion, retry } = await this.execution.execute(run, memoizedSteps(run));
+      const executed = await this.execution.execute(run, memoizedSteps(run));
+      const { functionVersion, retry } = executed;
+      let { outcome } = executed;
       this.duration.observe({ status: outcome.status }, outcome.durationMs / 1000);
+      const wakeAt = new Date(Date.now() + (outcome.sleepMs ?? 0));
+      if (outcome.status === 'sleeping' && state.sleeps >= MAX_SLEEPS) {
+        outcome = { ...failure('TooManySleeps', `a run may sleep at most ${MAX_SLEEPS} times`), ...logsOf(outcome) };
+      } else if (outcome.status === 'sleeping' && wakeAt.getTime() > Date.parse(run.queuedAt) + MAX_RUN_LIFETIME_MS) {
+        const latest = new Date(Date.parse(run.queuedAt) + MAX_RUN_LIFETIME_MS).toISOString();
+        outcome = {
+          ...failure('SleepTooLong', `a run may sleep until a year after it was queued (${latest}) at the latest`),
+          ...logsOf(outcome),
+        };
+      }
       if (outcome.status === 'sleeping') {
         // Suspended: the record holds its steps (the sleep among them) until it wakes, and the message is done.
-        const wakeAt = new Date(Date.now() + (outcome.sleepMs ?? 0));
         if (await this.runs.sleep(run, run.attempt, functionVersion, outcome, wakeAt)) {
           this.attempts.inc({ outcome: 'sleeping' });
           this.nats.publishLive(run.workspaceSlug, liveRun(run, 'sleeping', wakeAt.toISOString()));
@@ -242,7 +286,7 @@ export class RunLifecycle {
         { id: request.runId, workspace: request.workspace, ...request.run },
         leaseMs,
       );
-      if (inserted) return { kind: 'claimed', run: inserted, flow: { waitedFor: null, stage: 0 } };
+      if (inserted) return { kind: 'claimed', run: inserted, flow: { waitedFor: null, stage: 0, sleeps: 0 } };
     }
     return this.runs.claim(request.runId, request.workspace, leaseMs);
   }

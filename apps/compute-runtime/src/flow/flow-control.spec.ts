@@ -74,7 +74,6 @@ describe('flowControlOf', () => {
       throttle: null,
       debounce: null,
       priorityMs: -60_000,
-      callerWaits: true,
     });
     expect(flowControlOf(trigger({ priority: 15 }))?.priorityMs).toBe(15_000);
   });

@@ -16,8 +16,6 @@ export interface FlowControl {
   readonly debounce: { readonly periodMs: number; readonly key: string | null } | null;
   /** Head start among waiting runs, in milliseconds (`priority` in seconds; `high` 60, `low` -60). */
   readonly priorityMs: number;
-  /** An endpoint trigger: its caller waits for the run's outcome, even when the run comes back after waiting. */
-  readonly callerWaits: boolean;
 }
 
 const PRIORITY_SECONDS = { high: 60, normal: 0, low: -60 } as const;
@@ -41,7 +39,6 @@ export function flowControlOf(trigger: TriggerConfig | null): FlowControl | null
     throttle: throttle ? { limit: throttle.limit, periodMs: throttle.periodMs, key: throttle.key ?? null } : null,
     debounce: debounce ? { periodMs: debounce.periodMs, key: debounce.key ?? null } : null,
     priorityMs: priorityMsOf(priority),
-    callerWaits: trigger.executionType === 'endpoint',
   };
 }
 

@@ -25,13 +25,14 @@ export interface HeldSlot extends Keyed {
 
 /**
  * - `go`: run it now (holding `slot`, if the trigger has a concurrency limit);
- * - `wait`: it is queued again, waiting for `reason`; its message comes back after `retryInMs`, or (null) it is
- *   acknowledged and the run is published again when a slot is free;
- * - `gone`: it stopped running meanwhile (cancelled): nothing to do.
+ * - `wait`: it is queued again, waiting for `reason`; its message is done, and the run is published again when it
+ *   gets a slot (FlowGate.admitNext) or when it is due (RunWaker);
+ * - `gone`: it is no longer this claim's (cancelled, replaced by a later run, or its lease lapsed and another
+ *   runtime has it): nothing to do here.
  */
 export type GateOutcome =
   | { readonly kind: 'go'; readonly slot: HeldSlot | null }
-  | { readonly kind: 'wait'; readonly reason: WaitReason; readonly retryInMs: number | null }
+  | { readonly kind: 'wait'; readonly reason: WaitReason }
   | { readonly kind: 'gone' };
 
 /** A line is left to its own runtimes this long before the keeper looks at it. */
@@ -153,7 +154,7 @@ export class FlowGate {
             const due = new Date(now.getTime() + debounce.periodMs);
             await this.flows.setDebounce(tx, debounced, run.jobId, run.queuedAt, due);
             await park({ reason: 'debounce', key: debounced.key, until: due.toISOString() }, due);
-            return { kind: 'wait', reason: 'debounce', retryInMs: debounce.periodMs };
+            return { kind: 'wait', reason: 'debounce' };
           }
           // Back after a quiet period that nothing interrupted (a replaced run is cancelled and never comes here).
           await this.flows.clearDebounce(tx, debounced, run.jobId);
@@ -178,30 +179,33 @@ export class FlowGate {
           stage = 2;
           if (!goes) {
             await park({ reason: 'throttle', key: throttled.key, until: start.toISOString() }, start);
-            return { kind: 'wait', reason: 'throttle', retryInMs: start.getTime() - now.getTime() };
+            return { kind: 'wait', reason: 'throttle' };
           }
           await this.runs.startedAt(tx, run, now);
         }
         if (slot) {
-          if (await this.flows.holdsSlot(tx, run.jobId)) return { kind: 'go', slot };
-          let room = slot.limit - (await this.flows.slotsHeld(tx, slot));
           const rank = new Date(Date.parse(run.queuedAt) - flow.priorityMs);
+          const { mine, held, first } = await this.flows.slotState(tx, slot, slot.limit, { runId: run.jobId, rank });
+          if (mine) return { kind: 'go', slot };
           // Free slots go to the runs ahead in line first (a limit raised since they joined it).
-          const ahead = await this.flows.firstInLine(tx, slot, room, { rank, runId: run.jobId });
-          admitted.push(...(await this.admit(tx, slot, ahead)));
-          room -= ahead.length;
+          admitted.push(...(await this.admit(tx, slot, first)));
+          const room = slot.limit - held - first.length;
           if (room > 0) {
-            await this.flows.takeSlots(tx, slot, [self]);
+            // Only while this claim still holds the run: not cancelled meanwhile, its lease not lapsed.
+            if (!(await this.flows.takeOwnSlot(tx, slot, self, run.attempt))) throw new RunGone();
             return { kind: 'go', slot };
           }
           await this.flows.joinLine(tx, slot, self, rank);
           await park({ reason: 'concurrency', key: slot.key }, null);
-          return { kind: 'wait', reason: 'concurrency', retryInMs: null };
+          return { kind: 'wait', reason: 'concurrency' };
         }
         return GO;
       });
     } catch (error) {
       if (!(error instanceof RunGone)) throw error;
+      // Rolled back: nothing it admitted or replaced happened.
+      admitted.length = 0;
+      superseded.length = 0;
       outcome = { kind: 'gone' };
     }
     if (admitted.length > 0) await this.outbox.send(admitted);
@@ -217,9 +221,25 @@ export class FlowGate {
    * line take them, and their messages go out. Also the keeper's, for a line whose runtime died before this.
    */
   async admitNext(slot: HeldSlot): Promise<void> {
+    // Nearly always nobody waits: one look, no transaction. A run that joins the line while this looks saw the slot
+    // still held; the keeper admits it (within a few seconds).
+    if (!(await this.flows.anyWaiting(slot))) return;
+    await this.admitWaiting(slot);
+  }
+
+  /**
+   * A run that held `slot` left the sandbox: its slot is freed (unless the run is running again, on another
+   * runtime that took it over), as its outcome's statement did already unless it was cancelled or finished
+   * elsewhere, and the next in line is admitted.
+   */
+  async release(slot: HeldSlot, runId: string): Promise<void> {
+    if (await this.flows.releaseUnlessRunning(slot, runId)) await this.admitWaiting(slot);
+  }
+
+  private async admitWaiting(slot: HeldSlot): Promise<void> {
     const messages = await this.flows.locked([lockOf('concurrency', slot)], async (tx) => {
-      const room = slot.limit - (await this.flows.slotsHeld(tx, slot));
-      return this.admit(tx, slot, await this.flows.firstInLine(tx, slot, room));
+      const { first } = await this.flows.slotState(tx, slot, slot.limit);
+      return this.admit(tx, slot, first);
     });
     if (messages.length > 0) await this.outbox.send(messages);
   }
@@ -238,22 +258,33 @@ export class FlowGate {
    * limit (or was deleted) is let through whole, a page at a time.
    */
   async keep(): Promise<void> {
-    await this.flows.sweep();
-    for (const line of await this.flows.linesWaitingSince(KEEPER_GRACE_MS, 100)) {
+    const swept = this.flows.sweep().then(
+      () => null,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
+    // Lines with a free slot (by the limit their runs joined under), the longest waiting first.
+    for (const line of await this.flows.linesWithRoom(KEEPER_GRACE_MS, 100)) {
       const limit = (await this.controlOf(line.workspace, line.triggerId))?.concurrency?.limit ?? MAX_FLOW_LIMIT;
-      await this.admitNext({ ...line, limit });
+      await this.admitWaiting({ ...line, limit });
     }
+    const failed = await swept;
+    if (failed) throw failed;
   }
 
-  /** The runs take slots and are queued again by a message each, in the outbox of the same transaction. */
+  /**
+   * The runs leave the line; those still queued (not cancelled meanwhile) take slots and are queued again by a
+   * message each, in the outbox of the same transaction.
+   */
   private async admit(tx: EntityManager, slot: Keyed, runs: readonly LinedRun[]): Promise<OutboxMessage[]> {
     if (runs.length === 0) return [];
-    await this.flows.takeSlots(tx, slot, runs);
-    await this.runs.admitted(
+    const queued = await this.runs.admitted(
       tx,
       runs.map((run) => ({ jobId: run.runId, queuedAt: run.queuedAt })),
     );
-    const messages = runs.map((run) => admissionMessage(slot.workspace, run));
+    const live = runs.filter((run) => queued.has(run.runId));
+    await this.flows.unline(tx, runs);
+    await this.flows.takeSlots(tx, slot, live);
+    const messages = live.map((run) => admissionMessage(slot.workspace, run));
     await this.outbox.write(tx, messages);
     return messages;
   }

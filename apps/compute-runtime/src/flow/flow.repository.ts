@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '@signalbox/persistence';
+import { Database, daysOf } from '@signalbox/persistence';
 import type { EntityManager } from 'typeorm';
 
 import type { Keyed } from './flow-control';
@@ -43,8 +43,14 @@ export class FlowRepository {
    */
   locked<T>(locks: readonly string[], work: (tx: EntityManager, now: Date) => Promise<T>): Promise<T> {
     return this.database.source.transaction('READ COMMITTED', async (tx) => {
-      for (const lock of locks) await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock]);
-      const [{ now }] = await tx.query<Array<{ now: Date }>>('SELECT clock_timestamp() AS now');
+      for (const lock of locks.slice(0, -1)) {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock]);
+      }
+      // The last lock and the clock in one round trip: the clock is read once the lock is held.
+      const [{ now }] = await tx.query<Array<{ now: Date }>>(
+        'SELECT clock_timestamp() AS now FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS held',
+        [locks.at(-1)],
+      );
       return work(tx, now);
     });
   }
@@ -96,46 +102,44 @@ export class FlowRepository {
     );
   }
 
-  async holdsSlot(tx: EntityManager, runId: string): Promise<boolean> {
-    const rows = await tx.query<unknown[]>('SELECT 1 FROM runtime.flow_slots WHERE run_id = $1', [runId]);
-    return rows.length > 0;
-  }
-
-  async slotsHeld(tx: EntityManager, k: Keyed): Promise<number> {
-    const [{ held }] = await tx.query<Array<{ held: number }>>(
-      `SELECT count(*)::int AS held FROM runtime.flow_slots WHERE ${SAME_KEY}`,
-      keyParams(k),
-    );
-    return held;
-  }
-
-  /** Up to `max` runs first in the key's line (before `before`, a rank and run id, when given). */
-  async firstInLine(
+  /**
+   * A concurrency key as the gate needs it, in one statement: whether `self` holds a slot already, how many slots
+   * are held, and the first runs in line (ahead of `self`, when given) that the free slots go to, in order.
+   */
+  async slotState(
     tx: EntityManager,
     k: Keyed,
-    max: number,
-    before?: { rank: Date; runId: string },
-  ): Promise<LinedRun[]> {
-    if (max <= 0) return [];
-    const params: unknown[] = [...keyParams(k), max];
-    let ahead = '';
-    if (before) {
-      params.push(before.rank, before.runId);
-      ahead = ' AND (rank, run_id) < ($5, $6::uuid)';
-    }
-    const rows = await tx.query<Array<{ run_id: string; function_id: string; queued_at: Date }>>(
-      `SELECT run_id, function_id, queued_at FROM runtime.flow_waiting WHERE ${SAME_KEY}${ahead}
-        ORDER BY rank, run_id LIMIT $4`,
-      params,
+    limit: number,
+    self?: { readonly runId: string; readonly rank: Date },
+  ): Promise<{ mine: boolean; held: number; first: LinedRun[] }> {
+    const [row] = await tx.query<
+      Array<{ mine: boolean; held: number; first: Array<{ runId: string; functionId: string; queuedAt: string }> }>
+    >(
+      `SELECT EXISTS (SELECT 1 FROM runtime.flow_slots WHERE run_id = $5::uuid) AS mine,
+              (SELECT count(*)::int FROM runtime.flow_slots WHERE ${SAME_KEY}) AS held,
+              COALESCE((
+                SELECT json_agg(json_build_object('runId', w.run_id, 'functionId', w.function_id, 'queuedAt', w.queued_at)
+                                ORDER BY w.rank, w.run_id)
+                  FROM (SELECT run_id, function_id, queued_at, rank FROM runtime.flow_waiting
+                         WHERE ${SAME_KEY} AND ($5::uuid IS NULL OR (rank, run_id) < ($6::timestamptz, $5::uuid))
+                         ORDER BY rank, run_id
+                         LIMIT (SELECT GREATEST(0, $4 - count(*)) FROM runtime.flow_slots WHERE ${SAME_KEY})) AS w
+              ), '[]'::json) AS first`,
+      [...keyParams(k), limit, self?.runId ?? null, self?.rank ?? null],
     );
-    return rows.map((row) => ({
-      runId: row.run_id,
-      functionId: row.function_id,
-      queuedAt: row.queued_at.toISOString(),
-    }));
+    return { mine: row.mine, held: row.held, first: row.first };
   }
 
-  /** The runs take slots of the key, and leave its line if they were in it. */
+  /** Whether any run waits in the key's line (without the lock: a cheap look before taking it). */
+  async anyWaiting(k: Keyed): Promise<boolean> {
+    const [row] = await this.database.source.query<Array<{ any: boolean }>>(
+      `SELECT EXISTS (SELECT 1 FROM runtime.flow_waiting WHERE ${SAME_KEY}) AS any`,
+      keyParams(k),
+    );
+    return row.any;
+  }
+
+  /** The runs (admitted from the line) take slots of the key. */
   async takeSlots(tx: EntityManager, k: Keyed, runs: readonly LinedRun[]): Promise<void> {
     if (runs.length === 0) return;
     await tx.query(
@@ -144,15 +148,60 @@ export class FlowRepository {
        ON CONFLICT (run_id) DO NOTHING`,
       [...keyParams(k), runs.map((run) => run.runId), runs.map((run) => run.queuedAt)],
     );
+  }
+
+  /** The runs leave the key's line. */
+  async unline(tx: EntityManager, runs: readonly LinedRun[]): Promise<void> {
+    if (runs.length === 0) return;
     await tx.query('DELETE FROM runtime.flow_waiting WHERE run_id = ANY($1::uuid[])', [runs.map((run) => run.runId)]);
   }
 
-  /** The run waits in the key's line, at `rank`; a run already in it keeps its place. */
-  async joinLine(tx: EntityManager, k: Keyed, run: LinedRun, rank: Date): Promise<void> {
+  /**
+   * A claimed run takes a slot of the key (and leaves its line, if it was in it), only if it is still running this
+   * `attempt` with a live lease: not cancelled, and not taken over by another runtime. Answers whether it took it.
+   */
+  async takeOwnSlot(tx: EntityManager, k: Keyed, run: LinedRun, attempt: number): Promise<boolean> {
+    const rows = await tx.query<unknown[]>(
+      `WITH unlined AS (DELETE FROM runtime.flow_waiting WHERE run_id = $4::uuid)
+       INSERT INTO runtime.flow_slots (run_id, workspace_slug, trigger_id, key, queued_at)
+       SELECT $4, $1, $2, $3, $5
+        WHERE EXISTS (SELECT 1 FROM runtime.runs WHERE id = $4::uuid AND status = 'running' AND attempt = $6
+                         AND lease_until > now() AND queued_at >= $7 AND queued_at < $8)
+       ON CONFLICT (run_id) DO NOTHING
+       RETURNING run_id`,
+      [...keyParams(k), run.runId, run.queuedAt, attempt, ...daysOf([run.queuedAt])],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * The slot of a run that left the sandbox, unless the run is running again (another runtime took it over when its
+   * lease lapsed): normally freed already by its outcome's statement. Answers whether anyone waits in the key's line.
+   */
+  async releaseUnlessRunning(k: Keyed, runId: string): Promise<boolean> {
+    const [row] = await this.database.source.query<Array<{ waiting: boolean }>>(
+      `WITH freed AS (
+         DELETE FROM runtime.flow_slots s WHERE s.run_id = $4::uuid
+            AND NOT EXISTS (SELECT 1 FROM runtime.runs r WHERE r.id = s.run_id AND r.status = 'running'
+                              AND r.queued_at >= s.queued_at - interval '1 second'
+                              AND r.queued_at < s.queued_at + interval '1 second')
+       )
+       SELECT EXISTS (SELECT 1 FROM runtime.flow_waiting WHERE ${SAME_KEY}) AS waiting`,
+      [...keyParams(k), runId],
+    );
+    return row.waiting;
+  }
+
+  /**
+   * The run waits in the key's line, at `rank`; a run already in it keeps its place. `limit` is the key's limit now,
+   * by which the keeper tells a line with a free slot.
+   */
+  async joinLine(tx: EntityManager, k: Keyed & { limit: number }, run: LinedRun, rank: Date): Promise<void> {
     await tx.query(
-      `INSERT INTO runtime.flow_waiting (run_id, workspace_slug, trigger_id, function_id, key, rank, queued_at)
-       VALUES ($4, $1, $2, $5, $3, $6, $7) ON CONFLICT (run_id) DO NOTHING`,
-      [...keyParams(k), run.runId, run.functionId, rank, run.queuedAt],
+      `INSERT INTO runtime.flow_waiting (run_id, workspace_slug, trigger_id, function_id, key, slot_limit, rank, queued_at)
+       VALUES ($4, $1, $2, $5, $3, $6, $7, $8)
+       ON CONFLICT (run_id) DO UPDATE SET slot_limit = excluded.slot_limit`,
+      [...keyParams(k), run.runId, run.functionId, k.limit, rank, run.queuedAt],
     );
   }
 
@@ -168,11 +217,20 @@ export class FlowRepository {
     return row?.place ?? null;
   }
 
-  /** Keys with runs that have waited at least `forMs` (the keeper admits them if slots are free). */
-  async linesWaitingSince(forMs: number, max: number): Promise<Keyed[]> {
+  /**
+   * Lines whose runs have waited at least `forMs` and that have a free slot by the limit they joined under (a line
+   * that is full is left to its runs' outcomes), the longest waiting first.
+   */
+  async linesWithRoom(forMs: number, max: number): Promise<Keyed[]> {
     const rows = await this.database.source.query<Array<{ workspace_slug: string; trigger_id: string; key: string }>>(
-      `SELECT DISTINCT workspace_slug, trigger_id, key FROM runtime.flow_waiting
-        WHERE since < now() - make_interval(secs => $1::double precision / 1000) LIMIT $2`,
+      `SELECT w.workspace_slug, w.trigger_id, w.key
+         FROM runtime.flow_waiting w
+        WHERE w.since < now() - make_interval(secs => $1::double precision / 1000)
+        GROUP BY w.workspace_slug, w.trigger_id, w.key
+       HAVING max(w.slot_limit) > (SELECT count(*) FROM runtime.flow_slots s
+                                    WHERE s.workspace_slug = w.workspace_slug AND s.trigger_id = w.trigger_id
+                                      AND s.key = w.key)
+        ORDER BY min(w.since) LIMIT $2`,
       [forMs, max],
     );
     return rows.map((row) => ({ workspace: row.workspace_slug, triggerId: row.trigger_id, key: row.key }));

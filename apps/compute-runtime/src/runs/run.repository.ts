@@ -41,6 +41,7 @@ interface RunRow {
   next_attempt_at: Date | null;
   waiting_for: StoredWait | null;
   flow_stage: number;
+  sleeps: number;
   requested_by: string;
   queued_at: Date;
   started_at: Date | null;
@@ -60,6 +61,8 @@ export interface FlowState {
   /** Why it waited last (it came back from that wait), or null. */
   readonly waitedFor: WaitReason | null;
   readonly stage: number;
+  /** How often `api.sleep` suspended it. */
+  readonly sleeps: number;
 }
 
 /**
@@ -70,9 +73,15 @@ export interface FlowState {
 const FREE_SLOTS = (done: string) =>
   `freed AS (DELETE FROM runtime.flow_slots WHERE run_id IN (SELECT id FROM ${done}))`;
 
-/** The same for runs that were cancelled: their slots, and their places in line. */
-const FREE_SLOTS_AND_PLACES = (done: string) => `${FREE_SLOTS(done)},
-  unlined AS (DELETE FROM runtime.flow_waiting WHERE run_id IN (SELECT id FROM ${done}))`;
+/**
+ * The same for runs that were cancelled: their places in line, their debounce entries, and the slots of those that
+ * were not running (`duration_ms` is set only for a run cancelled while running). A running run keeps its slot until
+ * its sandbox has stopped it: its runtime frees it then (FlowGate.release), or the keeper's sweep if that runtime died.
+ */
+const FREE_SLOTS_AND_PLACES = (done: string) => `freed AS (
+    DELETE FROM runtime.flow_slots WHERE run_id IN (SELECT id FROM ${done} WHERE duration_ms IS NULL)),
+  unlined AS (DELETE FROM runtime.flow_waiting WHERE run_id IN (SELECT id FROM ${done})),
+  undebounced AS (DELETE FROM runtime.flow_debounce WHERE run_id IN (SELECT id FROM ${done}))`;
 
 /**
  * SQL (an UPDATE of `runtime.runs r` from a recordset `x`): the finished attempt appended to `attempts`, with
@@ -137,7 +146,7 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const claimed = (row: RunRow): ClaimOutcome => ({
   kind: 'claimed',
   run: toRun(row),
-  flow: { waitedFor: row.waiting_for?.reason ?? null, stage: row.flow_stage },
+  flow: { waitedFor: row.waiting_for?.reason ?? null, stage: row.flow_stage, sleeps: row.sleeps },
 });
 
 function toRun(row: RunRow): FunctionRun {
@@ -168,7 +177,10 @@ type SummaryRow = Omit<
  */
 function waitingForOf(row: SummaryRow): RunWaitingFor | null {
   if (row.status !== 'queued' && row.status !== 'sleeping') return null;
-  if (row.waiting_for) return { ...row.waiting_for };
+  if (row.waiting_for) {
+    const { reason, key, until } = row.waiting_for;
+    return { reason, ...(reason === 'sleep' ? {} : { key }), ...(until ? { until } : {}) };
+  }
   if (row.next_attempt_at && row.next_attempt_at.getTime() > Date.now() && row.attempt >= 1) {
     return { reason: 'retry', until: row.next_attempt_at.toISOString() };
   }
@@ -655,7 +667,8 @@ export class RunRepository {
     const rows = await this.database.source.query<Array<{ id: string }>>(
       `WITH done AS (
          UPDATE runtime.runs r
-            SET status = 'sleeping', attempt = r.attempt - 1, logs = x.logs, logs_truncated = x.logs_truncated,
+            SET status = 'sleeping', attempt = r.attempt - 1, sleeps = r.sleeps + 1, logs = x.logs,
+                logs_truncated = x.logs_truncated,
                 steps = x.steps, function_version = x.function_version, lease_until = NULL, next_attempt_at = $2,
                 waiting_for = $3::jsonb, flow_stage = GREATEST(r.flow_stage, 2)
            FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt integer, logs jsonb, logs_truncated boolean,
@@ -677,7 +690,9 @@ export class RunRepository {
   }
 
   /**
-   * Sleeping runs whose time has come are queued again, each with its message in the outbox, in one transaction
+   * Runs whose wait is over (asleep, or held back by a throttle or a debounce: `waiting_for` with a due time) are
+   * published again: a sleeping one is queued again; a held-back one keeps its `waiting_for` (the gate reads why it
+   * waited), marked `woken` so it is published once. Each with its message in the outbox, in one transaction
    * (`FOR UPDATE SKIP LOCKED`: every replica's waker can look at once, and each run wakes once). Answers the runs
    * and their messages, to send once it commits.
    */
@@ -695,11 +710,15 @@ export class RunRepository {
       >(
         `WITH due AS (
            SELECT id, queued_at FROM runtime.runs
-            WHERE status = 'sleeping' AND next_attempt_at <= now()
+            WHERE waiting_for IS NOT NULL AND next_attempt_at IS NOT NULL AND next_attempt_at <= now()
+              AND status IN ('sleeping', 'queued') AND NOT (waiting_for ? 'woken')
             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
          )
-         UPDATE runtime.runs r SET status = 'queued', waiting_for = NULL, next_attempt_at = NULL
-           FROM due WHERE r.id = due.id AND r.queued_at = due.queued_at AND r.status = 'sleeping'
+         UPDATE runtime.runs r
+            SET status = 'queued',
+                waiting_for = CASE WHEN r.status = 'sleeping' THEN NULL ELSE r.waiting_for || '{"woken": true}' END,
+                next_attempt_at = CASE WHEN r.status = 'sleeping' THEN NULL ELSE r.next_attempt_at END
+           FROM due WHERE r.id = due.id AND r.queued_at = due.queued_at AND r.status IN ('sleeping', 'queued')
          RETURNING r.id, r.workspace_slug, r.trigger_id, r.function_id, r.attempt`,
         [max],
       );
@@ -872,14 +891,19 @@ export class RunRepository {
     );
   }
 
-  /** Concurrency: runs given a slot wait for nothing any more (their messages are on the way). */
-  async admitted(manager: EntityManager, runs: readonly RunKey[]): Promise<void> {
-    if (runs.length === 0) return;
-    await manager.query(
+  /**
+   * Concurrency: runs given a slot wait for nothing any more (their messages are on the way). Answers those still
+   * queued (a run cancelled meanwhile is not given its slot).
+   */
+  async admitted(manager: EntityManager, runs: readonly RunKey[]): Promise<Set<string>> {
+    if (runs.length === 0) return new Set();
+    const [rows] = await manager.query<[Array<{ id: string }>, number]>(
       `UPDATE runtime.runs SET waiting_for = NULL
-        WHERE id = ANY($1::uuid[]) AND status = 'queued' AND queued_at >= $2 AND queued_at < $3`,
+        WHERE id = ANY($1::uuid[]) AND status = 'queued' AND queued_at >= $2 AND queued_at < $3
+      RETURNING id`,
       [runs.map((run) => run.jobId), ...daysOf(runs)],
     );
+    return new Set(rows.map((row) => row.id));
   }
 
   async find(workspace: string, id: string): Promise<{ run: FunctionRun; logs: FunctionRunLogs } | null> {

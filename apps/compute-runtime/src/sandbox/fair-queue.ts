@@ -31,14 +31,14 @@ export class FairQueue<T> {
   take(): T | undefined {
     let best: string | undefined;
     let bestRunning = Infinity;
-    let bestRank = Infinity;
     let bestSeq = Infinity;
     for (const [key, queue] of this.waiting) {
       const running = this.running.get(key) ?? 0;
-      const { rank, seq } = queue[0];
-      const earlier = rank < bestRank || (rank === bestRank && seq < bestSeq);
+      const { seq } = queue[0];
+      // Between workspaces, the one whose first job came first: priority orders a workspace's own jobs only.
+      const earlier = seq < bestSeq;
       if (running < bestRunning || (running === bestRunning && earlier)) {
-        [best, bestRunning, bestRank, bestSeq] = [key, running, rank, seq];
+        [best, bestRunning, bestSeq] = [key, running, seq];
       }
     }
     if (best === undefined) return undefined;

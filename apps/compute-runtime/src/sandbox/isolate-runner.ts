@@ -13,6 +13,7 @@ const MAX_ERROR_MESSAGE_CHARS = 4096;
 const MAX_ERROR_STACK_CHARS = 16_384;
 /** `api.sleep` sleeps at most 30 days (the run's record must outlive it: see RunLifecycle). */
 export const MAX_SLEEP_MS = 30 * 86_400_000;
+const MAX_SLEEP_ID_CHARS = 256;
 
 /**
  * Runs in the sandbox worker process. The isolate sees only copies: `executionParams`, `triggerParams`
@@ -25,6 +26,9 @@ const BOOTSTRAP = `
   const hostStep = globalThis.__hostStep;
   const hostFetch = globalThis.__hostFetch;
   const hostSleep = globalThis.__hostSleep;
+  // Taken now, before user code can replace them (the host checks what api.sleep sends anyway).
+  const stringify = JSON.stringify;
+  const ceil = Math.ceil;
   const input = JSON.parse(globalThis.__input);
   const memo = input.memoizedSteps || {};
   globalThis.executionParams = input.executionParams;
@@ -70,7 +74,8 @@ const BOOTSTRAP = `
       if (typeof id !== 'string' || typeof fn !== 'function') throw new TypeError('api.step(id, fn) needs a string id and a function');
       // Completed in an earlier attempt of this run: its recorded output, without running fn again.
       if (Object.prototype.hasOwnProperty.call(memo, id)) {
-        hostStep.applySync(undefined, [JSON.stringify({ id, status: 'completed', output: memo[id], durationMs: 0, memoized: true })]);
+        const refused = hostStep.applySync(undefined, [stringify({ id, status: 'completed', output: memo[id], durationMs: 0, memoized: true }), true]);
+        if (refused) throw new RangeError(refused);
         return memo[id];
       }
       const started = Date.now();
@@ -91,10 +96,11 @@ const BOOTSTRAP = `
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > ${MAX_SLEEP_MS})
         throw new RangeError('api.sleep(ms) takes 0 to ${MAX_SLEEP_MS} ms (30 days)');
       if (Object.prototype.hasOwnProperty.call(memo, id)) {
-        hostStep.applySync(undefined, [JSON.stringify({ id, status: 'completed', output: null, durationMs: 0, memoized: true })]);
+        const carried = hostStep.applySync(undefined, [stringify({ id: String(id), status: 'completed', output: null, durationMs: 0, memoized: true }), true]);
+        if (carried) throw new RangeError(carried);
         return;
       }
-      const refused = hostSleep.applySync(undefined, [JSON.stringify({ id, ms: Math.ceil(ms) })]);
+      const refused = hostSleep.applySync(undefined, [stringify({ id: String(id), ms: ceil(ms) })]);
       if (refused) throw new RangeError(refused);
       return new Promise(() => {}); // never resolves: the host ends this run now
     },
@@ -223,8 +229,19 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
     );
     let stepBytes = 0;
     // Answers why a completed step is refused (its output would take the steps over their budget), or ''.
-    const recordStep = (json: string): string => {
+    // A step memoized from an earlier attempt (`carried`) was accepted then: it is recorded again, not held to the
+    // budget a new step is, so the record does not drop it (its side effect would happen again on the next attempt).
+    const recordStep = (json: string, carried = false): string => {
       const step = JSON.parse(json) as SandboxStep;
+      if (carried) {
+        // Twice the budget: room for what was accepted plus its new durations, not for a user's toJSON blowing it up.
+        if (steps.length >= 2 * MAX_STEPS || stepBytes + json.length > 2 * job.limits.maxResultBytes) {
+          return `the memoized step "${step.id.slice(0, 100)}" no longer fits the run's steps`;
+        }
+        stepBytes += json.length;
+        steps.push(step);
+        return '';
+      }
       if (steps.length >= MAX_STEPS)
         return step.status === 'completed' ? `a run records at most ${MAX_STEPS} steps` : '';
       if (step.status === 'completed' && stepBytes + json.length > job.limits.maxResultBytes) {
@@ -237,16 +254,24 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
       steps.push(step);
       return '';
     };
-    jail.setSync('__hostStep', new ivm.Reference(recordStep));
+    jail.setSync(
+      '__hostStep',
+      new ivm.Reference((json: string, carried?: boolean) => recordStep(json, carried === true)),
+    );
     // api.sleep: recorded as a completed step (so the run, woken, passes it), then the run ends here, `sleeping`.
     jail.setSync(
       '__hostSleep',
       new ivm.Reference((json: string): string => {
         if (sleep.ms !== null) return 'api.sleep was called again before the first sleep began';
-        const { id, ms } = JSON.parse(json) as { id: string; ms: number };
-        const refused = recordStep(
-          JSON.stringify({ id: String(id), status: 'completed', output: null, durationMs: ms }),
-        );
+        // Checked here too: what the isolate sends is the user's to tamper with.
+        const { id, ms } = JSON.parse(json) as { id: unknown; ms: unknown };
+        if (typeof id !== 'string' || id.length === 0 || id.length > MAX_SLEEP_ID_CHARS) {
+          return `api.sleep(id, ms) takes an id of 1 to ${MAX_SLEEP_ID_CHARS} characters`;
+        }
+        if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_SLEEP_MS) {
+          return `api.sleep(ms) takes 0 to ${MAX_SLEEP_MS} ms (30 days)`;
+        }
+        const refused = recordStep(JSON.stringify({ id, status: 'completed', output: null, durationMs: ms }));
         if (refused) return refused;
         sleep.ms = ms;
         suspend();
@@ -283,7 +308,12 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
     >;
     running.catch(() => undefined); // a sleeping run's script is left pending, then its isolate disposed
     const output = await Promise.race([running, suspended]);
-    if (output === 'suspended') return finish({ status: 'sleeping', sleepMs: sleep.ms ?? 0 });
+    if (output === 'suspended') {
+      // Whatever the function still does (it did not await the sleep) stops here.
+      const result = finish({ status: 'sleeping', sleepMs: sleep.ms ?? 0 });
+      isolate.dispose();
+      return result;
+    }
     const size = Buffer.byteLength(output ?? '', 'utf8');
     if (size > job.limits.maxResultBytes) {
       return finish({

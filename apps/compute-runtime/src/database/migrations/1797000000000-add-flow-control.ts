@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Flow control and durable sleep (docs/run-control.md): why a queued (or sleeping) run waits, how far through the gates it got, and the state each
+ * Flow control and durable sleep (docs/run-control.md): why a queued (or sleeping) run waits, how often it slept, how far through the gates it got, and the state each
  * gate keeps per (workspace, trigger, key). Every change to it is made under an advisory lock on the gate and key,
  * in the same transaction as the run's own change.
  * - `flow_slots`: the runs that hold one of a concurrency limit's slots (running, or admitted and on their way).
@@ -17,8 +17,7 @@ export class AddFlowControl1797000000000 implements MigrationInterface {
     // Metadata-only changes on the partitioned table (a constant default rewrites nothing).
     await runner.query(`ALTER TABLE runtime.runs ADD COLUMN waiting_for jsonb`);
     await runner.query(`ALTER TABLE runtime.runs ADD COLUMN flow_stage smallint NOT NULL DEFAULT 0`);
-    // The runs `api.sleep` suspended, by when they wake (the waker's look-up, RunWaker).
-    await runner.query(`CREATE INDEX runs_sleeping ON runtime.runs (next_attempt_at) WHERE status = 'sleeping'`);
+    await runner.query(`ALTER TABLE runtime.runs ADD COLUMN sleeps smallint NOT NULL DEFAULT 0`);
     await runner.query(`
       CREATE TABLE runtime.flow_slots (
         run_id uuid PRIMARY KEY,
@@ -36,6 +35,7 @@ export class AddFlowControl1797000000000 implements MigrationInterface {
         trigger_id uuid NOT NULL,
         function_id uuid NOT NULL,
         key text NOT NULL,
+        slot_limit integer NOT NULL,
         rank timestamptz NOT NULL,
         queued_at timestamptz NOT NULL,
         since timestamptz NOT NULL DEFAULT now()
@@ -43,6 +43,7 @@ export class AddFlowControl1797000000000 implements MigrationInterface {
     await runner.query(
       `CREATE INDEX flow_waiting_line ON runtime.flow_waiting (workspace_slug, trigger_id, key, rank, run_id)`,
     );
+    await runner.query(`CREATE INDEX flow_waiting_since ON runtime.flow_waiting (since)`);
     await runner.query(`
       CREATE TABLE runtime.flow_throttle (
         workspace_slug text NOT NULL,
@@ -69,7 +70,6 @@ export class AddFlowControl1797000000000 implements MigrationInterface {
     await runner.query(
       'DROP TABLE runtime.flow_debounce, runtime.flow_throttle, runtime.flow_waiting, runtime.flow_slots',
     );
-    await runner.query('DROP INDEX runtime.runs_sleeping');
-    await runner.query('ALTER TABLE runtime.runs DROP COLUMN flow_stage, DROP COLUMN waiting_for');
+    await runner.query('ALTER TABLE runtime.runs DROP COLUMN sleeps, DROP COLUMN flow_stage, DROP COLUMN waiting_for');
   }
 }

@@ -5,6 +5,7 @@ import { CreateOutbox1796700000000 } from './1796700000000-create-outbox';
 import { PartitionRuns1796800000000 } from './1796800000000-partition-runs';
 import { CreateBulkJobs1796950000000 } from './1796950000000-create-bulk-jobs';
 import { AddFlowControl1797000000000 } from './1797000000000-add-flow-control';
+import { IndexWaitingRuns1797000000001 } from './1797000000001-index-waiting-runs';
 
 /**
  * Checked-in migrations of the `runtime` schema, in order. Add new ones as `<epochMs>-<name>.ts`
@@ -18,4 +19,5 @@ export const migrations = [
   PartitionRuns1796800000000,
   CreateBulkJobs1796950000000,
   AddFlowControl1797000000000,
+  IndexWaitingRuns1797000000001,
 ];
