@@ -212,7 +212,7 @@ describe('executing functions: data-service -> NATS -> compute-runtime -> sandbo
       {
         functionId: fn.id,
         total: 2,
-        byStatus: { queued: 0, running: 0, completed: 1, failed: 1, timed_out: 0, cancelled: 0 },
+        byStatus: { queued: 0, running: 0, completed: 1, failed: 1, timed_out: 0, cancelled: 0, sleeping: 0 },
       },
     ]);
     const one = await api.get<FunctionRunStats>(`/function-runs/stats?functionId=${fn.id}&since=${after}`);

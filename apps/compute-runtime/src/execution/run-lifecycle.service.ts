@@ -40,12 +40,12 @@ function memoizedSteps(run: FunctionRun): Record<string, unknown> {
   return memo;
 }
 
-/** What a run did before the lifecycle refused its sleep (the sleep itself, the last step, left out): kept on the failure. */
+/** What a run did before the lifecycle refused its sleep (the sleep itself left out): kept on the failure. */
 const logsOf = (outcome: SandboxResult) => ({
   runId: outcome.runId,
   logs: outcome.logs,
   logsTruncated: outcome.logsTruncated,
-  steps: outcome.steps.slice(0, -1),
+  steps: outcome.steps.filter((step) => step.id !== outcome.sleepId),
   durationMs: outcome.durationMs,
   cpuTimeMs: outcome.cpuTimeMs,
 });
@@ -217,14 +217,18 @@ export class RunLifecycle {
       let { outcome } = executed;
       this.duration.observe({ status: outcome.status }, outcome.durationMs / 1000);
       const wakeAt = new Date(Date.now() + (outcome.sleepMs ?? 0));
+      // A sleep past the run's bounds fails it, once: another attempt would only come back to the same sleep.
+      let final = false;
       if (outcome.status === 'sleeping' && state.sleeps >= MAX_SLEEPS) {
         outcome = { ...failure('TooManySleeps', `a run may sleep at most ${MAX_SLEEPS} times`), ...logsOf(outcome) };
+        final = true;
       } else if (outcome.status === 'sleeping' && wakeAt.getTime() > Date.parse(run.queuedAt) + MAX_RUN_LIFETIME_MS) {
         const latest = new Date(Date.parse(run.queuedAt) + MAX_RUN_LIFETIME_MS).toISOString();
         outcome = {
           ...failure('SleepTooLong', `a run may sleep until a year after it was queued (${latest}) at the latest`),
           ...logsOf(outcome),
         };
+        final = true;
       }
       if (outcome.status === 'sleeping') {
         // Suspended: the record holds its steps (the sleep among them) until it wakes, and the message is done.
@@ -235,7 +239,11 @@ export class RunLifecycle {
         }
         return await this.notRunning(run, notify); // cancelled while it ran
       }
-      if ((outcome.status === 'failed' || outcome.status === 'timed_out') && run.attempt < retry.maxAttempts) {
+      if (
+        (outcome.status === 'failed' || outcome.status === 'timed_out') &&
+        !final &&
+        run.attempt < retry.maxAttempts
+      ) {
         // The trigger's retry policy: back to queued, and the message comes back when the next attempt is due.
         const delayMs = retryDelayMs(retry, run.attempt);
         if (await this.runs.scheduleRetry(run, run.attempt, functionVersion, outcome, delayMs)) {

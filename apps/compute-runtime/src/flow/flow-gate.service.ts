@@ -188,8 +188,9 @@ export class FlowGate {
           const { mine, held, first } = await this.flows.slotState(tx, slot, slot.limit, { runId: run.jobId, rank });
           if (mine) return { kind: 'go', slot };
           // Free slots go to the runs ahead in line first (a limit raised since they joined it).
-          admitted.push(...(await this.admit(tx, slot, first)));
-          const room = slot.limit - held - first.length;
+          const ahead = await this.admit(tx, slot, first);
+          admitted.push(...ahead);
+          const room = slot.limit - held - ahead.length;
           if (room > 0) {
             // Only while this claim still holds the run: not cancelled meanwhile, its lease not lapsed.
             if (!(await this.flows.takeOwnSlot(tx, slot, self, run.attempt))) throw new RunGone();
@@ -238,6 +239,7 @@ export class FlowGate {
 
   private async admitWaiting(slot: HeldSlot): Promise<void> {
     const messages = await this.flows.locked([lockOf('concurrency', slot)], async (tx) => {
+      await this.flows.limitNow(tx, slot);
       const { first } = await this.flows.slotState(tx, slot, slot.limit);
       return this.admit(tx, slot, first);
     });

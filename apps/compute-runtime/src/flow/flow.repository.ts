@@ -175,14 +175,14 @@ export class FlowRepository {
   }
 
   /**
-   * The slot of a run that left the sandbox, unless the run is running again (another runtime took it over when its
-   * lease lapsed): normally freed already by its outcome's statement. Answers whether anyone waits in the key's line.
+   * The slot of a run that left the sandbox, unless the run holds it again (another runtime took it over when its
+   * lease lapsed, or it was admitted again after a retry): normally freed already by its outcome's statement. Answers whether anyone waits in the key's line.
    */
   async releaseUnlessRunning(k: Keyed, runId: string): Promise<boolean> {
     const [row] = await this.database.source.query<Array<{ waiting: boolean }>>(
       `WITH freed AS (
          DELETE FROM runtime.flow_slots s WHERE s.run_id = $4::uuid
-            AND NOT EXISTS (SELECT 1 FROM runtime.runs r WHERE r.id = s.run_id AND r.status = 'running'
+            AND NOT EXISTS (SELECT 1 FROM runtime.runs r WHERE r.id = s.run_id AND r.status IN ('queued', 'running')
                               AND r.queued_at >= s.queued_at - interval '1 second'
                               AND r.queued_at < s.queued_at + interval '1 second')
        )
@@ -203,6 +203,15 @@ export class FlowRepository {
        ON CONFLICT (run_id) DO UPDATE SET slot_limit = excluded.slot_limit`,
       [...keyParams(k), run.runId, run.functionId, k.limit, rank, run.queuedAt],
     );
+    await this.limitNow(tx, k);
+  }
+
+  /** The key's limit as it is now, on every run in its line (the keeper tells a line with room by it). */
+  async limitNow(tx: EntityManager, k: Keyed & { limit: number }): Promise<void> {
+    await tx.query(`UPDATE runtime.flow_waiting SET slot_limit = $4 WHERE ${SAME_KEY} AND slot_limit <> $4`, [
+      ...keyParams(k),
+      k.limit,
+    ]);
   }
 
   /** A waiting run's place in its line (1 = next), or null when it is in none. */
@@ -242,16 +251,22 @@ export class FlowRepository {
    * entries a day past due. Answers how many slots it freed.
    */
   async sweep(): Promise<number> {
-    const ofLiveRun = (table: string, statuses: string) => `EXISTS (
-      SELECT 1 FROM runtime.runs r WHERE r.id = ${table}.run_id AND r.status IN (${statuses})
-         AND r.queued_at >= ${table}.queued_at - interval '1 second' AND r.queued_at < ${table}.queued_at + interval '1 second')`;
+    // A slot is its run's while the run is queued (admitted) or running, and, cancelled while running, for a while
+    // after (its sandbox is being stopped: within a third of the lease, or it died with its runtime).
     const [, freed] = await this.database.source.query<[unknown[], number]>(
-      `DELETE FROM runtime.flow_slots WHERE acquired_at < now() - interval '1 minute'
-          AND NOT ${ofLiveRun('flow_slots', `'queued', 'running'`)}`,
+      `DELETE FROM runtime.flow_slots s WHERE s.acquired_at < now() - interval '1 minute'
+          AND NOT EXISTS (
+            SELECT 1 FROM runtime.runs r WHERE r.id = s.run_id
+               AND r.queued_at >= s.queued_at - interval '1 second' AND r.queued_at < s.queued_at + interval '1 second'
+               AND (r.status IN ('queued', 'running')
+                    OR (r.status = 'cancelled' AND r.duration_ms IS NOT NULL
+                        AND r.finished_at > now() - interval '2 minutes')))`,
     );
     await this.database.source.query(
-      `DELETE FROM runtime.flow_waiting WHERE since < now() - interval '1 minute'
-          AND NOT ${ofLiveRun('flow_waiting', `'queued'`)}`,
+      `DELETE FROM runtime.flow_waiting w WHERE w.since < now() - interval '1 minute'
+          AND NOT EXISTS (
+            SELECT 1 FROM runtime.runs r WHERE r.id = w.run_id AND r.status = 'queued'
+               AND r.queued_at >= w.queued_at - interval '1 second' AND r.queued_at < w.queued_at + interval '1 second')`,
     );
     await this.database.source.query(`DELETE FROM runtime.flow_throttle WHERE expires_at < now()`);
     await this.database.source.query(`DELETE FROM runtime.flow_debounce WHERE due_at < now() - interval '1 day'`);

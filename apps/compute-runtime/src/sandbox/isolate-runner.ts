@@ -24,6 +24,7 @@ const BOOTSTRAP = `
 (() => {
   const hostLog = globalThis.__hostLog;
   const hostStep = globalThis.__hostStep;
+  const hostCarry = globalThis.__hostCarry;
   const hostFetch = globalThis.__hostFetch;
   const hostSleep = globalThis.__hostSleep;
   // Taken now, before user code can replace them (the host checks what api.sleep sends anyway).
@@ -36,6 +37,7 @@ const BOOTSTRAP = `
   delete globalThis.__input;
   delete globalThis.__hostLog;
   delete globalThis.__hostStep;
+  delete globalThis.__hostCarry;
   delete globalThis.__hostFetch;
   delete globalThis.__hostSleep;
   let sleeps = 0;
@@ -74,7 +76,7 @@ const BOOTSTRAP = `
       if (typeof id !== 'string' || typeof fn !== 'function') throw new TypeError('api.step(id, fn) needs a string id and a function');
       // Completed in an earlier attempt of this run: its recorded output, without running fn again.
       if (Object.prototype.hasOwnProperty.call(memo, id)) {
-        const refused = hostStep.applySync(undefined, [stringify({ id, status: 'completed', output: memo[id], durationMs: 0, memoized: true }), true]);
+        const refused = hostCarry.applySync(undefined, [id]);
         if (refused) throw new RangeError(refused);
         return memo[id];
       }
@@ -96,8 +98,8 @@ const BOOTSTRAP = `
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > ${MAX_SLEEP_MS})
         throw new RangeError('api.sleep(ms) takes 0 to ${MAX_SLEEP_MS} ms (30 days)');
       if (Object.prototype.hasOwnProperty.call(memo, id)) {
-        const carried = hostStep.applySync(undefined, [stringify({ id: String(id), status: 'completed', output: null, durationMs: 0, memoized: true }), true]);
-        if (carried) throw new RangeError(carried);
+        const refused = hostCarry.applySync(undefined, [String(id)]);
+        if (refused) throw new RangeError(refused);
         return;
       }
       const refused = hostSleep.applySync(undefined, [stringify({ id: String(id), ms: ceil(ms) })]);
@@ -180,10 +182,12 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
   let deadlineHit: 'wall' | 'cpu' | null = null;
   let context: ivm.Context | null = null;
   /** Set by api.sleep (in a callback, so held in an object the compiler does not narrow). */
-  const sleep: { ms: number | null } = { ms: null };
+  const sleep: { ms: number | null; id: string } = { ms: null, id: '' };
   let suspend: () => void = () => undefined;
   const suspended = new Promise<'suspended'>((resolve) => (suspend = () => resolve('suspended')));
-  const finish = (partial: Pick<SandboxResult, 'status' | 'result' | 'error' | 'sleepMs'>): SandboxResult => ({
+  const finish = (
+    partial: Pick<SandboxResult, 'status' | 'result' | 'error' | 'sleepMs' | 'sleepId'>,
+  ): SandboxResult => ({
     runId: job.runId,
     ...partial,
     logs,
@@ -229,17 +233,19 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
     );
     let stepBytes = 0;
     // Answers why a completed step is refused (its output would take the steps over their budget), or ''.
-    // A step memoized from an earlier attempt (`carried`) was accepted then: it is recorded again, not held to the
-    // budget a new step is, so the record does not drop it (its side effect would happen again on the next attempt).
-    const recordStep = (json: string, carried = false): string => {
+    const recordStep = (json: string): string => {
       const step = JSON.parse(json) as SandboxStep;
-      if (carried) {
-        // Twice the budget: room for what was accepted plus its new durations, not for a user's toJSON blowing it up.
-        if (steps.length >= 2 * MAX_STEPS || stepBytes + json.length > 2 * job.limits.maxResultBytes) {
-          return `the memoized step "${step.id.slice(0, 100)}" no longer fits the run's steps`;
-        }
-        stepBytes += json.length;
-        steps.push(step);
+      if (step.status !== 'completed') {
+        // A failed step is rebuilt from its fields, bounded: what arrives is whatever the user's JSON.stringify made.
+        if (steps.length >= MAX_STEPS) return '';
+        const failed: SandboxStep = {
+          id: String(step.id).slice(0, MAX_ERROR_MESSAGE_CHARS),
+          status: 'failed',
+          error: String(step.error).slice(0, MAX_ERROR_MESSAGE_CHARS),
+          durationMs: Number.isFinite(step.durationMs) ? step.durationMs : 0,
+        };
+        stepBytes += JSON.stringify(failed).length;
+        steps.push(failed);
         return '';
       }
       if (steps.length >= MAX_STEPS)
@@ -254,9 +260,29 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
       steps.push(step);
       return '';
     };
+    jail.setSync('__hostStep', new ivm.Reference(recordStep));
+    // A step memoized from an earlier attempt was accepted then: the host records it again from its own copy of the
+    // memo (the isolate names it only, and cannot change what is recorded), not held to the budget a new step is, so
+    // the record never drops it (its side effect would happen again on the next attempt). Twice the budget at most.
+    const memo = job.memo ? (JSON.parse(job.memo) as Record<string, unknown>) : {};
     jail.setSync(
-      '__hostStep',
-      new ivm.Reference((json: string, carried?: boolean) => recordStep(json, carried === true)),
+      '__hostCarry',
+      new ivm.Reference((id: string): string => {
+        if (typeof id !== 'string' || !Object.hasOwn(memo, id)) return 'no such memoized step';
+        const json = JSON.stringify({
+          id,
+          status: 'completed',
+          output: memo[id] ?? null,
+          durationMs: 0,
+          memoized: true,
+        });
+        if (steps.length >= 2 * MAX_STEPS || stepBytes + json.length > 2 * job.limits.maxResultBytes) {
+          return `the memoized step "${id.slice(0, 100)}" no longer fits the run's steps`;
+        }
+        stepBytes += json.length;
+        steps.push(JSON.parse(json) as SandboxStep);
+        return '';
+      }),
     );
     // api.sleep: recorded as a completed step (so the run, woken, passes it), then the run ends here, `sleeping`.
     jail.setSync(
@@ -274,6 +300,7 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
         const refused = recordStep(JSON.stringify({ id, status: 'completed', output: null, durationMs: ms }));
         if (refused) return refused;
         sleep.ms = ms;
+        sleep.id = id;
         suspend();
         return '';
       }),
@@ -310,7 +337,7 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
     const output = await Promise.race([running, suspended]);
     if (output === 'suspended') {
       // Whatever the function still does (it did not await the sleep) stops here.
-      const result = finish({ status: 'sleeping', sleepMs: sleep.ms ?? 0 });
+      const result = finish({ status: 'sleeping', sleepMs: sleep.ms ?? 0, sleepId: sleep.id });
       isolate.dispose();
       return result;
     }

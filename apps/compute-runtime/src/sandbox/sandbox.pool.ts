@@ -87,8 +87,9 @@ export class SandboxPool {
     } catch (error) {
       return Promise.resolve(refused(rest, `the run's input cannot be handed to the sandbox: ${String(error)}`));
     }
+    const memo = memoizedSteps && Object.keys(memoizedSteps).length > 0 ? JSON.stringify(memoizedSteps) : undefined;
     return new Promise((resolve) => {
-      this.queue.push(job.workspace, { job: { ...rest, input }, resolve }, priorityMs);
+      this.queue.push(job.workspace, { job: { ...rest, input, ...(memo && { memo }) }, resolve }, priorityMs);
       this.dispatch();
     });
   }

@@ -66,8 +66,9 @@ export interface SandboxResult {
   readonly steps: SandboxStep[];
   readonly durationMs: number;
   readonly cpuTimeMs: number;
-  /** `sleeping`: how long it asked to sleep. */
+  /** `sleeping`: how long it asked to sleep, and the sleep's step id. */
   readonly sleepMs?: number;
+  readonly sleepId?: string;
 }
 
 /**
@@ -77,6 +78,8 @@ export interface SandboxResult {
  */
 export type WorkerJob = Omit<SandboxJob, 'executionParams' | 'triggerParams' | 'memoizedSteps' | 'priorityMs'> & {
   readonly input: string;
+  /** The memoized steps again, as JSON text, for the host's own copy (absent when there are none). */
+  readonly memo?: string;
 };
 
 /** Messages between the supervisor and a sandbox worker process (IPC). A result travels as JSON text too. */

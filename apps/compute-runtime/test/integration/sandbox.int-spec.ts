@@ -98,6 +98,18 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
     for (const ms of ['-1', '31 * 86400000', 'NaN', "'soon'"]) {
       expect(await run(`await api.sleep(${ms});`)).toMatchObject({ status: 'failed', error: { name: 'RangeError' } });
     }
+    // What the isolate sends is checked by the host too: replaced built-ins cannot stretch a sleep.
+    const tampered = await run(
+      'Math.ceil = () => 1e13; JSON.stringify = () => \'{"id":"x","ms":1e13}\'; await api.sleep(1);',
+    );
+    expect(tampered).toMatchObject({ status: 'sleeping', sleepMs: 1 });
+    // A memoized step is recorded from the host's own copy: changing the object the function got changes nothing.
+    const carried = await run(
+      `const first = await api.step('a', async () => ({ n: 1 })); first.n = 'x'.repeat(1000);
+       await api.step('a', async () => 0); return 1;`,
+      { memoizedSteps: { a: { n: 1 } } },
+    );
+    expect(carried.steps.map((step) => step.output)).toEqual([{ n: 1 }, { n: 1 }]);
     await expectStillHealthy();
   });
 

@@ -21,13 +21,14 @@ export class IndexWaitingRuns1797000000001 implements MigrationInterface {
         WHERE i.inhparent = 'runtime.runs'::regclass`,
     )) as Array<{ name: string }>;
     for (const { name: partition } of partitions) {
-      const index = `${NAME}_${partition}`.slice(0, 63);
+      // A partition made after the parent's index was declared got its own, attached, under a name of Postgres's.
       const attached = (await runner.query(
-        `SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent = 'runtime.${NAME}'::regclass AND c.relname = $1`,
-        [index],
+        `SELECT 1 FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid
+          WHERE i.inhparent = 'runtime.${NAME}'::regclass AND x.indrelid = $1::regclass`,
+        [`runtime.${partition}`],
       )) as unknown[];
       if (attached.length > 0) continue;
+      const index = `${NAME}_${partition}`.slice(0, 63);
       const invalid = (await runner.query(
         `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
           JOIN pg_namespace n ON n.oid = c.relnamespace
