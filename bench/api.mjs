@@ -1,5 +1,8 @@
 // `npm run bench`: data-service's trigger routes under load (autocannon, 50 connections) next to a plain
 // Fastify route measured in the same run. Prints a table and writes bench/results/api-<time>.json.
+// BENCH_PROFILE=data-service writes a CPU profile of data-service to bench/results/profiles (read it with
+// `node bench/profile-top.mjs <file>`); BENCH_ONLY=<text> measures only the cases whose name contains it (the
+// baselines always run).
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -73,7 +76,10 @@ dataUrl.pathname = `/${database}`;
 const dsPort = await freePort();
 const baselinePort = await freePort();
 
-const dataService = spawn(process.execPath, [join(root, 'apps/data-service/dist/main.js')], {
+const PROFILE_DIR = join(root, 'bench/results/profiles');
+const profile = process.env.BENCH_PROFILE === 'data-service' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+if (profile.length > 0) mkdirSync(PROFILE_DIR, { recursive: true });
+const dataService = spawn(process.execPath, [...profile, join(root, 'apps/data-service/dist/main.js')], {
   cwd: root,
   stdio: 'ignore',
   env: {
@@ -98,9 +104,13 @@ const baseline = fork(join(root, 'bench/baseline-server.mjs'), [], {
 });
 
 async function cleanup() {
+  const exited = new Promise((resolve) =>
+    dataService.exitCode !== null ? resolve() : dataService.once('exit', resolve),
+  );
   dataService.kill('SIGTERM');
   baseline.kill('SIGTERM');
-  await sleep(1000);
+  // The CPU profile is written as it exits.
+  await Promise.race([exited, sleep(10_000)]);
   await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
   await nats.dispose();
 }
@@ -174,11 +184,13 @@ try {
       url: `http://127.0.0.1:${baselinePort}/item-from-db/${first.id}`,
     }),
   );
-  results.push(await measure('GET /function-triggers/{id}', { url: `${base}/function-triggers/${first.id}`, headers }));
-  results.push(
-    await measure('GET /function-triggers?limit=50', { url: `${base}/function-triggers?limit=50`, headers }),
-  );
-  results.push(await measure('POST /function-triggers', { url: ours, headers, requests: [createRequest] }));
+  const only = process.env.BENCH_ONLY;
+  const cases = [
+    ['GET /function-triggers/{id}', { url: `${base}/function-triggers/${first.id}`, headers }],
+    ['GET /function-triggers?limit=50', { url: `${base}/function-triggers?limit=50`, headers }],
+    ['POST /function-triggers', { url: ours, headers, requests: [createRequest] }],
+  ];
+  for (const [name, options] of cases) if (!only || name.includes(only)) results.push(await measure(name, options));
 
   const [getBase, postBase, dbBase] = results;
   const ratio = (row, reference) => `${((row['req/s'] / reference['req/s']) * 100).toFixed(0)}%`;
