@@ -22,7 +22,13 @@ const DAY_MS = 86_400_000;
 
 buildProjects(['persistence', 'compute-runtime']);
 const pg = require('pg');
-const { Database, createDailyPartitions, maintainDailyPartitions, startOfDay } = require('@signalbox/persistence');
+const {
+  Database,
+  Outbox,
+  createDailyPartitions,
+  maintainDailyPartitions,
+  startOfDay,
+} = require('@signalbox/persistence');
 const { migrations } = require(join(root, 'apps/compute-runtime/dist/database/migrations/index.js'));
 const { RunRepository } = require(join(root, 'apps/compute-runtime/dist/runs/run.repository.js'));
 
@@ -96,7 +102,9 @@ try {
     );
     return { case: name, runs: PATH_RUNS, runsPerSecond: Math.round(PATH_RUNS / seconds(start)), items };
   };
-  const runs = new RunRepository(database);
+  // Nothing here writes outbox entries; the repository needs one all the same.
+  const outbox = new Outbox(database, { table: 'runtime.outbox', publish: async () => undefined, logger: console });
+  const runs = new RunRepository(database, outbox);
   const dispatched = (id) => ({
     id,
     workspace: 'ws-1',

@@ -13,7 +13,7 @@ import type { EntityManager } from 'typeorm';
 
 import { ExecutionService } from '../execution/execution.service';
 import { RunRepository } from '../runs/run.repository';
-import { retryMessage } from '../runs/run.service';
+import { retryMessage } from '../runs/run-messages';
 import { BulkJobRepository, type BulkPageOutcome, type RunningBulkJob } from './bulk-job.repository';
 
 /** Runs acted on per transaction: a page's statements stay short, and a cancel of the job waits at most one. */

@@ -8,6 +8,7 @@ import {
   type RunFinished,
   type RunStatus,
   Subjects,
+  type TriggerConfig,
 } from '@signalbox/contracts';
 import { openSecretTree, SecretOpener } from '@signalbox/crypto';
 import { NatsClient } from '@signalbox/messaging';
@@ -174,16 +175,18 @@ export class ExecutionService {
 
   /**
    * Runs one attempt. Answers the outcome, the function version it ran, and the trigger's retry policy (no
-   * retry when the trigger is gone). `memoizedSteps`: outputs of steps an earlier attempt completed.
+   * retry when the trigger is gone). `memoizedSteps`: outputs of steps an earlier attempt completed. `known`: the
+   * trigger as the caller read it already (it is waited for only when that found none).
    */
   async execute(
     run: Pick<FunctionRun, 'workspaceSlug' | 'triggerId' | 'functionId' | 'jobId' | 'executionParams'>,
     memoizedSteps: Readonly<Record<string, unknown>> = {},
+    known: TriggerConfig | null = null,
   ): Promise<{ outcome: SandboxResult; functionVersion: number | null; retry: RetryPolicy }> {
     const { workspaceSlug: workspace, triggerId, functionId, jobId: runId, executionParams } = run;
     const [fn, trigger] = await Promise.all([
       awaitConfig(() => this.configs.function(workspace, functionId)),
-      awaitConfig(() => this.configs.trigger(workspace, triggerId)),
+      known ?? awaitConfig(() => this.configs.trigger(workspace, triggerId)),
     ]);
     const retry = trigger ? retryPolicyOf(trigger.executionType, trigger.triggerMetadata) : NO_RETRY;
     if (!fn)

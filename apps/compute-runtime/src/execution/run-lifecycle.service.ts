@@ -6,6 +6,7 @@ import {
   type FunctionRun,
   liveRun,
   retryDelayMs,
+  type TriggerConfig,
 } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 import { MetricsService } from '@signalbox/observability';
@@ -176,7 +177,7 @@ export class RunLifecycle {
       slot = gate.slot;
     }
     try {
-      return await this.runClaimed(run, claim.flow, notifyRun, working);
+      return await this.runClaimed(run, trigger, claim.flow, notifyRun, working);
     } finally {
       // The run's slot was freed with its outcome (or its retry, or its sleep), or is now (it was cancelled): the
       // next run in line takes it. Should this fail, the keeper does it a moment later.
@@ -187,6 +188,7 @@ export class RunLifecycle {
   /** Steps 3 to 5 for a claimed run that may go. */
   private async runClaimed(
     run: FunctionRun,
+    trigger: TriggerConfig | null,
     state: FlowState,
     notify: boolean,
     working: () => void,
@@ -212,7 +214,7 @@ export class RunLifecycle {
     this.nats.publishLive(run.workspaceSlug, liveRun(run, 'running'));
     let finished: SandboxResult | null;
     try {
-      const executed = await this.execution.execute(run, memoizedSteps(run));
+      const executed = await this.execution.execute(run, memoizedSteps(run), trigger);
       const { functionVersion, retry } = executed;
       let { outcome } = executed;
       this.duration.observe({ status: outcome.status }, outcome.durationMs / 1000);

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
-
 import { Injectable } from '@nestjs/common';
-import { type ExecRequest, liveRun, Subjects } from '@signalbox/contracts';
+import { liveRun } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 import { Outbox } from '@signalbox/persistence';
 
 import { Periodic } from '../common/periodic';
 import { RunRepository } from '../runs/run.repository';
+import { returnMessage } from '../runs/run-messages';
 
 /** How many runs one look wakes (it looks again at once when it found that many). */
 const WAKE_BATCH = 200;
@@ -32,14 +31,9 @@ export class RunWaker extends Periodic {
 
   protected async pass(): Promise<void> {
     for (;;) {
-      const woken = await this.runs.wakeDue(WAKE_BATCH, (run) => {
-        const body: ExecRequest = { runId: run.jobId, workspace: run.workspace };
-        return {
-          msgId: `${run.jobId}.wake.${randomUUID()}`,
-          subject: Subjects.execRequest(run.workspace, run.functionId),
-          body,
-        };
-      });
+      const woken = await this.runs.wakeDue(WAKE_BATCH, (run) =>
+        returnMessage({ runId: run.jobId, workspace: run.workspace, functionId: run.functionId }, 'wake'),
+      );
       if (woken.length === 0) return;
       await this.outbox.send(woken.map(({ message }) => message));
       for (const { run } of woken) this.nats.publishLive(run.workspace, liveRun(run, 'queued'));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { TriggerConfig } from '@signalbox/contracts';
+import type { FlowControlMetadata, TriggerConfig } from '@signalbox/contracts';
 
 /** A gate's settings with its key's value for one run: the state it keeps is per (workspace, trigger, key). */
 export interface Keyed {
@@ -26,12 +26,7 @@ const MAX_KEY_CHARS = 128;
 /** The trigger's flow control, or null when it has none (the run path then does nothing more). */
 export function flowControlOf(trigger: TriggerConfig | null): FlowControl | null {
   if (!trigger) return null;
-  const metadata = trigger.triggerMetadata as {
-    concurrency?: { limit: number; key?: string };
-    throttle?: { limit: number; periodMs: number; key?: string };
-    debounce?: { periodMs: number; key?: string };
-    priority?: keyof typeof PRIORITY_SECONDS | number;
-  };
+  const metadata: FlowControlMetadata = trigger.triggerMetadata;
   const { concurrency, throttle, debounce, priority } = metadata;
   if (!concurrency && !throttle && !debounce && priority === undefined) return null;
   return {

@@ -1,20 +1,12 @@
-import { randomUUID } from 'node:crypto';
-
 import { Injectable } from '@nestjs/common';
-import {
-  type ExecRequest,
-  type FunctionRun,
-  liveRun,
-  MAX_FLOW_LIMIT,
-  Subjects,
-  type WaitReason,
-} from '@signalbox/contracts';
+import { type FunctionRun, liveRun, MAX_FLOW_LIMIT, type WaitReason } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 import { Outbox, type OutboxMessage } from '@signalbox/persistence';
 import type { EntityManager } from 'typeorm';
 
 import { FunctionConfigStore } from '../execution/function-config.store';
 import { type FlowState, RunRepository, type StoredWait } from '../runs/run.repository';
+import { returnMessage } from '../runs/run-messages';
 import { FlowRepository, type LinedRun } from './flow.repository';
 import { type FlowControl, flowControlOf, flowKeyOf, type Keyed } from './flow-control';
 
@@ -67,16 +59,6 @@ export const queuedAfter = (
 };
 
 const lockOf = (gate: string, k: Keyed) => `flow/${gate}/${k.workspace}/${k.triggerId}/${k.key}`;
-
-/** The message that brings an admitted run back: a new id each time, so JetStream never drops it as a duplicate. */
-const admissionMessage = (workspace: string, run: LinedRun): OutboxMessage => {
-  const body: ExecRequest = { runId: run.runId, workspace };
-  return {
-    msgId: `${run.runId}.admit.${randomUUID()}`,
-    subject: Subjects.execRequest(workspace, run.functionId),
-    body,
-  };
-};
 
 /**
  * Flow control between a run's claim and its sandbox (docs/run-control.md). A claimed run of a trigger with
@@ -286,7 +268,7 @@ export class FlowGate {
     const live = runs.filter((run) => queued.has(run.runId));
     await this.flows.unline(tx, runs);
     await this.flows.takeSlots(tx, slot, live);
-    const messages = live.map((run) => admissionMessage(slot.workspace, run));
+    const messages = live.map((run) => returnMessage({ ...run, workspace: slot.workspace }, 'admit'));
     await this.outbox.write(tx, messages);
     return messages;
   }

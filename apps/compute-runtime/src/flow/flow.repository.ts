@@ -165,7 +165,7 @@ export class FlowRepository {
       `WITH unlined AS (DELETE FROM runtime.flow_waiting WHERE run_id = $4::uuid)
        INSERT INTO runtime.flow_slots (run_id, workspace_slug, trigger_id, key, queued_at)
        SELECT $4, $1, $2, $3, $5
-        WHERE EXISTS (SELECT 1 FROM runtime.runs WHERE id = $4::uuid AND status = 'running' AND attempt = $6
+        WHERE EXISTS (SELECT 1 FROM runtime.runs WHERE id = $4::uuid AND workspace_slug = $1 AND status = 'running' AND attempt = $6
                          AND lease_until > now() AND queued_at >= $7 AND queued_at < $8)
        ON CONFLICT (run_id) DO NOTHING
        RETURNING run_id`,

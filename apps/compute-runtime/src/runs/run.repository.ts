@@ -297,7 +297,10 @@ export type ClaimOutcome =
 /** The only code that touches `runtime.runs`. Every read is scoped by workspace. */
 @Injectable()
 export class RunRepository {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly outbox: Outbox,
+  ) {}
 
   /**
    * Records a queued run and its queue message in the outbox, in one transaction: the run is accepted when it
@@ -732,14 +735,10 @@ export class RunRepository {
         };
         return { run, message: message(run) };
       });
-      if (woken.length > 0) {
-        await manager.query(
-          `INSERT INTO runtime.outbox (msg_id, subject, body)
-           SELECT m.msg_id, m.subject, m.body FROM jsonb_to_recordset($1::jsonb) AS m(msg_id text, subject text, body jsonb)
-           ON CONFLICT (msg_id) DO NOTHING`,
-          [Outbox.entries(woken.map(({ message: m }) => m))],
-        );
-      }
+      await this.outbox.write(
+        manager,
+        woken.map(({ message: m }) => m),
+      );
       return woken;
     });
   }
@@ -824,14 +823,7 @@ export class RunRepository {
     );
     const runs = rows.map(toRun);
     const messages = runs.map(message);
-    if (messages.length > 0) {
-      await manager.query(
-        `INSERT INTO runtime.outbox (msg_id, subject, body)
-         SELECT m.msg_id, m.subject, m.body FROM jsonb_to_recordset($1::jsonb) AS m(msg_id text, subject text, body jsonb)
-         ON CONFLICT (msg_id) DO NOTHING`,
-        [Outbox.entries(messages)],
-      );
-    }
+    await this.outbox.write(manager, messages);
     return { runs, messages };
   }
 

@@ -3,8 +3,6 @@ import {
   type CancelRunReply,
   type EnqueueRunReply,
   type EnqueueRunRequest,
-  type ExecRequest,
-  type FunctionRun,
   type FunctionRunList,
   type FunctionRunStats,
   type GetRunRequest,
@@ -18,12 +16,13 @@ import {
   Subjects,
 } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
-import { Outbox, type OutboxMessage } from '@signalbox/persistence';
+import { Outbox } from '@signalbox/persistence';
 
 import { ExecutionService } from '../execution/execution.service';
 import { FlowRepository } from '../flow/flow.repository';
 import { FlowGate } from '../flow/flow-gate.service';
 import { RunRepository } from './run.repository';
+import { retryMessage, runMessage } from './run-messages';
 
 /** The run record's front door: enqueue (the row and its message in the outbox, together), read, list. */
 @Injectable()
@@ -142,14 +141,4 @@ export class RunService {
     }
     return { since: request.since, functions: [...byFunction.values()] };
   }
-}
-
-/** The message of a run's next attempt after a retry, under its own id. */
-export const retryMessage = (run: FunctionRun): OutboxMessage =>
-  runMessage(run.jobId, run.workspaceSlug, run.functionId, `${run.jobId}.retry.${run.attempt + 1}`);
-
-/** A run's message on EXECUTIONS: the runtime that takes it reads the run from its row. */
-function runMessage(runId: string, workspace: string, functionId: string, msgId: string): OutboxMessage {
-  const body: ExecRequest = { runId, workspace };
-  return { msgId, subject: Subjects.execRequest(workspace, functionId), body };
 }

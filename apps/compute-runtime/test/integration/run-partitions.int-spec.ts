@@ -5,6 +5,7 @@ import {
   Database,
   listDailyPartitions,
   maintainDailyPartitions,
+  Outbox,
   startOfDay,
 } from '@signalbox/persistence';
 import { createTestDatabase, queryDatabase, type TestDatabase } from '@signalbox/testing';
@@ -37,7 +38,13 @@ describe('runs partitioned by day', () => {
     );
     databases.push(database);
     await database.whenReady();
-    return { database, runs: new RunRepository(database) };
+    return {
+      database,
+      runs: new RunRepository(
+        database,
+        new Outbox(database, { table: 'runtime.outbox', publish: () => Promise.resolve(), logger: quietLogger }),
+      ),
+    };
   };
   const dispatched = (id: string, executionParams: unknown = { n: 1 }) => ({
     id,

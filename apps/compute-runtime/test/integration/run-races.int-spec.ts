@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { FunctionRun, RunStatus } from '@signalbox/contracts';
-import { Database } from '@signalbox/persistence';
+import { Database, Outbox } from '@signalbox/persistence';
 import { createTestDatabase, queryDatabase, type TestDatabase } from '@signalbox/testing';
 
 import { migrations } from '../../src/database/migrations';
@@ -74,7 +74,10 @@ describe('a run under racing cancel, finish and retry', () => {
     );
     databases.push(database);
     await database.whenReady();
-    return new RunRepository(database);
+    return new RunRepository(
+      database,
+      new Outbox(database, { table: 'runtime.outbox', publish: () => Promise.resolve(), logger: quietLogger }),
+    );
   };
 
   beforeAll(async () => {

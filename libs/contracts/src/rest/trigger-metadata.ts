@@ -132,6 +132,13 @@ const Priority = Type.Union(
       'difference goes first anyway, so none starves.',
   },
 );
+/** The flow-control fields of `triggerMetadata` (on every type; `debounce` not on endpoint triggers). */
+export interface FlowControlMetadata {
+  readonly concurrency?: Static<typeof Concurrency>;
+  readonly throttle?: Static<typeof Throttle>;
+  readonly debounce?: Static<typeof Debounce>;
+  readonly priority?: Static<typeof Priority>;
+}
 const Path = Type.String({ pattern: TRIGGER_PATH_PATTERN, description: 'Starts with "/", at most 256 characters.' });
 const Interval = (minimum: number) =>
   Type.Integer({ minimum, maximum: MAX_INTERVAL_SECONDS, description: 'Seconds between fires.' });

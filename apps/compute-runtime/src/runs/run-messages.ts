@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+
+import { type ExecRequest, type FunctionRun, Subjects } from '@signalbox/contracts';
+import type { OutboxMessage } from '@signalbox/persistence';
+
+/** A run's message on EXECUTIONS: the runtime that takes it reads the run from its row. */
+export function runMessage(runId: string, workspace: string, functionId: string, msgId: string): OutboxMessage {
+  const body: ExecRequest = { runId, workspace };
+  return { msgId, subject: Subjects.execRequest(workspace, functionId), body };
+}
+
+/** The message of a run's next attempt after a retry, under its own id. */
+export const retryMessage = (run: FunctionRun): OutboxMessage =>
+  runMessage(run.jobId, run.workspaceSlug, run.functionId, `${run.jobId}.retry.${run.attempt + 1}`);
+
+/**
+ * The message that brings back a run that waited (admitted to a concurrency slot, woken from a sleep, due after a
+ * throttle or a debounce): a new id each time (`<runId>.<why>.<uuid>`), since a run may wait more than once and
+ * JetStream would drop a second message under one id.
+ */
+export const returnMessage = (
+  run: { readonly runId: string; readonly workspace: string; readonly functionId: string },
+  why: 'admit' | 'wake',
+): OutboxMessage => runMessage(run.runId, run.workspace, run.functionId, `${run.runId}.${why}.${randomUUID()}`);
