@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { freePort, sleep } from './lib.mjs';
+import { cpuOf, freePort, postgresCpu, sleep } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -38,9 +38,12 @@ function run(options) {
   });
 }
 
-async function measure(name, options) {
+/** One case: req/s and latency, and the CPU each request cost the serving process and Postgres. */
+async function measure(name, options, serverPid) {
   await run({ ...options, duration: 2 }); // warm-up
+  const cpuBefore = { server: cpuOf(serverPid), postgres: postgresCpu() };
   const result = await run({ ...options, duration: DURATION });
+  const perRequest = (seconds) => +((seconds * 1e6) / Math.max(1, result.requests.total)).toFixed(0);
   return {
     case: name,
     'req/s': Math.round(result.requests.average),
@@ -48,6 +51,8 @@ async function measure(name, options) {
     'p99 ms': result.latency.p99,
     'non-2xx': result.non2xx,
     errors: result.errors + result.timeouts,
+    'server CPU µs/req': perRequest(cpuOf(serverPid) - cpuBefore.server),
+    'postgres CPU µs/req': perRequest(postgresCpu() - cpuBefore.postgres),
   };
 }
 
@@ -168,36 +173,62 @@ try {
     triggerMetadata: { params },
   });
 
+  let baselineCounter = 0;
+  const baselineCreate = {
+    method: 'POST',
+    path: '/items-db',
+    setupRequest: (request) => ({
+      ...request,
+      body: JSON.stringify(body(`floor-${process.pid}-${baselineCounter++}`)),
+    }),
+  };
+
   const results = [];
+  const floorPid = baseline.pid;
   console.log(`measuring: ${CONNECTIONS} connections, ${DURATION} s per case (after 2 s warm-up)`);
-  results.push(await measure('baseline GET (plain Fastify)', { url: `http://127.0.0.1:${baselinePort}/item` }));
-  results.push(
-    await measure('baseline POST (Fastify + compiled schema)', {
+  const getFloor = await measure(
+    'floor: GET (plain Fastify)',
+    { url: `http://127.0.0.1:${baselinePort}/item` },
+    floorPid,
+  );
+  const postFloor = await measure(
+    'floor: POST (Fastify + compiled schema)',
+    {
       url: `http://127.0.0.1:${baselinePort}/items`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: baselineBody,
-    }),
+    },
+    floorPid,
   );
-  results.push(
-    await measure('baseline GET + 1 Postgres read (Fastify + pg)', {
-      url: `http://127.0.0.1:${baselinePort}/item-from-db/${first.id}`,
-    }),
+  const readFloor = await measure(
+    'floor: GET + 1 Postgres read (Fastify + pg)',
+    { url: `http://127.0.0.1:${baselinePort}/item-from-db/${first.id}` },
+    floorPid,
   );
+  const createFloor = await measure(
+    'floor: POST + trigger and version INSERTs in 1 transaction (Fastify + pg)',
+    {
+      url: `http://127.0.0.1:${baselinePort}`,
+      headers: { 'content-type': 'application/json' },
+      requests: [baselineCreate],
+    },
+    floorPid,
+  );
+  results.push(getFloor, postFloor, readFloor, createFloor);
   const only = process.env.BENCH_ONLY;
+  // Each route with the floor it is held to (issue 23's targets).
   const cases = [
-    ['GET /function-triggers/{id}', { url: `${base}/function-triggers/${first.id}`, headers }],
-    ['GET /function-triggers?limit=50', { url: `${base}/function-triggers?limit=50`, headers }],
-    ['POST /function-triggers', { url: ours, headers, requests: [createRequest] }],
+    ['GET /function-triggers/{id}', { url: `${base}/function-triggers/${first.id}`, headers }, readFloor, 0.7],
+    ['GET /function-triggers?limit=50', { url: `${base}/function-triggers?limit=50`, headers }, readFloor, 0.5],
+    ['POST /function-triggers', { url: ours, headers, requests: [createRequest] }, createFloor, 0.5],
   ];
-  for (const [name, options] of cases) if (!only || name.includes(only)) results.push(await measure(name, options));
-
-  const [getBase, postBase, dbBase] = results;
-  const ratio = (row, reference) => `${((row['req/s'] / reference['req/s']) * 100).toFixed(0)}%`;
-  for (const row of results) {
-    const isPost = row.case.includes('POST');
-    row['vs plain route'] = ratio(row, isPost ? postBase : getBase);
-    row['vs route + 1 DB read'] = isPost ? '' : ratio(row, dbBase);
+  for (const [name, options, floor, target] of cases) {
+    if (only && !name.includes(only)) continue;
+    const row = await measure(name, options, dataService.pid);
+    row['vs floor'] = `${((row['req/s'] / floor['req/s']) * 100).toFixed(0)}% of "${floor.case.slice(7)}"`;
+    row.target = `${target * 100}%`;
+    results.push(row);
   }
   console.table(results);
   mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -1,5 +1,6 @@
 // The baseline: a plain Fastify 5 server with a GET returning a trigger-sized object and a POST validated
-// by a compiled JSON Schema (Fastify's built-in ajv), the inbound-webhook floors (POST /hook, and
+// by a compiled JSON Schema (Fastify's built-in ajv), the same GET read from Postgres, the create floor (POST
+// /items-db: the trigger and version rows in one transaction), the inbound-webhook floors (POST /hook, and
 // /hook-durable with one JetStream publish when NATS_URL is set), and the endpoint floor (POST /call).
 // Run as its own process by the benchmarks.
 import { createRequire } from 'node:module';
@@ -72,6 +73,34 @@ app.post(
   },
   async (request, reply) => reply.code(201).send({ ...item, ...request.body }),
 );
+// The floor for creating a trigger: the same two rows data-service stores (the trigger and its first version),
+// plain INSERTs in one transaction per request, no validation, auth or publish. In a workspace of its own, so that
+// the list measured after it pages the same 200 triggers.
+app.post('/items-db', async (request, reply) => {
+  const body = request.body;
+  const id = randomUUID();
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO data.function_triggers (id, workspace_slug, name, description, function_id, execution_type,
+         trigger_metadata, created_by, updated_by) VALUES ($1, 'bench-floor', $2, $3, $4, $5, $6, 'bench', 'bench')`,
+      [id, body.name, body.description, body.functionId, body.executionType, JSON.stringify(body.triggerMetadata)],
+    );
+    await client.query(
+      `INSERT INTO data.function_trigger_versions (trigger_id, workspace_slug, version, change, snapshot, changed_by)
+       VALUES ($1, 'bench-floor', 1, 'created', $2, 'bench')`,
+      [id, JSON.stringify({ id, ...body })],
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+  return reply.code(201).send({ ...item, ...body, id });
+});
 async function durableHooks(url) {
   const { connect } = require('@nats-io/transport-node');
   const { jetstream, jetstreamManager } = require('@nats-io/jetstream');

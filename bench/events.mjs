@@ -8,12 +8,23 @@
 //       every run (`concurrency: {limit: 1000, key: executionParams.recordId}`: one key per run, so no run waits and
 //       the cost is the bookkeeping alone), next to (c): the ratio is the flow gate's cost.
 // Prints tables; writes bench/results/events-<time>.json.
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { buildProjects, createBenchDatabase, percentile, require, root, sleep, startService } from './lib.mjs';
+import {
+  buildProjects,
+  childrenOf,
+  cpuOf,
+  createBenchDatabase,
+  percentile,
+  postgresPids,
+  require,
+  root,
+  sleep,
+  startService,
+} from './lib.mjs';
 
 const pg = require('pg');
 const jwt = require('jsonwebtoken');
@@ -151,24 +162,6 @@ async function platform() {
   };
 }
 
-// CPU seconds (user + system) of a process and, with `tree`, its live children (the sandbox workers).
-const TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
-const cpuOf = (pid) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS;
-  } catch {
-    return 0;
-  }
-};
-const childrenOf = (pid) =>
-  spawnSync('pgrep', ['-P', String(pid)])
-    .stdout.toString()
-    .split('\n')
-    .filter(Boolean)
-    .map(Number);
-const postgresPids = () =>
-  spawnSync('pgrep', ['-x', 'postgres']).stdout.toString().split('\n').filter(Boolean).map(Number);
 const cpuSnapshot = (p) => ({
   'event-router': cpuOf(p.pids['event-router']),
   'compute-runtime (main process)': cpuOf(p.pids['compute-runtime']),

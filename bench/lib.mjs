@@ -1,5 +1,6 @@
 // Helpers shared by the benchmarks: ports, waiting, percentiles, a throw-away database, a service process.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -105,4 +106,42 @@ export const UNLIMITED = {
   RATE_LIMIT_READ_PER_MINUTE: '100000000',
   RATE_LIMIT_WRITE_PER_MINUTE: '100000000',
   RATE_LIMIT_EXECUTE_PER_MINUTE: '100000000',
+};
+
+// CPU seconds (user + system) of a process, read from /proc (Linux).
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
+export const cpuOf = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return 0;
+  }
+};
+/** The live children of a process (a runtime's sandbox workers). */
+export const childrenOf = (pid) =>
+  spawnSync('pgrep', ['-P', String(pid)])
+    .stdout.toString()
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
+/** Every postgres process on the machine (the server's backends and its own workers). */
+export const postgresPids = () =>
+  spawnSync('pgrep', ['-x', 'postgres']).stdout.toString().split('\n').filter(Boolean).map(Number);
+/**
+ * CPU seconds of Postgres: the postmaster, its live backends, and the backends that have exited (the postmaster's
+ * children's times), so that a connection closing during a measurement does not take its CPU with it.
+ */
+export const postgresCpu = () => {
+  const pids = postgresPids();
+  const postmaster = Math.min(...pids);
+  let total = 0;
+  for (const pid of pids) total += cpuOf(pid);
+  try {
+    const fields = readFileSync(`/proc/${postmaster}/stat`, 'utf8').split(') ')[1].split(' ');
+    total += (Number(fields[13]) + Number(fields[14])) / TICKS;
+  } catch {
+    // gone: counted as nothing
+  }
+  return total;
 };
