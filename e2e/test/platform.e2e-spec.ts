@@ -124,6 +124,14 @@ describe('the platform, started as five processes', () => {
         sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, TEST_JWT_SECRET, { subject: 'u' }),
         /expired/,
       ));
+    it('refuses a token once it expires, though it was accepted before (verified tokens are remembered)', async () => {
+      const exp = Math.floor(Date.now() / 1000) + 2;
+      const token = sign({ ...claims, exp }, TEST_JWT_SECRET, { subject: 'u' });
+      expect((await call(token)).status).toBe(200);
+      expect((await call(token)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+      await expectUnauthorized(token, /expired/);
+    });
     it('refuses a token without exp', () =>
       expectUnauthorized(sign(claims, TEST_JWT_SECRET, { subject: 'u' }), /no exp/));
     it('refuses an algorithm that is not allow-listed', () =>

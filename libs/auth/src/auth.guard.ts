@@ -8,6 +8,7 @@ import { IS_PUBLIC, REQUIRED_PERMISSION } from './auth.decorators';
 import { JWT_STRATEGY } from './jwt.strategy';
 import { canAccessWorkspace, hasPermission, type RequiredPermission } from './permissions';
 import type { Principal } from './principal';
+import { VerifiedTokens } from './verified-tokens';
 
 interface GuardedRequest {
   user?: Principal;
@@ -22,6 +23,8 @@ interface GuardedRequest {
  */
 @Injectable()
 export class AuthGuard extends PassportAuthGuard(JWT_STRATEGY) {
+  private readonly verified = new VerifiedTokens();
+
   constructor(
     private readonly reflector: Reflector,
     @Optional() private readonly apiKeys?: ApiKeyVerifier,
@@ -40,7 +43,14 @@ export class AuthGuard extends PassportAuthGuard(JWT_STRATEGY) {
       if (!verified) throw new SignalboxError('UNAUTHORIZED', 'invalid, revoked or expired API key');
       request.user = verified;
     } else {
-      await super.canActivate(context);
+      const header = request.headers?.['authorization'];
+      const known = typeof header === 'string' ? this.verified.get(header) : undefined;
+      if (known) {
+        request.user = known;
+      } else {
+        await super.canActivate(context);
+        if (typeof header === 'string' && request.user) this.verified.remember(header, request.user);
+      }
     }
     const principal = request.user;
     if (!principal) throw new SignalboxError('UNAUTHORIZED', 'missing credentials');

@@ -1,4 +1,5 @@
 import { SignalboxError } from '@signalbox/contracts';
+import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
 
 export interface DatabaseSettings {
@@ -62,6 +63,17 @@ export class Database {
       throw new SignalboxError('SERVICE_UNAVAILABLE', 'the database is not available yet; retry shortly');
     }
     return this.dataSource;
+  }
+
+  /**
+   * One statement straight on the connection pool, without TypeORM's query runner, for the hottest reads, which map
+   * their own rows. With `name`, the statement is prepared once per connection and then only bound and executed
+   * (Postgres parses and plans it once): give each distinct SQL text its own name.
+   */
+  async rows<T>(sql: string, params: readonly unknown[], name?: string): Promise<T[]> {
+    const pool = (this.source.driver as unknown as { master: Pool }).master;
+    const result = await pool.query({ text: sql, values: [...params], ...(name ? { name } : {}) });
+    return result.rows as T[];
   }
 
   async close(): Promise<void> {

@@ -12,10 +12,11 @@ const UNIQUE_MESSAGES: Readonly<Record<string, string>> = {
 
 /** Maps a unique violation (also from two racing inserts) to 409; anything else is rethrown. */
 export function rethrowConflict(error: unknown): never {
-  if (error instanceof QueryFailedError) {
-    const driver = error.driverError as { code?: string; constraint?: string };
-    const message = driver.code === '23505' && driver.constraint ? UNIQUE_MESSAGES[driver.constraint] : undefined;
-    if (message) throw new SignalboxError('CONFLICT', message);
-  }
+  // TypeORM wraps the driver's error; a statement sent on the pool (Database.rows) throws pg's own.
+  const driver = (error instanceof QueryFailedError ? error.driverError : error) as
+    { code?: unknown; constraint?: unknown } | undefined;
+  const constraint = typeof driver?.constraint === 'string' ? driver.constraint : undefined;
+  const message = driver?.code === '23505' && constraint ? UNIQUE_MESSAGES[constraint] : undefined;
+  if (message) throw new SignalboxError('CONFLICT', message);
   throw error;
 }

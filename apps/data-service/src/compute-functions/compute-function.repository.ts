@@ -47,17 +47,24 @@ export class ComputeFunctionRepository {
       .catch(rethrowConflict);
   }
 
+  /** Whether the workspace has this function: one prepared statement, no row fetched (its code can be large). */
+  async exists(workspace: string, id: string): Promise<boolean> {
+    if (!UUID.test(id)) return false;
+    const rows = await this.database.rows(
+      'SELECT 1 FROM data.compute_functions WHERE workspace_slug = $1 AND id = $2',
+      [workspace, id],
+      'data.function-exists',
+    );
+    return rows.length > 0;
+  }
+
   async find(workspace: string, id: string): Promise<ComputeFunctionEntity | null> {
     if (!UUID.test(id)) return null;
     return this.database.source.getRepository(ComputeFunctionEntity).findOneBy({ workspaceSlug: workspace, id });
   }
 
   async list(workspace: string, list: ParsedListQuery): Promise<[ComputeFunctionEntity[], number]> {
-    const query = this.database.source
-      .getRepository(ComputeFunctionEntity)
-      .createQueryBuilder('f')
-      .where('f.workspaceSlug = :workspace', { workspace });
-    return listPage(query, 'f', list);
+    return listPage(this.database, ComputeFunctionEntity, { where: 'workspace_slug = $1', params: [workspace] }, list);
   }
 
   /**

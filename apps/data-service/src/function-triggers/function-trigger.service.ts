@@ -60,7 +60,7 @@ export class FunctionTriggerService {
     const input = withProviderTemplate(body);
     const metadata = input.triggerMetadata;
     validateTriggerMetadata(input.executionType, metadata);
-    if (!(await this.functions.find(actor.workspace, input.functionId))) {
+    if (!(await this.functions.exists(actor.workspace, input.functionId))) {
       throw new SignalboxError(
         'VALIDATION_ERROR',
         `functionId ${input.functionId} is not a compute function of this workspace`,
