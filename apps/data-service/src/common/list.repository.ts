@@ -48,7 +48,7 @@ export async function listPage<T extends ObjectLiteral>(
      FROM ${table} WHERE ${where} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
   // Prepared once per connection when sorted by at most one field: a bounded set of texts (the allowed fields,
   // search or not, the route's filters), where Postgres would otherwise parse and plan the same list every time.
-  const name = list.sort.length <= 1 ? `list:${createHash('sha256').update(sql).digest('base64url')}` : undefined;
+  const name = list.sort.length <= 1 ? statementName(sql) : undefined;
   const rows = await database.rows<Record<string, unknown>>(
     sql,
     [...params, list.limit, (list.page - 1) * list.limit],
@@ -62,6 +62,17 @@ export async function listPage<T extends ObjectLiteral>(
   if (rows.length > 0) return [rows.map(toEntity), rows[0]['total_count'] as number];
   const [count] = await database.rows<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params);
   return [[], count?.n ?? 0];
+}
+
+const statementNames = new Map<string, string>();
+/** A prepared statement's name for a list's SQL text, computed once per text. */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `list:${createHash('sha256').update(sql).digest('base64url')}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
