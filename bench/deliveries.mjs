@@ -17,8 +17,10 @@ import { promisify } from 'node:util';
 
 import {
   buildProjects,
+  cpuOf,
   markConfigBucketsFilled,
   createBenchDatabase,
+  postgresCpu,
   percentile,
   require,
   root,
@@ -123,10 +125,20 @@ const env = {
 const children = [];
 try {
   const rawResult = await baseline();
-  children.push((await startService('event-router', env)).child);
+  const router = await startService('event-router', env);
+  children.push(router.child);
   // BENCH_PROFILE=<dir>: the gateway writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  children.push((await startService('webhook-gateway', env, profile)).child);
+  const gateway = await startService('webhook-gateway', env, profile);
+  children.push(gateway.child);
+  // CPU seconds of each process of the path, to say where a delivery's time goes.
+  const cpuSnapshot = () => ({
+    'webhook-gateway': cpuOf(gateway.child.pid),
+    'event-router': cpuOf(router.child.pid),
+    'nats-server': cpuOf(nats.pid),
+    'postgres (all backends)': postgresCpu(),
+    'bench process (receiver)': process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  });
 
   const nc = await connect({ servers: nats.url });
   const sealer = await SecretSealer.create({
@@ -168,8 +180,20 @@ try {
     ]);
 
   const started = Date.now();
+  const cpuBefore = cpuSnapshot();
   await publish({ recordSlug: 'burst', count: DELIVERIES, prefix: `burst-${randomUUID()}` });
   const done = await receivedAt('/burst', DELIVERIES, 300_000);
+  const cpuAfter = cpuSnapshot();
+  const cpu = Object.keys(cpuAfter).map((name) => ({
+    process: name,
+    'CPU s': +(cpuAfter[name] - cpuBefore[name]).toFixed(2),
+    'CPU µs per delivery': Math.round(((cpuAfter[name] - cpuBefore[name]) * 1e6) / DELIVERIES),
+  }));
+  cpu.push({
+    process: `wall clock (x2 cores = ${(((done - started) / 1000) * 2).toFixed(1)} CPU s available)`,
+    'CPU s': +((done - started) / 1000).toFixed(2),
+    'CPU µs per delivery': '',
+  });
   const burst = receipts.get('/burst');
   const ours = {
     case: 'ours: record event -> router -> gateway -> signed POST (stored, durable)',
@@ -194,9 +218,11 @@ try {
   atRate['vs baseline'] = '(fixed rate)';
   console.log(`\noutbound webhooks to a local receiver (${CONCURRENCY} concurrent baseline requests)`);
   console.table(results);
+  console.log('\nwhere the CPU went during the burst (the publisher process is not counted)');
+  console.table(cpu);
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const file = join(root, `bench/results/deliveries-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2));
+  writeFileSync(file, JSON.stringify({ results, cpu }, null, 2));
   console.log(`written to ${file}`);
 } finally {
   for (const child of children) child.kill('SIGTERM');

@@ -125,12 +125,21 @@ describe('the platform, started as five processes', () => {
         /expired/,
       ));
     it('refuses a token once it expires, though it was accepted before (verified tokens are remembered)', async () => {
-      const exp = Math.floor(Date.now() / 1000) + 2;
+      const exp = Math.floor(Date.now() / 1000) + 4;
       const token = sign({ ...claims, exp }, TEST_JWT_SECRET, { subject: 'u' });
       expect((await call(token)).status).toBe(200);
       expect((await call(token)).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
       await expectUnauthorized(token, /expired/);
+    });
+    it('refuses a token at its own exp when the header carries a second, longer-lived looking one after it', async () => {
+      const exp = Math.floor(Date.now() / 1000) + 4;
+      const token = sign({ ...claims, exp }, TEST_JWT_SECRET, { subject: 'u' });
+      const forged = `e30.${Buffer.from(JSON.stringify({ exp: exp + 3600 })).toString('base64url')}.c2ln`;
+      const header = { authorization: `Bearer ${token} ${forged}` };
+      expect((await fetch(`${api}/system/status`, { headers: header })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+      expect((await fetch(`${api}/system/status`, { headers: header })).status).toBe(401);
     });
     it('refuses a token without exp', () =>
       expectUnauthorized(sign(claims, TEST_JWT_SECRET, { subject: 'u' }), /no exp/));

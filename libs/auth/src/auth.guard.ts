@@ -5,7 +5,7 @@ import { SignalboxError } from '@signalbox/contracts';
 
 import { API_KEY_HEADER, ApiKeyVerifier } from './api-keys';
 import { IS_PUBLIC, REQUIRED_PERMISSION } from './auth.decorators';
-import { JWT_STRATEGY } from './jwt.strategy';
+import { bearerTokenOf, JWT_STRATEGY } from './jwt.strategy';
 import { canAccessWorkspace, hasPermission, type RequiredPermission } from './permissions';
 import type { Principal } from './principal';
 import { VerifiedTokens } from './verified-tokens';
@@ -43,13 +43,14 @@ export class AuthGuard extends PassportAuthGuard(JWT_STRATEGY) {
       if (!verified) throw new SignalboxError('UNAUTHORIZED', 'invalid, revoked or expired API key');
       request.user = verified;
     } else {
-      const header = request.headers?.['authorization'];
-      const known = typeof header === 'string' ? this.verified.get(header) : undefined;
+      // The very token passport-jwt verifies (not the whole header, which can carry more after it).
+      const token = bearerTokenOf(request);
+      const known = token ? this.verified.get(token) : undefined;
       if (known) {
         request.user = known;
       } else {
         await super.canActivate(context);
-        if (typeof header === 'string' && request.user) this.verified.remember(header, request.user);
+        if (token && request.user) this.verified.remember(token, request.user);
       }
     }
     const principal = request.user;

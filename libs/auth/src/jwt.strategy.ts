@@ -10,9 +10,12 @@ import { type Principal, principalFromClaims } from './principal';
 
 export const JWT_STRATEGY = 'signalbox-jwt';
 
+/** The token passport-jwt verifies: the value after `Bearer` in the `Authorization` header (its own parser). */
+export const bearerTokenOf: (request: unknown) => string | null = ExtractJwt.fromAuthHeaderAsBearerToken();
+
 function strategyOptions(settings: AuthSettings): StrategyOptionsWithoutRequest {
   const common = {
-    jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+    jwtFromRequest: bearerTokenOf,
     algorithms: [...settings.algorithms],
     ignoreExpiration: false,
     ...(settings.issuer ? { issuer: settings.issuer } : {}),

@@ -72,8 +72,16 @@ export class Database {
    */
   async rows<T>(sql: string, params: readonly unknown[], name?: string): Promise<T[]> {
     const pool = (this.source.driver as unknown as { master: Pool }).master;
-    const result = await pool.query({ text: sql, values: [...params], ...(name ? { name } : {}) });
-    return result.rows as T[];
+    try {
+      const result = await pool.query({ text: sql, values: [...params], ...(name ? { name } : {}) });
+      return result.rows as T[];
+    } catch (error) {
+      // A migration changed what a statement prepared on this connection returns ("cached plan must not change
+      // result type"), or the statement is gone: run it unprepared rather than fail until the process restarts.
+      const code = (error as { code?: unknown }).code;
+      if (!name || (code !== '0A000' && code !== '26000')) throw error;
+      return (await pool.query({ text: sql, values: [...params] })).rows as T[];
+    }
   }
 
   async close(): Promise<void> {

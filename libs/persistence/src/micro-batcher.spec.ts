@@ -76,4 +76,19 @@ describe('MicroBatcher', () => {
     ]);
     expect(batches).toEqual([[1, 13, 3], [1], [13], [3]]);
   });
+  it('with fail-all, fails every caller of a failed batch at once, without a flush per item', async () => {
+    let flushes = 0;
+    const sut = new MicroBatcher<number, number>(
+      () => {
+        flushes += 1;
+        return Promise.reject(new Error('database down'));
+      },
+      100,
+      1,
+      'fail-all',
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3].map((n) => sut.submit(n)));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(flushes).toBe(1);
+  });
 });

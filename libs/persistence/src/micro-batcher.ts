@@ -2,7 +2,7 @@
  * Groups calls made in the same turn of the event loop into one call of `flush`, for statements that run
  * once per message on a hot path (one round trip and one socket write for many rows instead of one each).
  * Every caller gets its own answer or its own error: when a batch of several fails, each of its items is
- * flushed again alone, so one item the database refuses (a poison value) fails only its own caller, never
+ * flushed again alone (unless `fail-all`), so one item the database refuses (a poison value) fails only its own caller, never
  * the other tenants' items that shared its statement. At most `maxBatch` items go into one flush; the rest
  * wait for the next turn.
  *
@@ -25,6 +25,12 @@ export class MicroBatcher<In, Out> {
     private readonly flush: (items: In[]) => Promise<Out[]>,
     private readonly maxBatch = 100,
     private readonly maxInFlight = Number.POSITIVE_INFINITY,
+    /**
+     * `retry-alone` (the default): a failed batch of several is flushed again one item at a time. `fail-all`: every
+     * caller of the batch gets its error at once, for a flush whose items cannot be poison on their own, where a
+     * retry per item would only hold up the calls queued behind it (with `maxInFlight`) for as many round trips.
+     */
+    private readonly onFailure: 'retry-alone' | 'fail-all' = 'retry-alone',
   ) {}
 
   submit(item: In): Promise<Out> {
@@ -56,7 +62,7 @@ export class MicroBatcher<In, Out> {
       const results = await this.flush(batch.map((entry) => entry.item));
       batch.forEach((entry, index) => entry.resolve(results[index]));
     } catch (error) {
-      if (batch.length === 1) batch[0].reject(error);
+      if (batch.length === 1 || this.onFailure === 'fail-all') for (const entry of batch) entry.reject(error);
       else for (const entry of batch) await this.flushAll([entry]);
     }
   }

@@ -17,7 +17,7 @@ export interface ListScope {
 /**
  * One page of an entity's rows, with search, sort and paging (already checked against the resource's allowed
  * fields) applied in `scope`, and the total: one plain statement (the count as a sub-select), the rows mapped
- * to the entity by its column names. Only when the page is past the end does the total take a second statement.
+ * to the entity by its column names. Only when a later page is past the end does the total take a second statement.
  */
 export async function listPage<T extends ObjectLiteral>(
   database: Database,
@@ -32,7 +32,7 @@ export async function listPage<T extends ObjectLiteral>(
     return `"${found.databaseName}"`;
   };
   const params = [...scope.params];
-  const conditions = [scope.where];
+  const conditions = [`(${scope.where})`];
   if (list.search) {
     params.push(`%${escapeLike(list.search.term)}%`);
     conditions.push(`CAST(${column(list.search.field)} AS text) ILIKE $${params.length} ESCAPE '\\'`);
@@ -60,6 +60,7 @@ export async function listPage<T extends ObjectLiteral>(
     return mapped as T;
   };
   if (rows.length > 0) return [rows.map(toEntity), rows[0]['total_count'] as number];
+  if (list.page === 1) return [[], 0];
   const [count] = await database.rows<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params);
   return [[], count?.n ?? 0];
 }

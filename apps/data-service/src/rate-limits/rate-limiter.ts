@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Database, MicroBatcher } from '@signalbox/persistence';
 
@@ -35,7 +37,7 @@ export class RateLimiter implements OnApplicationShutdown {
 
   async hit(key: string, limit: number, now = Date.now()): Promise<RateLimitDecision> {
     const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
-    const count = await this.hits.submit({ key, windowStart });
+    const count = await this.hits.submit({ key: storedKey(key), windowStart });
     return {
       allowed: count <= limit,
       limit,
@@ -86,5 +88,17 @@ export class RateLimiter implements OnApplicationShutdown {
     },
     1_000,
     1,
+    // No hit can be poison (keys are plain text, see storedKey): a failure (Postgres down) fails the batch at once
+    // rather than retrying its hits one by one while every other request waits behind them.
+    'fail-all',
   );
+}
+
+/**
+ * The key as stored: itself when it is printable ASCII of a sane length (an API key id or a token's subject, as
+ * operators read them), else its SHA-256, so that no subject (a NUL, which jsonb refuses; a megabyte) can fail or
+ * bloat a batch that other callers share.
+ */
+function storedKey(key: string): string {
+  return /^[\x20-\x7e]{1,200}$/.test(key) ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }

@@ -47,4 +47,22 @@ describe(RateLimiter.name, () => {
     a.onApplicationShutdown();
     b.onApplicationShutdown();
   });
+
+  it('counts hits that arrive while an upsert runs, and a key jsonb would refuse fails no one', async () => {
+    const limiter = new RateLimiter(databases[0]);
+    const now = Date.UTC(2026, 10, 26, 12, 5, 10);
+    const hostile = `jwt:${'\u0000'}evil${'x'.repeat(300)}:read`;
+    const first = Array.from({ length: 5 }, () => limiter.hit('jwt:bob:read', 8, now));
+    // Submitted a turn later, while the first upsert is in flight: they wait for it and share the next one.
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [
+      ...Array.from({ length: 5 }, () => limiter.hit('jwt:bob:read', 8, now)),
+      limiter.hit(hostile, 8, now),
+    ];
+    const decisions = await Promise.all([...first, ...later]);
+    expect(decisions.slice(0, 10).map((d) => d.remaining)).toEqual([7, 6, 5, 4, 3, 2, 1, 0, 0, 0]);
+    expect(decisions.slice(0, 10).filter((d) => d.allowed)).toHaveLength(8);
+    expect(decisions[10]).toMatchObject({ allowed: true, remaining: 7 });
+    limiter.onApplicationShutdown();
+  });
 });

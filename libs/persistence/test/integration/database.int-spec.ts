@@ -57,6 +57,17 @@ describe(Database.name, () => {
     await db.drop();
   });
 
+  it('runs a prepared statement again after a migration changed what it returns (rows)', async () => {
+    const database = new Database(settings(db.url), quietLogger);
+    await database.whenReady();
+    const read = () => database.rows<{ id: unknown }>('SELECT id FROM "inventory"."widgets"', [], 'widgets');
+    // Both connections of the pool (2) prepare the statement, for an int column.
+    expect(await Promise.all([read(), read()])).toEqual([[{ id: 1 }], [{ id: 1 }]]);
+    await database.source.query('ALTER TABLE "inventory"."widgets" ALTER COLUMN id TYPE text');
+    expect(await Promise.all([read(), read()])).toEqual([[{ id: '1' }], [{ id: '1' }]]);
+    await database.close();
+  });
+
   it('runs each migration exactly once when replicas start at the same time', async () => {
     const replicas = [1, 2, 3].map(() => new Database(settings(db.url), quietLogger));
 
