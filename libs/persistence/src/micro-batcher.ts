@@ -67,3 +67,12 @@ export class MicroBatcher<In, Out> {
     }
   }
 }
+
+/**
+ * `maxBatch` and `maxInFlight` for a hot statement that should commit in groups: at most 100 rows per statement and
+ * one statement of its kind in flight, so under load the calls that arrive during one statement share the next one
+ * (its round trips, its transaction and its WAL flush) instead of each paying its own. Measured with
+ * `npm run bench:events`: 2 in flight gained half of what 1 did. Spread it into the constructor:
+ * `new MicroBatcher(flush, ...GROUP_COMMIT)`.
+ */
+export const GROUP_COMMIT = [100, 1] as const;

@@ -11,6 +11,7 @@ import type {
 import {
   Database,
   daysOf as daysOfInstants,
+  GROUP_COMMIT,
   insertEachIdOnce,
   type InsertOptions,
   MicroBatcher,
@@ -127,13 +128,7 @@ const daysOf = (runs: readonly RunKey[]) => daysOfInstants(runs.map((run) => run
  */
 const recentDays = () => startOfDay(new Date(Date.now() - 86_400_000)).toISOString();
 
-/**
- * The hot statements of every run (recording a dispatched run, recording its outcome) commit in groups: at most
- * 100 rows per statement and one statement of each kind in flight, so under load the runs that arrive during one
- * statement share the next one (its round trips, its transaction and its WAL flush) instead of each paying its
- * own. Measured with `npm run bench:events`: 2 in flight gained half of what 1 did.
- */
-const GROUP_COMMIT = [100, 1] as const;
+// The hot statements of every run (recording a dispatched run, recording its outcome) commit in groups.
 
 /** The error name of a run that a later one replaced (debounce): no `function.cancelled` is announced for it. */
 export const DEBOUNCED = 'Debounced';

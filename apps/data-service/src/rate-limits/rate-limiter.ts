@@ -94,11 +94,13 @@ export class RateLimiter implements OnApplicationShutdown {
   );
 }
 
+const READABLE_KEY = /^[\x20-\x7e]{1,200}$/;
+
 /**
  * The key as stored: itself when it is printable ASCII of a sane length (an API key id or a token's subject, as
  * operators read them), else its SHA-256, so that no subject (a NUL, which jsonb refuses; a megabyte) can fail or
  * bloat a batch that other callers share.
  */
 function storedKey(key: string): string {
-  return /^[\x20-\x7e]{1,200}$/.test(key) ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
+  return READABLE_KEY.test(key) ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }

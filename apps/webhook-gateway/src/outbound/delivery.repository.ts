@@ -3,6 +3,7 @@ import type { Delivery, DeliveryAttempt, DeliveryStatus } from '@signalbox/contr
 import {
   Database,
   daysOf,
+  GROUP_COMMIT,
   insertEachIdOnce,
   MicroBatcher,
   type OutboxMessage,
@@ -59,12 +60,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The first key of the advisory locks on delivery ids (`createMany`), apart from every other lock's. */
 const DELIVERY_ID_LOCK_CLASS = 0xde1f;
 
-/**
- * The batchers below run one statement at a time (group commit): under load the calls that arrive while one runs
- * share the next, so a burst of deliveries costs a few large statements instead of one small one per turn of the
- * event loop. At most 100 per statement (see `creates`).
- */
-const GROUP_COMMIT = [100, 1] as const;
+// The batchers below commit in groups (GROUP_COMMIT): a burst of deliveries costs a few large statements.
 
 /*
  * `webhooks.deliveries` is partitioned by day on `created_at`, and `delivery_attempts` by their delivery's day.
