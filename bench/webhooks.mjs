@@ -16,6 +16,7 @@ import { join } from 'node:path';
 
 import {
   buildProjects,
+  cpuOf,
   markConfigBucketsFilled,
   createBenchDatabase,
   freePort,
@@ -39,9 +40,12 @@ const run = (options) =>
   new Promise((resolve, reject) =>
     autocannon({ connections: CONNECTIONS, ...options }, (error, result) => (error ? reject(error) : resolve(result))),
   );
-async function measure(name, options) {
+/** One case: req/s, latency, and (given the serving process) the CPU each request cost it and nats-server. */
+async function measure(name, options, serverPid) {
   await run({ ...options, duration: 2 });
+  const cpuBefore = { server: cpuOf(serverPid), nats: cpuOf(nats.pid) };
   const result = await run({ ...options, duration: DURATION });
+  const perRequest = (seconds) => +((seconds * 1e6) / Math.max(1, result.requests.total)).toFixed(0);
   return {
     case: name,
     connections: options.connections ?? CONNECTIONS,
@@ -50,6 +54,12 @@ async function measure(name, options) {
     'p99 ms': result.latency.p99,
     'non-2xx': result.non2xx,
     errors: result.errors + result.timeouts,
+    ...(serverPid
+      ? {
+          'server CPU µs/req': perRequest(cpuOf(serverPid) - cpuBefore.server),
+          'nats CPU µs/req': perRequest(cpuOf(nats.pid) - cpuBefore.nats),
+        }
+      : {}),
   };
 }
 
@@ -80,13 +90,20 @@ const serviceEnv = {
   DATABASE_URL: database.url,
   NATS_URL: nats.url,
 };
-const { port, child } = await startService('webhook-gateway', {
-  ...serviceEnv,
-  WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000',
-  // No runtime consumes the runs the webhooks queue: past the default 50,000 in flight the workspace's quota would
-  // answer 429, fast, and those refusals would count as accepted requests.
-  RUNS_IN_FLIGHT_PER_WORKSPACE: '100000000',
-});
+const PROFILE_DIR = join(root, 'bench/results/profiles');
+const profile = process.env.BENCH_PROFILE === 'webhook-gateway' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+if (profile.length > 0) mkdirSync(PROFILE_DIR, { recursive: true });
+const { port, child } = await startService(
+  'webhook-gateway',
+  {
+    ...serviceEnv,
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000',
+    // No runtime consumes the runs the webhooks queue: past the default 50,000 in flight the workspace's quota would
+    // answer 429, fast, and those refusals would count as accepted requests.
+    RUNS_IN_FLIGHT_PER_WORKSPACE: '100000000',
+  },
+  profile,
+);
 const children = [child];
 
 try {
@@ -121,31 +138,47 @@ try {
   const dupeKey = randomUUID();
   await fetch(`${gateway}/dupes`, { method: 'POST', headers: { ...json, 'idempotency-key': dupeKey }, body });
 
+  let signedCount = 0;
+  const signedRequest = (request) => {
+    const unique = body.replace(/x{36}/, randomUUID());
+    signedCount++;
+    return {
+      ...request,
+      body: unique,
+      headers: { ...request.headers, 'x-signature': createHmac('sha256', HMAC_SECRET).update(unique).digest('hex') },
+    };
+  };
   const cases = [
-    ['floor: Fastify POST -> 202', { url: `http://127.0.0.1:${baselinePort}/hook`, headers: json }],
+    ['floor: Fastify POST -> 202', { url: `http://127.0.0.1:${baselinePort}/hook`, headers: json }, baseline.pid],
     [
       'floor: Fastify POST + 1 JetStream publish -> 202',
       { url: `http://127.0.0.1:${baselinePort}/hook-durable`, headers: json },
+      baseline.pid,
     ],
-    ['webhook, unsigned -> 202 (run + trigger.fired stored)', { url: `${gateway}/plain`, headers: json }],
+    ['webhook, unsigned -> 202 (run + trigger.fired stored)', { url: `${gateway}/plain`, headers: json }, child.pid],
     [
       'webhook, hmac-sha256 signed -> 202',
       {
         url: `${gateway}/signed`,
-        headers: { ...json, 'x-signature': createHmac('sha256', HMAC_SECRET).update(body).digest('hex') },
+        // Every request a new body of the same size, signed: the same signed bytes twice are a replay, answered as a
+        // duplicate from the KV bucket, not a new run (measured that way until this session).
+        requests: [{ setupRequest: signedRequest }],
+        headers: json,
       },
+      child.pid,
     ],
     [
       'webhook, redelivery -> 202 duplicate (KV read)',
       { url: `${gateway}/dupes`, headers: { ...json, 'idempotency-key': dupeKey } },
+      child.pid,
     ],
   ];
   // Each round starts one case later, so no case always runs first (warm-up) or last (a full stream).
   const rounds = new Map(cases.map(([name]) => [name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < cases.length; i++) {
-      const [name, options] = cases[(i + round) % cases.length];
-      rounds.get(name).push(await measure(name, { ...options, method: 'POST', body }));
+      const [name, options, pid] = cases[(i + round) % cases.length];
+      rounds.get(name).push(await measure(name, { ...options, method: 'POST', body }, pid));
     }
   }
   const accepts = cases.map(([name]) => {
@@ -159,8 +192,18 @@ try {
       'p99 ms': mean('p99 ms'),
       'non-2xx': measured.reduce((sum, m) => sum + m['non-2xx'], 0),
       errors: measured.reduce((sum, m) => sum + m.errors, 0),
+      'server CPU µs/req': mean('server CPU µs/req'),
+      'nats CPU µs/req': mean('nats CPU µs/req'),
     };
   });
+  // What the gateway did with the requests: a case that measured duplicates or refusals as accepts shows here.
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const outcomes = Object.fromEntries(
+    [...metrics.matchAll(/^signalbox_inbound_webhooks_total\{outcome="([a-z_]+)"[^}]*\} (\d+)/gm)].map((m) => [
+      m[1],
+      Number(m[2]),
+    ]),
+  );
   const [plainFloor, durableFloor] = accepts;
   for (const result of accepts) {
     result['vs Fastify'] = (result['req/s'] / plainFloor['req/s']).toFixed(2);
@@ -170,6 +213,7 @@ try {
     `\n(a) inbound webhooks, ${CONNECTIONS} connections, ${DURATION} s per case, ${ROUNDS} rounds, 1 KB JSON body`,
   );
   console.table(accepts);
+  console.log(`the gateway's outcomes: ${JSON.stringify(outcomes)} (${signedCount} signed requests sent, each new)`);
 
   // (b) Endpoint triggers: a runtime joins. The webhook runs of (a) are dropped first, so that it only runs
   // the endpoint calls.

@@ -97,7 +97,9 @@ export class WebhookDeduplication {
   /** The job a delivery (or signed request) started, and when that request was received; null if none in 24 h. */
   private async seen(key: string): Promise<{ jobId: string; at: number } | null> {
     try {
-      const entry = await (await this.nats.bucket(KvBuckets.webhookDeliveries.bucket)).get(key);
+      const bucket = await this.nats.bucket(KvBuckets.webhookDeliveries.bucket);
+      await this.nats.endOfTurn();
+      const entry = await bucket.get(key);
       const value = entry?.operation === 'PUT' ? entry.json<{ jobId?: string; at?: number }>() : undefined;
       return entry && value?.jobId ? { jobId: value.jobId, at: value.at ?? entry.created.getTime() } : null;
     } catch (error) {
@@ -108,8 +110,8 @@ export class WebhookDeduplication {
   }
 
   private async put(key: string, jobId: string, receivedAt: Date): Promise<void> {
-    await (
-      await this.nats.bucket(KvBuckets.webhookDeliveries.bucket)
-    ).put(key, JSON.stringify({ jobId, at: receivedAt.getTime() }));
+    const bucket = await this.nats.bucket(KvBuckets.webhookDeliveries.bucket);
+    await this.nats.endOfTurn();
+    await bucket.put(key, JSON.stringify({ jobId, at: receivedAt.getTime() }));
   }
 }

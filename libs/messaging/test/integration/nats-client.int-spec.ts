@@ -1,4 +1,6 @@
-import { jetstreamManager } from '@nats-io/jetstream';
+import { Socket } from 'node:net';
+
+import { jetstreamManager, type PubAck } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { Consumers, KvBuckets, Streams, Subjects } from '@signalbox/contracts';
@@ -88,6 +90,32 @@ describe(NatsClient.name, () => {
     expect(first.duplicate).toBe(false);
     expect(again.duplicate).toBe(true);
     expect(again.seq).toBe(first.seq);
+  });
+
+  it('sends the publishes that callbacks of one turn start in one socket write, in the order they were made', async () => {
+    await server.start();
+    const sut = client(server.url);
+    sut.start();
+    await waitFor(() => sut.check().then(() => true), 15_000, 'NATS ready');
+    const subject = Subjects.recordEvent('acme', 'orders', 'record_created');
+    await sut.publish(subject, { n: -1 });
+
+    // Twenty callbacks of one turn of the event loop, as twenty HTTP requests arriving together would be.
+    const write = jest.spyOn(Socket.prototype, 'write');
+    const acks = await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, n) =>
+          new Promise<PubAck>((resolve, reject) =>
+            setImmediate(() => void sut.publish(subject, { n }).then(resolve, reject)),
+          ),
+      ),
+    );
+    const writes = write.mock.calls.length;
+    write.mockRestore();
+
+    expect(writes).toBe(1);
+    expect(acks.map((ack) => ack.seq)).toEqual(Array.from({ length: 20 }, (_, n) => acks[0].seq + n));
   });
 
   it('opens a KV bucket once and reuses it', async () => {
