@@ -102,7 +102,7 @@ describe(NatsClient.name, () => {
 
     // Twenty callbacks of one turn of the event loop, as twenty HTTP requests arriving together would be.
     const write = jest.spyOn(Socket.prototype, 'write');
-    const acks = await Promise.all(
+    const sent = Promise.all(
       Array.from(
         { length: 20 },
         (_, n) =>
@@ -111,10 +111,14 @@ describe(NatsClient.name, () => {
           ),
       ),
     );
-    const writes = write.mock.calls.length;
-    write.mockRestore();
+    let writes = 0;
+    const acks = await sent.finally(() => {
+      writes = write.mock.calls.length;
+      write.mockRestore();
+    });
 
-    expect(writes).toBe(1);
+    // One write (twenty before); at most one more if the client's own PING falls in the same moment.
+    expect(writes).toBeLessThanOrEqual(2);
     expect(acks.map((ack) => ack.seq)).toEqual(Array.from({ length: 20 }, (_, n) => acks[0].seq + n));
   });
 
