@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { ServiceNames, type SystemStatusResponse } from '@signalbox/contracts';
-import { Platform, TEST_JWT_SECRET, testToken } from '@signalbox/testing';
+import { Platform, TEST_JWT_SECRET, testToken, WORKSPACE_ROOT } from '@signalbox/testing';
 import { sign } from 'jsonwebtoken';
+
+const run = promisify(execFile);
 
 const PREVIOUS_SECRETS = ['previous-secret-0123456789abcdef', 'oldest-secret-0123456789abcdef00'] as const;
 
@@ -55,6 +60,19 @@ describe('the platform, started as five processes', () => {
     const text = await metrics.text();
     expect(text).toContain(`process_resident_memory_bytes{service="${name}"}`);
     expect(text).toContain('http_request_duration_seconds_bucket');
+  });
+
+  it('serves every metric that the Grafana dashboard and the alert rules of deploy/observability name', async () => {
+    // The checker is an ES module that CI also runs without services; here it reads the five services' /metrics.
+    const urls = ServiceNames.map((name) => platform.service(name).url);
+    const result = await run(process.execPath, [
+      join(WORKSPACE_ROOT, 'scripts/check-observability.mjs'),
+      '--metrics-from',
+      ...urls,
+    ]).catch((error: { stdout: string; stderr: string }) => error);
+
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/looks right \(\d+ metrics named, checked against \d+ served\)/);
   });
 
   describe('errors use the contract envelope', () => {
