@@ -10,6 +10,7 @@
 // Prints tables; writes bench/results/events-<time>.json.
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -120,6 +121,21 @@ async function bareSandbox() {
   return Math.round(SANDBOX_RUNS / seconds);
 }
 
+/** An OTLP/HTTP endpoint that takes every export and keeps only the count of requests and bytes. */
+async function startTracingSink() {
+  const sink = { requests: 0, bytes: 0 };
+  const server = createServer((request, response) => {
+    request.on('data', (chunk) => (sink.bytes += chunk.length));
+    request.on('end', () => {
+      sink.requests++;
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { sink, url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+const tracingSink = process.env.BENCH_TRACING === '1' ? await startTracingSink() : null;
+
 async function platform() {
   const database = await createBenchDatabase('bench_ev');
   const env = {
@@ -135,6 +151,8 @@ async function platform() {
     RATE_LIMIT_WRITE_PER_MINUTE: '100000000',
     RATE_LIMIT_EXECUTE_PER_MINUTE: '100000000',
     SANDBOX_WORKERS: String(WORKERS),
+    // BENCH_TRACING=1: traces on, every span exported (OTLP/HTTP, protobuf) to a sink in this process.
+    ...(tracingSink ? { OTEL_EXPORTER_OTLP_ENDPOINT: tracingSink.url, OTEL_TRACES_SAMPLER: 'always_on' } : {}),
   };
   const children = [];
   const ports = {};
@@ -343,3 +361,9 @@ mkdirSync(join(root, 'bench/results'), { recursive: true });
 const file = join(root, `bench/results/events-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({ raw, bare, ...results }, null, 2));
 console.log(`written to ${file}`);
+if (tracingSink) {
+  console.log(
+    `traces on: ${tracingSink.sink.requests} OTLP exports, ${(tracingSink.sink.bytes / 1e6).toFixed(1)} MB received by the sink`,
+  );
+  tracingSink.close();
+}

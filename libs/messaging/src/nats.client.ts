@@ -3,6 +3,7 @@ import { type KV, Kvm } from '@nats-io/kv';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { type LiveEvent, type ServiceName, Subjects } from '@signalbox/contracts';
+import { injectTraceContext } from '@signalbox/observability';
 
 import { declareTopology, type TopologySettings } from './topology';
 
@@ -150,6 +151,8 @@ export class NatsClient {
     const data = JSON.stringify(payload);
     const h = natsHeaders();
     for (const [key, value] of Object.entries(options.headers ?? {})) h.set(key, value);
+    // The consumer continues the trace of the work that published (no header when tracing is off).
+    injectTraceContext(h);
     await this.endOfTurn();
     if (!this.js) throw new Error('NATS is not connected');
     try {

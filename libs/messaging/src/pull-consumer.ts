@@ -8,6 +8,7 @@ import {
   SignalboxError,
   Subjects,
 } from '@signalbox/contracts';
+import { extractTraceContext, inSpan, SpanKind, tracer, tracingEnabled } from '@signalbox/observability';
 
 import type { MessagingLogger, NatsClient } from './nats.client';
 
@@ -91,7 +92,7 @@ export class PullConsumer {
     const { consumer, handle, logger } = this.options;
     let disposition: Disposition;
     try {
-      disposition = await handle(message);
+      disposition = await inConsumerSpan(consumer, message, () => handle(message));
     } catch (error) {
       disposition = dispositionOfError(error, consumer.retryAfterErrorMs);
       if (disposition.kind === 'retry') {
@@ -127,6 +128,31 @@ export class PullConsumer {
       message.nak(DEAD_LETTER_RETRY_MS);
     }
   }
+}
+
+/**
+ * Handles a message inside a consumer span that continues the publisher's trace (its `traceparent` header), after a
+ * span for the time the message waited in its stream (stored to received).
+ */
+function inConsumerSpan<T>(
+  consumer: Pick<ConsumerSpec, 'stream' | 'durable'>,
+  message: JsMsg,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!tracingEnabled()) return work();
+  const headers = message.headers;
+  const parent = extractTraceContext({ get: (key) => (headers?.has(key) ? headers.get(key) : undefined) });
+  const attributes = {
+    'messaging.system': 'nats',
+    'messaging.destination.name': message.subject,
+    'messaging.consumer.group.name': consumer.durable,
+    'messaging.message.delivery_count': message.info.deliveryCount,
+  };
+  const storedMs = message.info.timestampNanos / 1_000_000;
+  tracer()
+    .startSpan(`${consumer.stream} queue wait`, { kind: SpanKind.INTERNAL, attributes, startTime: storedMs }, parent)
+    .end();
+  return inSpan(`${consumer.durable} process`, { kind: SpanKind.CONSUMER, attributes, parent }, work);
 }
 
 /** Publishing to DEAD_LETTERS failed: the message comes back for another try after this long. */

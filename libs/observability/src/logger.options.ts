@@ -4,6 +4,8 @@ import type { IncomingMessage } from 'node:http';
 import { CREDENTIAL_LOOKING_NAME } from '@signalbox/contracts';
 import type { Params } from 'nestjs-pino';
 
+import { activeTraceId } from './tracing';
+
 export interface LoggerSettings {
   readonly service: string;
   readonly version: string;
@@ -21,8 +23,8 @@ export function requestId(req: IncomingMessage): string {
   return typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** Paths that are polled by probes and scrapers: not worth a log line each. */
-const QUIET_PATHS = ['/health/', '/metrics'];
+/** Paths that are polled by probes and scrapers: not worth a log line or a span each. */
+export const QUIET_PATHS = ['/health/', '/metrics'];
 
 /** Credentials and secrets never reach a log line. */
 export const REDACTED_PATHS = [
@@ -54,6 +56,11 @@ export function loggerParams(settings: LoggerSettings): Params {
       level: settings.level,
       base: { service: settings.service, version: settings.version, instance: settings.instanceId },
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      // With tracing on, every line written inside a traced unit of work names its trace: logs and traces join.
+      mixin: () => {
+        const traceId = activeTraceId();
+        return traceId ? { traceId } : {};
+      },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       // Fastify assigns the id (see requestId) and pino-http reuses it; this covers requests Fastify did not see.
       genReqId: (req: IncomingMessage) => requestId(req),

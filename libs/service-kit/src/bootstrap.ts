@@ -4,10 +4,22 @@ import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type Context, context, type Span, trace } from '@opentelemetry/api';
 import { SignalboxError } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
-import { MetricsService, REQUEST_ID_HEADER, requestId } from '@signalbox/observability';
-import type { FastifyError, FastifyReply } from 'fastify';
+import {
+  extractTraceContext,
+  MetricsService,
+  QUIET_PATHS,
+  REQUEST_ID_HEADER,
+  requestId,
+  SpanKind,
+  SpanStatusCode,
+  startTracing,
+  tracer,
+  type Tracing,
+} from '@signalbox/observability';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 
 import type { CommonEnv } from './config/env';
@@ -48,6 +60,7 @@ export async function runService(
       void (reply as FastifyReply).status(mapped.status).send(mapped.envelope);
     },
   });
+  const tracing = startTracing(identity.name);
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
@@ -62,6 +75,8 @@ export async function runService(
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  // @nestjs/platform-fastify brings its own copy of fastify's types; the instance is the same.
+  if (tracing) traceRequests(fastify as unknown as FastifyInstance);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.httpRequestDuration.observe(
       {
@@ -85,11 +100,56 @@ export async function runService(
   await app.startAllMicroservices();
   logger.log(`${identity.name} ${identity.version} listening on ${env.HOST}:${env.PORT}`);
 
-  installShutdown(app, logger, env.SHUTDOWN_TIMEOUT_MS);
+  installShutdown(app, logger, env.SHUTDOWN_TIMEOUT_MS, tracing);
   return app;
 }
 
-function installShutdown(app: NestFastifyApplication, logger: Logger, timeoutMs: number): void {
+/**
+ * A server span per HTTP request, continuing the caller's `traceparent`. It is made the active span once the body
+ * is read (`preHandler`): what the handler logs, publishes or calls belongs to it.
+ */
+function traceRequests(fastify: FastifyInstance): void {
+  const spans = new WeakMap<FastifyRequest, { span: Span; parent: Context }>();
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (QUIET_PATHS.some((path) => request.url.startsWith(path))) return done();
+    const parent = extractTraceContext({ get: (key) => headerValue(request.headers[key]) });
+    const span = tracer().startSpan(
+      request.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] },
+      },
+      parent,
+    );
+    spans.set(request, { span, parent });
+    done();
+  });
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const entry = spans.get(request);
+    if (!entry) return done();
+    const route = request.routeOptions.url;
+    if (route) entry.span.updateName(`${request.method} ${route}`).setAttribute('http.route', route);
+    context.with(trace.setSpan(entry.parent, entry.span), done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const entry = spans.get(request);
+    if (entry) {
+      entry.span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) entry.span.setStatus({ code: SpanStatusCode.ERROR });
+      entry.span.end();
+    }
+    done();
+  });
+}
+
+const headerValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+function installShutdown(
+  app: NestFastifyApplication,
+  logger: Logger,
+  timeoutMs: number,
+  tracing: Tracing | null,
+): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -102,6 +162,7 @@ function installShutdown(app: NestFastifyApplication, logger: Logger, timeoutMs:
     deadline.unref();
     app
       .close()
+      .then(() => tracing?.shutdown())
       .then(() => {
         logger.log('stopped cleanly');
         process.exit(0);

@@ -9,7 +9,7 @@ import {
   type TriggerConfig,
 } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
-import { MetricsService } from '@signalbox/observability';
+import { inSpan, MetricsService } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
 
 import { flowControlOf } from '../flow/flow-control';
@@ -214,7 +214,23 @@ export class RunLifecycle {
     this.nats.publishLive(run.workspaceSlug, liveRun(run, 'running'));
     let finished: SandboxResult | null;
     try {
-      const executed = await this.execution.execute(run, memoizedSteps(run), trigger);
+      const executed = await inSpan(
+        'run attempt',
+        {
+          attributes: {
+            'signalbox.workspace': run.workspaceSlug,
+            'signalbox.run.id': run.jobId,
+            'signalbox.run.attempt': run.attempt,
+            'signalbox.function.id': run.functionId,
+            'signalbox.trigger.id': run.triggerId,
+          },
+        },
+        async (span) => {
+          const result = await this.execution.execute(run, memoizedSteps(run), trigger);
+          span.setAttribute('signalbox.run.status', result.outcome.status);
+          return result;
+        },
+      );
       const { functionVersion, retry } = executed;
       let { outcome } = executed;
       this.duration.observe({ status: outcome.status }, outcome.durationMs / 1000);

@@ -21,7 +21,7 @@ import {
   type WebhookTestResult,
 } from '@signalbox/contracts';
 import { NatsClient, requestService } from '@signalbox/messaging';
-import { MetricsService } from '@signalbox/observability';
+import { inSpan, MetricsService, SpanKind, SpanStatusCode } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
 
 import { DeliveryQueue } from './delivery.queue';
@@ -130,11 +130,23 @@ export class DeliveryService {
     const heartbeat = setInterval(working, 5_000);
     let attempt: Attempt;
     try {
-      attempt = await this.sender.send(config, {
-        deliveryId: delivery.id,
-        event: delivery.event,
-        body: delivery.body,
-        attempt: delivery.attempts + 1,
+      const attributes = {
+        'signalbox.workspace': job.workspace,
+        'signalbox.webhook.id': config.id,
+        'signalbox.delivery.id': delivery.id,
+        'signalbox.delivery.attempt': delivery.attempts + 1,
+        'signalbox.event': delivery.event,
+      };
+      attempt = await inSpan('webhook delivery attempt', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+        const sent = await this.sender.send(config, {
+          deliveryId: delivery.id,
+          event: delivery.event,
+          body: delivery.body,
+          attempt: delivery.attempts + 1,
+        });
+        if (sent.statusCode !== null) span.setAttribute('http.response.status_code', sent.statusCode);
+        if (!sent.delivered) span.setStatus({ code: SpanStatusCode.ERROR, message: sent.error ?? 'not delivered' });
+        return sent;
       });
     } finally {
       clearInterval(heartbeat);

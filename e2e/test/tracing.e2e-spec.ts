@@ -1,0 +1,233 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { jetstream } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { type ComputeFunction, type FunctionTrigger, Subjects, type Webhook } from '@signalbox/contracts';
+import { Platform, sleep, testToken, waitFor } from '@signalbox/testing';
+
+import { ApiClient } from './support/http';
+import { Receiver } from './support/receiver';
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+}
+interface ReceivedSpan {
+  readonly service: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string;
+  readonly name: string;
+  readonly attributes: Record<string, string | number | boolean | undefined>;
+}
+
+/** An OTLP/HTTP trace receiver (JSON encoding), as a collector would be: it keeps every span it is sent. */
+class OtlpReceiver {
+  readonly spans: ReceivedSpan[] = [];
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<OtlpReceiver> {
+    const holder: { receiver?: OtlpReceiver } = {};
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        if (request.url === '/v1/traces') holder.receiver?.take(body);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    holder.receiver = new OtlpReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return holder.receiver;
+  }
+
+  trace(traceId: string): ReceivedSpan[] {
+    return this.spans.filter((span) => span.traceId === traceId);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private take(body: string): void {
+    type Attribute = { key: string; value: OtlpValue };
+    const request = JSON.parse(body) as {
+      resourceSpans?: Array<{
+        resource?: { attributes?: Attribute[] };
+        scopeSpans?: Array<{
+          spans?: Array<{
+            traceId: string;
+            spanId: string;
+            parentSpanId?: string;
+            name: string;
+            attributes?: Attribute[];
+          }>;
+        }>;
+      }>;
+    };
+    const valueOf = (value: OtlpValue) =>
+      value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : value.boolValue);
+    const record = (attributes: Attribute[] = []) =>
+      Object.fromEntries(attributes.map(({ key, value }) => [key, valueOf(value)]));
+    for (const resource of request.resourceSpans ?? []) {
+      const service = String(record(resource.resource?.attributes)['service.name'] ?? '');
+      for (const scope of resource.scopeSpans ?? []) {
+        for (const span of scope.spans ?? []) {
+          this.spans.push({
+            service,
+            traceId: span.traceId,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId ?? '',
+            name: span.name,
+            attributes: record(span.attributes),
+          });
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Traces with tracing on (the standard OTEL_* settings): the platform exports OTLP/HTTP to a receiver in this test.
+ * A record event published with the publisher's own `traceparent` is followed, as one trace, through routing, the
+ * queue, the run and the outbound delivery it causes.
+ */
+describe('traces', () => {
+  let platform: Platform;
+  let api: ApiClient;
+  let otlp: OtlpReceiver;
+  let receiver: Receiver;
+  const token = testToken({ workspaces: ['acme'], permissions: ['*'], subject: 'alice' });
+
+  beforeAll(async () => {
+    otlp = await OtlpReceiver.start();
+    receiver = await Receiver.start();
+    platform = await Platform.start({
+      only: ['data-service', 'event-router', 'compute-runtime', 'webhook-gateway'],
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+        FETCH_ALLOWED_HOSTS: '127.0.0.1',
+      },
+    });
+    api = new ApiClient(`${platform.service('data-service').url}/workspace/acme/api/v1`, token);
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    await receiver?.stop();
+    await otlp?.close();
+  });
+
+  it("continues a record event's traceparent through routing, the queue, the run and the delivery attempt", async () => {
+    const fn = await api.post<ComputeFunction>('/compute-functions', {
+      name: 'traced',
+      code: 'async function run() { return { seen: executionParams.data.n }; }',
+    });
+    expect(fn.status).toBe(201);
+    const trigger = await api.post<FunctionTrigger>('/function-triggers', {
+      name: 'traced-orders',
+      functionId: fn.body.id,
+      executionType: 'event-driven',
+      triggerMetadata: { event: 'record_created', recordSlug: 'traced' },
+    });
+    expect(trigger.status).toBe(201);
+    const hook = await api.post<Webhook>('/webhooks', {
+      name: 'traced-runs',
+      url: receiver.on('/traced', () => ({ status: 200 })),
+      events: ['function.completed'],
+    });
+    expect(hook.status).toBe(201);
+    const secret = (hook.body as Webhook & { secret: string }).secret;
+    await sleep(500); // the router's and the gateway's indexes follow the KV buckets
+
+    // The publisher's own span: the trace the platform continues.
+    const traceId = randomBytes(16).toString('hex');
+    const publisherSpanId = randomBytes(8).toString('hex');
+    const nc = await connect({ servers: platform.nats.url });
+    try {
+      const h = natsHeaders();
+      h.set('traceparent', `00-${traceId}-${publisherSpanId}-01`);
+      const eventId = randomUUID();
+      await jetstream(nc).publish(
+        Subjects.recordEvent('acme', 'traced', 'record_created'),
+        JSON.stringify({
+          eventId,
+          event: 'record_created',
+          workspaceSlug: 'acme',
+          recordSlug: 'traced',
+          recordId: 'order-1',
+          data: { n: 1 },
+          timestamp: new Date().toISOString(),
+        }),
+        { msgID: eventId, headers: h },
+      );
+    } finally {
+      await nc.close();
+    }
+
+    await waitFor(
+      () => Promise.resolve(receiver.received.some((r) => r.path === '/traced') || undefined),
+      30_000,
+      'the delivery',
+    );
+    const spans = await waitFor(
+      () => {
+        const found = otlp.trace(traceId);
+        return Promise.resolve(found.some((span) => span.name === 'webhook delivery attempt') ? found : undefined);
+      },
+      20_000,
+      'the delivery attempt span',
+    );
+
+    const names = spans.map((span) => `${span.service}: ${span.name}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'event-router: RECORD_EVENTS queue wait',
+        'event-router: event-router process',
+        'compute-runtime: EXECUTIONS queue wait',
+        'compute-runtime: compute-runtime process',
+        'compute-runtime: run attempt',
+        'webhook-gateway: webhook-gateway-events process',
+        'webhook-gateway: webhook-gateway-deliveries process',
+        'webhook-gateway: webhook delivery attempt',
+      ]),
+    );
+    // One connected trace: every span's parent is the publisher's span or another span of the trace.
+    const ids = new Set([publisherSpanId, ...spans.map((span) => span.spanId)]);
+    for (const span of spans)
+      expect({ span: span.name, parentKnown: ids.has(span.parentSpanId) }).toEqual({
+        span: span.name,
+        parentKnown: true,
+      });
+    const byName = (name: string) => spans.find((span) => span.name === name);
+    expect(byName('event-router process')?.parentSpanId).toBe(publisherSpanId);
+    const attempt = byName('run attempt');
+    expect(attempt?.attributes).toMatchObject({
+      'signalbox.workspace': 'acme',
+      'signalbox.function.id': fn.body.id,
+      'signalbox.trigger.id': trigger.body.id,
+      'signalbox.run.status': 'completed',
+    });
+    expect(attempt?.attributes['signalbox.run.id']).toEqual(expect.any(String));
+    expect(byName('webhook delivery attempt')?.attributes).toMatchObject({
+      'signalbox.webhook.id': hook.body.id,
+      'http.response.status_code': 200,
+    });
+    // No secret in any attribute: not the subscription's signing secret, not the bearer token.
+    const everything = JSON.stringify(otlp.spans);
+    expect(everything).not.toContain(secret);
+    expect(everything).not.toContain(token);
+  });
+});

@@ -1,0 +1,115 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import type { NodeSDK as NodeSDKType, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+
+/**
+ * OpenTelemetry traces, off unless the operator sets the standard OTLP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), and `OTEL_SDK_DISABLED` is not `true`. Every other `OTEL_*` setting
+ * (protocol, headers, sampler, resource attributes, batch sizes) is the SDK's own. Off, nothing of the SDK is
+ * loaded, and the spans below are the API's no-ops.
+ */
+export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (
+    env.OTEL_SDK_DISABLED !== 'true' &&
+    Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+  );
+}
+
+/** Set once the SDK started: until then every helper below returns at once (tracing off costs nothing). */
+let enabled = false;
+
+export interface Tracing {
+  /** Sends the spans still buffered; at most a few seconds (`OTEL_BSP_EXPORT_TIMEOUT`). */
+  shutdown(): Promise<void>;
+}
+
+/** Starts the SDK for this service when tracing is wanted: traces only (metrics stay Prometheus, logs pino). */
+export function startTracing(service: string, sdkOptions: Partial<NodeSDKConfiguration> = {}): Tracing | null {
+  if (!tracingWanted()) return null;
+  process.env.OTEL_METRICS_EXPORTER ??= 'none';
+  process.env.OTEL_LOGS_EXPORTER ??= 'none';
+  // Loaded only when tracing is on: the SDK alone is about 30 MB of memory and 0.1 s of start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as { NodeSDK: typeof NodeSDKType };
+  const sdk = new NodeSDK({
+    serviceName: process.env.OTEL_SERVICE_NAME ?? service,
+    instrumentations: [],
+    ...sdkOptions, // a test's own span processor
+  });
+  sdk.start();
+  enabled = true;
+  return sdk;
+}
+
+export const tracer = () => trace.getTracer('signalbox');
+
+/** Whether spans are being made (see `startTracing`). */
+export const tracingEnabled = () => enabled;
+
+/** A carrier of W3C trace context: NATS headers, HTTP headers. */
+export interface TraceCarrier {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
+/** Writes the active span's context (`traceparent`, `tracestate`) into a carrier: nothing when no span is active. */
+export function injectTraceContext(carrier: Pick<TraceCarrier, 'set'>, active: Context = context.active()): void {
+  if (!enabled) return;
+  propagation.inject(active, carrier, { set: (target, key, value) => target.set(key, value) });
+}
+
+/** The context a carrier's `traceparent` names (the root context when it names none, or an invalid one). */
+export function extractTraceContext(carrier: Pick<TraceCarrier, 'get'>): Context {
+  if (!enabled) return ROOT_CONTEXT;
+  return propagation.extract(ROOT_CONTEXT, carrier, {
+    get: (target, key) => target.get(key),
+    keys: () => ['traceparent', 'tracestate'],
+  });
+}
+
+/**
+ * Runs `work` inside a new span (a child of `parent`, else of the active span), ends it when `work` settles, and
+ * marks it failed when `work` throws.
+ */
+export async function inSpan<T>(
+  name: string,
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context; startTime?: number },
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  if (!enabled) return work(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+  const parent = options.parent ?? context.active();
+  const span = tracer().startSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, startTime: options.startTime },
+    parent,
+  );
+  try {
+    return await context.with(trace.setSpan(parent, span), () => work(span));
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** The trace id of the active span, for logs and records; undefined when none is active (tracing off). */
+export function activeTraceId(): string | undefined {
+  if (!enabled) return undefined;
+  const span = trace.getSpan(context.active());
+  const id = span?.spanContext().traceId;
+  return id && span.isRecording() ? id : undefined;
+}
+
+export { SpanKind, SpanStatusCode };
