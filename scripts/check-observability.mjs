@@ -90,7 +90,9 @@ function checkDashboard() {
   );
   const ids = new Set();
   const used = [];
-  for (const panel of dashboard.panels ?? []) {
+  // A collapsed row holds its panels itself.
+  const panels = (dashboard.panels ?? []).flatMap((panel) => [panel, ...(panel.panels ?? [])]);
+  for (const panel of panels) {
     expect(!ids.has(panel.id), `dashboard: panel id ${panel.id} twice`);
     ids.add(panel.id);
     if (panel.type === 'row') continue;

@@ -141,7 +141,18 @@ describe('NATS losing its data', () => {
     // 45 s: the run of a trigger the execution plane does not hold fails only once the runtime's 10 s config grace
     // has passed, and a loaded machine (CI) can take longer than the 10 s left of a 20 s wait (seen once).
     const ran = async (triggerId: string) => {
-      const { jobId } = (await api.post<{ jobId: string }>(`/function-triggers/${triggerId}/execute`, {})).body;
+      // Until compute-runtime is back on the restarted NATS, execute answers 503 (nothing accepted; retry), as a
+      // client would retry it.
+      const jobId = await waitFor(
+        async () => {
+          const response = await api.post<{ jobId?: string }>(`/function-triggers/${triggerId}/execute`, {});
+          if (response.status === 503) return undefined;
+          expect(response.status).toBe(200);
+          return response.body.jobId;
+        },
+        20_000,
+        `an accepted execute of ${triggerId}`,
+      );
       return waitFor(
         async () => {
           const run = (await api.get<FunctionRun>(`/function-runs/${jobId}`)).body;

@@ -29,7 +29,7 @@ export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 let enabled = false;
 
 export interface Tracing {
-  /** Sends the spans still buffered; at most a few seconds (`OTEL_BSP_EXPORT_TIMEOUT`). */
+  /** Sends the spans still buffered (rejects when the collector refuses them). */
   shutdown(): Promise<void>;
 }
 
@@ -38,6 +38,9 @@ export function startTracing(service: string, sdkOptions: Partial<NodeSDKConfigu
   if (!tracingWanted()) return null;
   process.env.OTEL_METRICS_EXPORTER ??= 'none';
   process.env.OTEL_LOGS_EXPORTER ??= 'none';
+  // W3C trace context only: the SDK's default adds `baggage`, which any caller (a public inbound webhook) could fill
+  // and every message would then carry on.
+  process.env.OTEL_PROPAGATORS ??= 'tracecontext';
   // Loaded only when tracing is on: the SDK alone is about 30 MB of memory and 0.1 s of start-up.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { NodeSDK } = require('@opentelemetry/sdk-node') as { NodeSDK: typeof NodeSDKType };
@@ -102,6 +105,14 @@ export async function inSpan<T>(
   } finally {
     span.end();
   }
+}
+
+/**
+ * Runs `work` outside any trace: for work done on behalf of other units of work (a run admitted when another one
+ * freed its slot), whose messages must not join the trace that happened to free it.
+ */
+export function outsideTrace<T>(work: () => T): T {
+  return enabled ? context.with(ROOT_CONTEXT, work) : work();
 }
 
 /** The trace id of the active span, for logs and records; undefined when none is active (tracing off). */

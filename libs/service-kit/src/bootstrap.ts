@@ -131,6 +131,12 @@ function traceRequests(fastify: FastifyInstance): void {
     if (route) entry.span.updateName(`${request.method} ${route}`).setAttribute('http.route', route);
     context.with(trace.setSpan(entry.parent, entry.span), done);
   });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    const entry = spans.get(request);
+    entry?.span.setAttribute('signalbox.request.aborted', true).end();
+    spans.delete(request);
+    done();
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const entry = spans.get(request);
     if (entry) {
@@ -140,6 +146,13 @@ function traceRequests(fastify: FastifyInstance): void {
     }
     done();
   });
+}
+
+/** The traces still buffered, sent within 2 s at most: a collector that is down must not fail or hold a stop. */
+async function flushTraces(tracing: Tracing | null, logger: Logger): Promise<void> {
+  if (!tracing) return;
+  const flushed = tracing.shutdown().catch((error: unknown) => logger.warn(`traces not sent: ${String(error)}`));
+  await Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
 }
 
 const headerValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
@@ -162,7 +175,7 @@ function installShutdown(
     deadline.unref();
     app
       .close()
-      .then(() => tracing?.shutdown())
+      .then(() => flushTraces(tracing, logger))
       .then(() => {
         logger.log('stopped cleanly');
         process.exit(0);

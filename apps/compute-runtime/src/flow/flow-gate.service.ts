@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type FunctionRun, liveRun, MAX_FLOW_LIMIT, type WaitReason } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
+import { outsideTrace } from '@signalbox/observability';
 import { Outbox, type OutboxMessage } from '@signalbox/persistence';
 import type { EntityManager } from 'typeorm';
 
@@ -191,7 +192,8 @@ export class FlowGate {
       superseded.length = 0;
       outcome = { kind: 'gone' };
     }
-    if (admitted.length > 0) await this.outbox.send(admitted);
+    // The admitted runs belong to their own work, not to the trace of the run that freed their slot.
+    if (admitted.length > 0) await outsideTrace(() => this.outbox.send(admitted));
     for (const replaced of superseded) this.nats.publishLive(replaced.workspaceSlug, liveRun(replaced, 'cancelled'));
     if (outcome.kind === 'wait') {
       this.nats.publishLive(run.workspaceSlug, liveRun({ ...run, attempt: run.attempt - 1 }, 'queued', until));
@@ -225,7 +227,7 @@ export class FlowGate {
       const { first } = await this.flows.slotState(tx, slot, slot.limit);
       return this.admit(tx, slot, first);
     });
-    if (messages.length > 0) await this.outbox.send(messages);
+    if (messages.length > 0) await outsideTrace(() => this.outbox.send(messages));
   }
 
   /** A run cancelled by a user freed its slot (or its place in line): the next in line is admitted. */
