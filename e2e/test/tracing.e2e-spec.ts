@@ -230,4 +230,52 @@ describe('traces', () => {
     expect(everything).not.toContain(secret);
     expect(everything).not.toContain(token);
   });
+  it("continues a REST request's traceparent through the execute call to the runtime, the queue and the run", async () => {
+    const fn = await api.post<ComputeFunction & { defaultTriggerId: string }>('/compute-functions', {
+      name: 'traced-rest',
+      code: 'async function run() { return { ok: true }; }',
+    });
+    expect(fn.status).toBe(201);
+    await sleep(300); // the runtime's config store follows the KV buckets
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const response = await fetch(
+      `${platform.service('data-service').url}/workspace/acme/api/v1/function-triggers/${fn.body.defaultTriggerId}/execute`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          traceparent: `00-${traceId}-${callerSpanId}-01`,
+        },
+        body: '{}',
+      },
+    );
+    expect(response.status).toBe(200);
+
+    const spans = await waitFor(
+      () => {
+        const found = otlp.trace(traceId);
+        const done =
+          found.some((span) => span.name === 'run attempt') && found.some((span) => span.service === 'data-service');
+        return Promise.resolve(done ? found : undefined);
+      },
+      20_000,
+      'the run attempt and the request spans',
+    );
+    const names = spans.map((span) => `${span.service}: ${span.name}`);
+    expect(names.some((name) => name.startsWith('data-service: POST ') && name.endsWith('/execute'))).toBe(true);
+    expect(names).toEqual(
+      expect.arrayContaining(['compute-runtime: compute-runtime process', 'compute-runtime: run attempt']),
+    );
+    expect(names.some((name) => name.startsWith('compute-runtime: ') && name.endsWith(' answer'))).toBe(true);
+    const server = spans.find((span) => span.service === 'data-service' && span.name.startsWith('POST '));
+    expect(server?.parentSpanId).toBe(callerSpanId);
+    const ids = new Set([callerSpanId, ...spans.map((span) => span.spanId)]);
+    for (const span of spans)
+      expect({ span: span.name, parentKnown: ids.has(span.parentSpanId) }).toEqual({
+        span: span.name,
+        parentKnown: true,
+      });
+  });
 });

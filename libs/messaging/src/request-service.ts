@@ -1,5 +1,6 @@
 import { createInbox, headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/nats-core';
 import type { RpcSubject } from '@signalbox/contracts';
+import { injectTraceContext, tracingEnabled } from '@signalbox/observability';
 
 import { maxBodyBytes, type NatsClient } from './nats.client';
 
@@ -56,7 +57,13 @@ export async function requestService<Request, Reply>(
   const subscription = nc.subscribe(inbox);
   const timer = setTimeout(() => subscription.unsubscribe(), timeoutMs);
   try {
-    nc.publish(subject, encoder.encode(JSON.stringify(data ?? null)), { reply: inbox });
+    // With tracing on, the responder continues the requester's trace.
+    const headers = tracingEnabled() ? natsHeaders() : undefined;
+    if (headers) injectTraceContext(headers);
+    nc.publish(subject, encoder.encode(JSON.stringify(data ?? null)), {
+      reply: inbox,
+      ...(headers ? { headers } : {}),
+    });
     const chunks: Uint8Array[] = [];
     let received = 0;
     let size = 0;

@@ -3,6 +3,7 @@ import type { LoggerService } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { SignalboxError } from '@signalbox/contracts';
 import { type NatsClient, type RpcAnswer, sendAnswer } from '@signalbox/messaging';
+import { extractTraceContext, inSpan, SpanKind } from '@signalbox/observability';
 import { lastValueFrom } from 'rxjs';
 
 /**
@@ -61,9 +62,11 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
     let answer: RpcAnswer;
     try {
       const data: unknown = msg.data.length === 0 ? undefined : msg.json();
-      const result: unknown = await lastValueFrom(this.transformToObservable<unknown>(await handler(data)), {
-        defaultValue: null,
-      });
+      // A server span continuing the requester's trace (tracing off: the handler, as it is).
+      const parent = extractTraceContext({ get: (key) => (msg.headers?.has(key) ? msg.headers.get(key) : undefined) });
+      const result: unknown = await inSpan(`${pattern} answer`, { kind: SpanKind.SERVER, parent }, async () =>
+        lastValueFrom(this.transformToObservable<unknown>(await handler(data)), { defaultValue: null }),
+      );
       answer = { response: result ?? null };
     } catch (error) {
       answer = { err: describe(error) };
