@@ -97,6 +97,17 @@ class OtlpReceiver {
   }
 }
 
+/** One connected trace: every span's parent is the caller's own span or another span of the trace. */
+function expectConnected(spans: readonly ReceivedSpan[], callerSpanId: string): void {
+  const ids = new Set([callerSpanId, ...spans.map((span) => span.spanId)]);
+  for (const span of spans) {
+    expect({ span: span.name, parentKnown: ids.has(span.parentSpanId) }).toEqual({
+      span: span.name,
+      parentKnown: true,
+    });
+  }
+}
+
 /**
  * Traces with tracing on (the standard OTEL_* settings): the platform exports OTLP/HTTP to a receiver in this test.
  * A record event published with the publisher's own `traceparent` is followed, as one trace, through routing, the
@@ -204,13 +215,7 @@ describe('traces', () => {
         'webhook-gateway: webhook delivery attempt',
       ]),
     );
-    // One connected trace: every span's parent is the publisher's span or another span of the trace.
-    const ids = new Set([publisherSpanId, ...spans.map((span) => span.spanId)]);
-    for (const span of spans)
-      expect({ span: span.name, parentKnown: ids.has(span.parentSpanId) }).toEqual({
-        span: span.name,
-        parentKnown: true,
-      });
+    expectConnected(spans, publisherSpanId);
     const byName = (name: string) => spans.find((span) => span.name === name);
     expect(byName('event-router process')?.parentSpanId).toBe(publisherSpanId);
     const attempt = byName('run attempt');
@@ -271,11 +276,6 @@ describe('traces', () => {
     expect(names.some((name) => name.startsWith('compute-runtime: ') && name.endsWith(' answer'))).toBe(true);
     const server = spans.find((span) => span.service === 'data-service' && span.name.startsWith('POST '));
     expect(server?.parentSpanId).toBe(callerSpanId);
-    const ids = new Set([callerSpanId, ...spans.map((span) => span.spanId)]);
-    for (const span of spans)
-      expect({ span: span.name, parentKnown: ids.has(span.parentSpanId) }).toEqual({
-        span: span.name,
-        parentKnown: true,
-      });
+    expectConnected(spans, callerSpanId);
   });
 });

@@ -1,11 +1,16 @@
 import { jetstream, type JetStreamClient, jetstreamManager, type PubAck } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import type { Context } from '@opentelemetry/api';
 import { type LiveEvent, type ServiceName, Subjects } from '@signalbox/contracts';
-import { injectTraceContext } from '@signalbox/observability';
+import { extractTraceContext, injectTraceContext } from '@signalbox/observability';
 
 import { declareTopology, type TopologySettings } from './topology';
+
+/** The trace context a NATS message carries in its headers (the root context when none, or tracing is off). */
+export const traceContextOf = (headers: MsgHdrs | undefined): Context =>
+  extractTraceContext({ get: (key) => (headers?.has(key) ? headers.get(key) : undefined) });
 
 /** Room left in one NATS message for its headers (KV, chunk, dead-letter and de-duplication headers). */
 export const HEADER_ROOM_BYTES = 4096;

@@ -8,9 +8,9 @@ import {
   SignalboxError,
   Subjects,
 } from '@signalbox/contracts';
-import { extractTraceContext, inSpan, SpanKind, tracer, tracingEnabled } from '@signalbox/observability';
+import { inSpan, SpanKind, tracer, tracingEnabled } from '@signalbox/observability';
 
-import type { MessagingLogger, NatsClient } from './nats.client';
+import { type MessagingLogger, type NatsClient, traceContextOf } from './nats.client';
 
 export interface PullConsumerOptions {
   /** The durable consumer (declared by its owning service's topology). */
@@ -140,8 +140,7 @@ function inConsumerSpan<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   if (!tracingEnabled()) return work();
-  const headers = message.headers;
-  const parent = extractTraceContext({ get: (key) => (headers?.has(key) ? headers.get(key) : undefined) });
+  const parent = traceContextOf(message.headers);
   const attributes = {
     'messaging.system': 'nats',
     'messaging.destination.name': message.subject,

@@ -2,8 +2,8 @@ import type { Msg, Subscription } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { SignalboxError } from '@signalbox/contracts';
-import { type NatsClient, type RpcAnswer, sendAnswer } from '@signalbox/messaging';
-import { extractTraceContext, inSpan, SpanKind } from '@signalbox/observability';
+import { type NatsClient, type RpcAnswer, sendAnswer, traceContextOf } from '@signalbox/messaging';
+import { inSpan, SpanKind } from '@signalbox/observability';
 import { lastValueFrom } from 'rxjs';
 
 /**
@@ -63,7 +63,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
     try {
       const data: unknown = msg.data.length === 0 ? undefined : msg.json();
       // A server span continuing the requester's trace (tracing off: the handler, as it is).
-      const parent = extractTraceContext({ get: (key) => (msg.headers?.has(key) ? msg.headers.get(key) : undefined) });
+      const parent = traceContextOf(msg.headers);
       const result: unknown = await inSpan(`${pattern} answer`, { kind: SpanKind.SERVER, parent }, async () =>
         lastValueFrom(this.transformToObservable<unknown>(await handler(data)), { defaultValue: null }),
       );
