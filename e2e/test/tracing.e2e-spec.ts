@@ -6,7 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { type ComputeFunction, type FunctionTrigger, Subjects, type Webhook } from '@signalbox/contracts';
+import {
+  type ComputeFunction,
+  type DeliveryList,
+  type FunctionRun,
+  type FunctionTrigger,
+  Subjects,
+  type Webhook,
+} from '@signalbox/contracts';
 import { Platform, sleep, testToken, waitFor } from '@signalbox/testing';
 
 import { ApiClient } from './support/http';
@@ -124,7 +131,7 @@ describe('traces', () => {
     otlp = await OtlpReceiver.start();
     receiver = await Receiver.start();
     platform = await Platform.start({
-      only: ['data-service', 'event-router', 'compute-runtime', 'webhook-gateway'],
+      only: ['data-service', 'event-router', 'compute-runtime', 'webhook-gateway', 'scheduler-service'],
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
@@ -142,9 +149,13 @@ describe('traces', () => {
   });
 
   it("continues a record event's traceparent through routing, the queue, the run and the delivery attempt", async () => {
+    const lookup = receiver.on('/lookup?token=t0ken-in-query', () => ({ status: 200, body: '{}' }));
     const fn = await api.post<ComputeFunction>('/compute-functions', {
       name: 'traced',
-      code: 'async function run() { return { seen: executionParams.data.n }; }',
+      code: `async function run() {
+        const status = await api.step('look-up', async () => (await api.fetch(${JSON.stringify(lookup)})).status);
+        return { seen: executionParams.data.n, status };
+      }`,
     });
     expect(fn.status).toBe(201);
     const trigger = await api.post<FunctionTrigger>('/function-triggers', {
@@ -210,6 +221,8 @@ describe('traces', () => {
         'compute-runtime: EXECUTIONS queue wait',
         'compute-runtime: compute-runtime process',
         'compute-runtime: run attempt',
+        'compute-runtime: api.step',
+        'compute-runtime: api.fetch',
         'webhook-gateway: webhook-gateway-events process',
         'webhook-gateway: webhook-gateway-deliveries process',
         'webhook-gateway: webhook delivery attempt',
@@ -225,20 +238,78 @@ describe('traces', () => {
       'signalbox.trigger.id': trigger.body.id,
       'signalbox.run.status': 'completed',
     });
-    expect(attempt?.attributes['signalbox.run.id']).toEqual(expect.any(String));
+    const runId = String(attempt?.attributes['signalbox.run.id']);
+    // The run's api.step and api.fetch, timed in the sandbox worker, are children of the attempt; the fetch names
+    // its host and status, never its path or query.
+    expect(byName('api.step')).toMatchObject({
+      parentSpanId: attempt?.spanId,
+      attributes: { 'signalbox.step.id': 'look-up' },
+    });
+    expect(byName('api.fetch')).toMatchObject({
+      parentSpanId: attempt?.spanId,
+      attributes: { 'http.request.method': 'GET', 'server.address': '127.0.0.1', 'http.response.status_code': 200 },
+    });
     expect(byName('webhook delivery attempt')?.attributes).toMatchObject({
       'signalbox.webhook.id': hook.body.id,
       'http.response.status_code': 200,
     });
+    // The run and its delivery name the trace: runs, deliveries and traces join.
+    const run = await api.get<FunctionRun>(`/function-runs/${runId}`);
+    expect(run.body).toMatchObject({ status: 'completed', result: { seen: 1, status: 200 }, traceId });
+    const deliveries = await api.get<DeliveryList>(`/webhooks/${hook.body.id}/deliveries`);
+    expect(deliveries.body.deliveries).toEqual([expect.objectContaining({ traceId })]);
     // No secret in any attribute: not the subscription's signing secret, not the bearer token.
     const everything = JSON.stringify(otlp.spans);
     expect(everything).not.toContain(secret);
     expect(everything).not.toContain(token);
+    expect(everything).not.toContain('t0ken-in-query');
   });
-  it("continues a REST request's traceparent through the execute call to the runtime, the queue and the run", async () => {
+  it('starts a trace at each schedule fire, continued by its run', async () => {
+    const fn = await api.post<ComputeFunction>('/compute-functions', {
+      name: 'traced-schedule',
+      code: 'async function run() { return await api.step("tick", async () => executionParams.scheduledAt); }',
+    });
+    expect(fn.status).toBe(201);
+    const trigger = await api.post<FunctionTrigger>('/function-triggers', {
+      name: 'traced-every-second',
+      functionId: fn.body.id,
+      executionType: 'scheduled',
+      triggerMetadata: { interval: 1 },
+    });
+    expect(trigger.status).toBe(201);
+    const fire = await waitFor(
+      () =>
+        Promise.resolve(
+          otlp.spans.find(
+            (span) =>
+              span.name === 'schedule fire' &&
+              span.attributes['signalbox.trigger.id'] === trigger.body.id &&
+              otlp.trace(span.traceId).some((other) => other.name === 'api.step'),
+          ),
+        ),
+      30_000,
+      'a schedule fire and its run',
+    );
+    await api.patch(`/function-triggers/${trigger.body.id}`, { enabled: false });
+    expect(fire).toMatchObject({ service: 'scheduler-service', parentSpanId: '' });
+    const spans = otlp.trace(fire.traceId);
+    expect(spans.map((span) => `${span.service}: ${span.name}`)).toEqual(
+      expect.arrayContaining([
+        'compute-runtime: EXECUTIONS queue wait',
+        'compute-runtime: run attempt',
+        'compute-runtime: api.step',
+      ]),
+    );
+    expectConnected(spans, '');
+    const runId = String(fire.attributes['signalbox.run.id']);
+    expect(spans.find((span) => span.name === 'run attempt')?.attributes['signalbox.run.id']).toBe(runId);
+    expect((await api.get<FunctionRun>(`/function-runs/${runId}`)).body.traceId).toBe(fire.traceId);
+  });
+
+  it("continues a REST request's traceparent through the execute call, the queue and the run, past a sleep", async () => {
     const fn = await api.post<ComputeFunction & { defaultTriggerId: string }>('/compute-functions', {
       name: 'traced-rest',
-      code: 'async function run() { return { ok: true }; }',
+      code: 'async function run() { await api.sleep(100); return { ok: true }; }',
     });
     expect(fn.status).toBe(201);
     await sleep(300); // the runtime's config store follows the KV buckets
@@ -262,7 +333,8 @@ describe('traces', () => {
       () => {
         const found = otlp.trace(traceId);
         const done =
-          found.some((span) => span.name === 'run attempt') && found.some((span) => span.service === 'data-service');
+          found.some((span) => span.attributes['signalbox.run.status'] === 'completed') &&
+          found.some((span) => span.service === 'data-service');
         return Promise.resolve(done ? found : undefined);
       },
       20_000,
@@ -277,5 +349,17 @@ describe('traces', () => {
     const server = spans.find((span) => span.service === 'data-service' && span.name.startsWith('POST '));
     expect(server?.parentSpanId).toBe(callerSpanId);
     expectConnected(spans, callerSpanId);
+    // The attempt that slept and the one woken by the waker (a message of its own) are both in the trace.
+    expect(
+      spans.filter((span) => span.name === 'run attempt').map((span) => span.attributes['signalbox.run.status']),
+    ).toEqual(['sleeping', 'completed']);
+    // The run records the request's trace, and the request's log line names it.
+    const { jobId } = (await response.json()) as { jobId: string };
+    expect((await api.get<FunctionRun>(`/function-runs/${jobId}`)).body.traceId).toBe(traceId);
+    const requestLine = platform
+      .service('data-service')
+      .logs.split('\n')
+      .find((line) => line.includes('/execute') && line.includes('"statusCode":200'));
+    expect(requestLine).toContain(`"traceId":"${traceId}"`);
   });
 });

@@ -112,6 +112,12 @@ export const FunctionRunSchema = Type.Object({
   startedAt: Type.Union([Timestamp, Type.Null()]),
   finishedAt: Type.Union([Timestamp, Type.Null()]),
   durationMs: Type.Union([Type.Integer(), Type.Null()]),
+  /**
+   * The OpenTelemetry trace of the work that recorded the run (the record event, request, schedule fire or webhook
+   * that caused it), 32 hex digits; null when tracing was off or the trace not sampled. Its spans, its log lines (`traceId`) and its
+   * deliveries share it.
+   */
+  traceId: Type.Union([Type.String({ pattern: '^[0-9a-f]{32}$' }), Type.Null()]),
 });
 export type FunctionRun = Static<typeof FunctionRunSchema>;
 

@@ -166,6 +166,11 @@ export const DeliverySchema = Type.Object({
   completedAt: Type.Union([Timestamp, Type.Null()]),
   /** Set on replays: the delivery this one repeats. */
   replayOf: Type.Union([Uuid, Type.Null()]),
+  /**
+   * The OpenTelemetry trace of the work that created the delivery (the run's, for a run's outcome), 32 hex digits;
+   * null when tracing was off. Its attempts are spans of that trace.
+   */
+  traceId: Type.Union([Type.String({ pattern: '^[0-9a-f]{32}$' }), Type.Null()]),
   payload: Type.Unknown(),
 });
 export type Delivery = Static<typeof DeliverySchema>;

@@ -50,6 +50,14 @@ export function redactQuery(url: string): string {
   return redacted ? `${url.slice(0, at)}?${params.toString()}` : url;
 }
 
+/** Where the HTTP server span leaves its trace id on the Node request, for the request's log line. */
+export const TRACE_ID_OF_REQUEST = Symbol('signalbox.traceId');
+
+const withRequestTraceId = (req: IncomingMessage, _res: unknown, fields: object) => {
+  const traceId = (req as IncomingMessage & { [TRACE_ID_OF_REQUEST]?: string })[TRACE_ID_OF_REQUEST];
+  return traceId ? { ...fields, traceId } : fields;
+};
+
 export function loggerParams(settings: LoggerSettings): Params {
   return {
     pinoHttp: {
@@ -71,6 +79,10 @@ export function loggerParams(settings: LoggerSettings): Params {
           return QUIET_PATHS.some((path) => url.startsWith(path));
         },
       },
+      // The request's own line is written once the response is sent, outside its span: the trace id the server span
+      // left on the request (`TRACE_ID_OF_REQUEST`) names its trace.
+      customSuccessObject: withRequestTraceId,
+      customErrorObject: withRequestTraceId,
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       serializers: {

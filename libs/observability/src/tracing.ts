@@ -81,16 +81,16 @@ export function extractTraceContext(carrier: Pick<TraceCarrier, 'get'>): Context
 }
 
 /**
- * Runs `work` inside a new span (a child of `parent`, else of the active span), ends it when `work` settles, and
- * marks it failed when `work` throws.
+ * Runs `work` inside a new span (a child of `parent`, else of the active span; with `root`, the first span of a new
+ * trace), ends it when `work` settles, and marks it failed when `work` throws.
  */
 export async function inSpan<T>(
   name: string,
-  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context; startTime?: number },
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context; root?: boolean; startTime?: number },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   if (!enabled) return work(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
-  const parent = options.parent ?? context.active();
+  const parent = options.root ? ROOT_CONTEXT : (options.parent ?? context.active());
   const span = tracer().startSpan(
     name,
     { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, startTime: options.startTime },
@@ -108,11 +108,46 @@ export async function inSpan<T>(
 }
 
 /**
+ * Records a span for work timed elsewhere (a sandbox worker process, which has no SDK): a child of the active span,
+ * with the times given (epoch milliseconds).
+ */
+export function recordSpan(
+  name: string,
+  timing: { kind?: SpanKind; attributes?: Attributes; startMs: number; endMs: number; failed?: boolean },
+): void {
+  if (!enabled) return;
+  const span = tracer().startSpan(
+    name,
+    { kind: timing.kind ?? SpanKind.INTERNAL, attributes: timing.attributes, startTime: timing.startMs },
+    context.active(),
+  );
+  if (timing.failed) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end(timing.endMs);
+}
+
+/**
  * Runs `work` outside any trace: for work done on behalf of other units of work (a run admitted when another one
  * freed its slot), whose messages must not join the trace that happened to free it.
  */
 export function outsideTrace<T>(work: () => T): T {
   return enabled ? context.with(ROOT_CONTEXT, work) : work();
+}
+
+/**
+ * The active span's `traceparent`, for work stored to be carried on later (an outbox entry); undefined when no span
+ * is active (tracing off).
+ */
+export function activeTraceparent(): string | undefined {
+  if (!enabled) return undefined;
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier['traceparent'];
+}
+
+/** Runs `work` inside the trace a stored `traceparent` names (see `activeTraceparent`), or as it is without one. */
+export function withTraceparent<T>(traceparent: string | null | undefined, work: () => T): T {
+  if (!enabled || !traceparent) return work();
+  return context.with(extractTraceContext({ get: (key) => (key === 'traceparent' ? traceparent : undefined) }), work);
 }
 
 /** The trace id of the active span, for logs and records; undefined when none is active (tracing off). */

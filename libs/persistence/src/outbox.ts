@@ -1,3 +1,4 @@
+import { activeTraceparent, withTraceparent } from '@signalbox/observability';
 import type { EntityManager, QueryRunner } from 'typeorm';
 
 import type { Database, DatabaseLogger } from './database';
@@ -10,6 +11,12 @@ export interface OutboxMessage {
   readonly msgId: string;
   readonly subject: string;
   readonly body: unknown;
+  /**
+   * The trace the message continues (tracing on): `send` and the sweep publish it in this trace. Taken from the active
+   * span when the entry is written; a writer that batches entries of several traces sets it per message
+   * (`Outbox.traced`), and a message that brings back a run that waited carries the run's own.
+   */
+  readonly traceparent?: string;
 }
 
 export interface OutboxOptions {
@@ -55,20 +62,34 @@ export class Outbox {
   }
 
   /**
-   * The entries as a JSON recordset parameter, for the writer's statement:
-   * `INSERT INTO <table> (msg_id, subject, body) SELECT msg_id, subject, body FROM jsonb_to_recordset($n::jsonb)
-   * AS m(msg_id text, subject text, body jsonb)`.
+   * The entries as a JSON recordset parameter, for the writer's statement: `INSERT INTO <table> (msg_id, subject,
+   * body, traceparent) SELECT msg_id, subject, body, traceparent FROM jsonb_to_recordset($n::jsonb) AS m(msg_id text,
+   * subject text, body jsonb, traceparent text)`.
    */
   static entries(messages: readonly OutboxMessage[]): string {
-    return storableJson(messages.map(({ msgId, subject, body }) => ({ msg_id: msgId, subject, body })));
+    return storableJson(
+      messages.map(({ msgId, subject, body, traceparent }) => ({
+        msg_id: msgId,
+        subject,
+        body,
+        traceparent: traceparent ?? activeTraceparent() ?? null,
+      })),
+    );
+  }
+
+  /** The message with the active span's `traceparent`, for a writer that batches messages of several traces. */
+  static traced(message: OutboxMessage): OutboxMessage {
+    const traceparent = message.traceparent ?? activeTraceparent();
+    return traceparent ? { ...message, traceparent } : message;
   }
 
   /** Writes the messages' entries in the writer's own transaction (`manager`); `send` them once it commits. */
   async write(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await manager.query(
-      `INSERT INTO ${this.options.table} (msg_id, subject, body)
-       SELECT m.msg_id, m.subject, m.body FROM jsonb_to_recordset($1::jsonb) AS m(msg_id text, subject text, body jsonb)
+      `INSERT INTO ${this.options.table} (msg_id, subject, body, traceparent)
+       SELECT m.msg_id, m.subject, m.body, m.traceparent
+         FROM jsonb_to_recordset($1::jsonb) AS m(msg_id text, subject text, body jsonb, traceparent text)
        ON CONFLICT (msg_id) DO NOTHING`,
       [Outbox.entries(messages)],
     );
@@ -81,7 +102,7 @@ export class Outbox {
   async send(messages: readonly OutboxMessage[]): Promise<void> {
     const published = await Promise.all(
       messages.map((message) =>
-        this.options.publish(message).then(
+        withTraceparent(message.traceparent, () => this.options.publish(message)).then(
           () => message.msgId,
           (error: unknown) => {
             this.options.logger.warn(`publish of ${message.msgId} failed, left to the outbox sweep: ${String(error)}`);
@@ -133,15 +154,18 @@ export class Outbox {
     try {
       await runner.startTransaction();
       const due = (await runner.query(
-        `SELECT msg_id, subject, body FROM ${this.table}
+        `SELECT msg_id, subject, body, traceparent FROM ${this.table}
           WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
           ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [this.graceMs, SWEEP_BATCH],
-      )) as Array<{ msg_id: string; subject: string; body: unknown }>;
+      )) as Array<{ msg_id: string; subject: string; body: unknown; traceparent: string | null }>;
       const published: string[] = [];
       for (const entry of due) {
         try {
-          await this.options.publish({ msgId: entry.msg_id, subject: entry.subject, body: entry.body });
+          // In the trace of the work that wrote it: its consumer continues that trace, as if the writer had published.
+          await withTraceparent(entry.traceparent, () =>
+            this.options.publish({ msgId: entry.msg_id, subject: entry.subject, body: entry.body }),
+          );
           published.push(entry.msg_id);
         } catch (error) {
           this.options.logger.warn(`outbox sweep could not publish ${entry.msg_id}: ${String(error)}`);
@@ -177,4 +201,9 @@ export async function createOutboxTable(runner: QueryRunner, schema: string): Pr
       created_at timestamptz NOT NULL DEFAULT now()
     )`);
   await runner.query(`CREATE INDEX outbox_created_idx ON ${schema}.outbox (created_at)`);
+}
+
+/** The migration step that gives `<schema>.outbox` its entries' trace context (`OutboxMessage.traceparent`). */
+export async function addOutboxTraceparent(runner: QueryRunner, schema: string): Promise<void> {
+  await runner.query(`ALTER TABLE ${schema}.outbox ADD COLUMN IF NOT EXISTS traceparent text`);
 }

@@ -16,6 +16,7 @@ import {
   SpanKind,
   SpanStatusCode,
   startTracing,
+  TRACE_ID_OF_REQUEST,
   tracer,
   type Tracing,
 } from '@signalbox/observability';
@@ -122,6 +123,9 @@ function traceRequests(fastify: FastifyInstance): void {
       parent,
     );
     spans.set(request, { span, parent });
+    if (span.isRecording()) {
+      (request.raw as { [TRACE_ID_OF_REQUEST]?: string })[TRACE_ID_OF_REQUEST] = span.spanContext().traceId;
+    }
     done();
   });
   fastify.addHook('preHandler', (request, _reply, done) => {

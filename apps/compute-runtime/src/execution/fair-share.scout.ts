@@ -1,8 +1,8 @@
 import { type JetStreamManager, jetstreamManager, type MsgRequest, type StoredMsg } from '@nats-io/jetstream';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Streams, Subjects, workspaceOfExecRequest } from '@signalbox/contracts';
-import { messagingLogger, NatsClient, settle } from '@signalbox/messaging';
-import { MetricsService } from '@signalbox/observability';
+import { messagingLogger, NatsClient, settle, traceContextOf } from '@signalbox/messaging';
+import { inSpan, MetricsService, SpanKind } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
 import { EXECUTION_SETTINGS, type ExecutionSettings } from './execution.constants';
@@ -130,8 +130,14 @@ export class FairShareScout implements OnApplicationBootstrap {
       nak: (delayMs?: number) => void this.skipUntil.set(message.seq, Date.now() + Math.max(1000, delayMs ?? 0)),
       working: () => undefined,
     };
-    const work: Promise<void> = this.consumer
-      .process(delivery)
+    // The run continues the trace of the work that queued it, as it would through the consumer.
+    const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': message.subject };
+    const parent = traceContextOf(message.header);
+    const work: Promise<void> = inSpan(
+      'compute-runtime read ahead',
+      { kind: SpanKind.CONSUMER, attributes, parent },
+      () => this.consumer.process(delivery),
+    )
       .then((disposition) =>
         settle(delivery, disposition, this.settleLogger, () => `read-ahead ${message.subject} (seq ${message.seq})`),
       )

@@ -9,7 +9,7 @@ import {
   type TriggerConfig,
 } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
-import { inSpan, MetricsService } from '@signalbox/observability';
+import { inSpan, MetricsService, recordSpan, SpanKind } from '@signalbox/observability';
 import type { Counter, Histogram } from 'prom-client';
 
 import { flowControlOf } from '../flow/flow-control';
@@ -228,6 +228,11 @@ export class RunLifecycle {
         async (span) => {
           const result = await this.execution.execute(run, memoizedSteps(run), trigger);
           span.setAttribute('signalbox.run.status', result.outcome.status);
+          // The run's api.step and api.fetch calls, timed by the sandbox worker.
+          for (const { name, startMs, endMs, attributes, failed } of result.outcome.spans ?? []) {
+            const kind = name === 'api.fetch' ? SpanKind.CLIENT : SpanKind.INTERNAL;
+            recordSpan(name, { kind, attributes, startMs, endMs, failed });
+          }
           return result;
         },
       );

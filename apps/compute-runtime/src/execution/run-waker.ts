@@ -32,7 +32,10 @@ export class RunWaker extends Periodic {
   protected async pass(): Promise<void> {
     for (;;) {
       const woken = await this.runs.wakeDue(WAKE_BATCH, (run) =>
-        returnMessage({ runId: run.jobId, workspace: run.workspace, functionId: run.functionId }, 'wake'),
+        returnMessage(
+          { runId: run.jobId, workspace: run.workspace, functionId: run.functionId, traceparent: run.traceparent },
+          'wake',
+        ),
       );
       if (woken.length === 0) return;
       await this.outbox.send(woken.map(({ message }) => message));

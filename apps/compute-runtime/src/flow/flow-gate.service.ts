@@ -192,7 +192,7 @@ export class FlowGate {
       superseded.length = 0;
       outcome = { kind: 'gone' };
     }
-    // The admitted runs belong to their own work, not to the trace of the run that freed their slot.
+    // Each admitted run continues its own trace (its message's `traceparent`), not that of the run that freed its slot.
     if (admitted.length > 0) await outsideTrace(() => this.outbox.send(admitted));
     for (const replaced of superseded) this.nats.publishLive(replaced.workspaceSlug, liveRun(replaced, 'cancelled'));
     if (outcome.kind === 'wait') {
@@ -270,7 +270,9 @@ export class FlowGate {
     const live = runs.filter((run) => queued.has(run.runId));
     await this.flows.unline(tx, runs);
     await this.flows.takeSlots(tx, slot, live);
-    const messages = live.map((run) => returnMessage({ ...run, workspace: slot.workspace }, 'admit'));
+    const messages = live.map((run) =>
+      returnMessage({ ...run, workspace: slot.workspace, traceparent: queued.get(run.runId) ?? null }, 'admit'),
+    );
     await this.outbox.write(tx, messages);
     return messages;
   }

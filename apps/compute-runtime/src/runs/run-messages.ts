@@ -19,6 +19,15 @@ export const retryMessage = (run: FunctionRun): OutboxMessage =>
  * JetStream would drop a second message under one id.
  */
 export const returnMessage = (
-  run: { readonly runId: string; readonly workspace: string; readonly functionId: string },
+  run: {
+    readonly runId: string;
+    readonly workspace: string;
+    readonly functionId: string;
+    /** The trace of the work that recorded the run: the attempt it brings continues it. */
+    readonly traceparent: string | null;
+  },
   why: 'admit' | 'wake',
-): OutboxMessage => runMessage(run.runId, run.workspace, run.functionId, `${run.runId}.${why}.${randomUUID()}`);
+): OutboxMessage => ({
+  ...runMessage(run.runId, run.workspace, run.functionId, `${run.runId}.${why}.${randomUUID()}`),
+  ...(run.traceparent && { traceparent: run.traceparent }),
+});

@@ -8,6 +8,7 @@ import type {
   RunWaitingFor,
   WaitReason,
 } from '@signalbox/contracts';
+import { activeTraceparent } from '@signalbox/observability';
 import {
   Database,
   daysOf as daysOfInstants,
@@ -48,6 +49,7 @@ interface RunRow {
   started_at: Date | null;
   finished_at: Date | null;
   duration_ms: number | null;
+  traceparent: string | null;
 }
 
 /** `waiting_for` as stored: why a run parked by a flow-control gate waits (`until` as ISO text). */
@@ -157,7 +159,7 @@ function toRun(row: RunRow): FunctionRun {
 
 /** The columns of a run summary (lists): none of what can be large. */
 const SUMMARY_COLUMNS = `id, status, workspace_slug, trigger_id, function_id, function_version, attempt, next_attempt_at,
-  waiting_for, requested_by, queued_at, started_at, finished_at, duration_ms,
+  waiting_for, requested_by, queued_at, started_at, finished_at, duration_ms, traceparent,
   CASE WHEN error IS NULL THEN NULL ELSE jsonb_build_object('name', error->>'name', 'message', error->>'message') END
     AS error`;
 
@@ -199,6 +201,7 @@ function toSummary(row: SummaryRow): FunctionRunSummary {
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
     durationMs: row.duration_ms,
+    traceId: traceIdOf(row.traceparent),
   };
 }
 
@@ -210,7 +213,24 @@ interface NewRunRow {
   readonly functionId: string;
   readonly executionParams: unknown;
   readonly requestedBy: string;
+  /** The trace context of the work that records it (tracing on); taken from the active span when absent. */
+  readonly traceparent?: string;
 }
+
+/**
+ * The run with the trace context of the work recording it (runs recorded together belong to different traces): its
+ * later attempts (woken from a sleep, admitted to a slot) continue that trace, and the API shows its trace id.
+ */
+const withTrace = (run: NewRunRow): NewRunRow => {
+  const traceparent = run.traceparent ?? activeTraceparent();
+  return traceparent ? { ...run, traceparent } : run;
+};
+
+/** The trace id of a stored `traceparent` (`00-<trace id>-<span id>-<flags>`) when it was sampled, else null. */
+const traceIdOf = (traceparent: string | null): string | null => {
+  const match = traceparent ? /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(traceparent) : null;
+  return match && (parseInt(match[2], 16) & 1) === 1 ? match[1] : null;
+};
 
 /** New runs as the JSON that `json_to_recordset` turns into rows of `runtime.runs`. */
 const newRunRecordset = (runs: readonly NewRunRow[]) =>
@@ -222,6 +242,7 @@ const newRunRecordset = (runs: readonly NewRunRow[]) =>
       function_id: run.functionId,
       execution_params: run.executionParams ?? {},
       requested_by: run.requestedBy,
+      traceparent: run.traceparent ?? null,
     })),
   );
 
@@ -281,6 +302,8 @@ export interface WokenRun {
   readonly triggerId: string;
   readonly functionId: string;
   readonly attempt: number;
+  /** The trace of the work that recorded the run: its next attempt continues it. */
+  readonly traceparent: string | null;
 }
 
 /** `claimed`: run it. `busy`: another live runtime has it, look again later. `done`: nothing to do. */
@@ -303,7 +326,7 @@ export class RunRepository {
    * id, a retried request, changes nothing. Answers whether it inserted.
    */
   insert(run: NewRunRow, message: OutboxMessage): Promise<boolean> {
-    return this.enqueues.submit({ run, message });
+    return this.enqueues.submit({ run: withTrace(run), message: Outbox.traced(message) });
   }
 
   /** Runs enqueued together share one transaction (`insert`); the outbox entry of each goes with its run. */
@@ -317,16 +340,18 @@ export class RunRepository {
         manager.query<Array<{ id: string }>>(
           `WITH run AS (
              INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params,
-                                       requested_by, attempt)
-             SELECT x.id, x.workspace_slug, x.trigger_id, x.function_id, 'queued', x.execution_params, x.requested_by, 0
+                                       requested_by, attempt, traceparent)
+             SELECT x.id, x.workspace_slug, x.trigger_id, x.function_id, 'queued', x.execution_params, x.requested_by, 0,
+                    x.traceparent
                FROM json_to_recordset($1::json) AS x(id uuid, workspace_slug text, trigger_id uuid, function_id uuid,
-                                                     execution_params json, requested_by text)
+                                                     execution_params json, requested_by text, traceparent text)
               WHERE x.id NOT IN (SELECT r.id FROM runtime.runs r WHERE r.id = ANY($3::uuid[]))
              RETURNING id
            ), handoff AS (
-             INSERT INTO runtime.outbox (msg_id, subject, body)
-             SELECT m.msg_id, m.subject, m.body
-               FROM jsonb_to_recordset($2::jsonb) AS m(run_id uuid, msg_id text, subject text, body jsonb)
+             INSERT INTO runtime.outbox (msg_id, subject, body, traceparent)
+             SELECT m.msg_id, m.subject, m.body, m.traceparent
+               FROM jsonb_to_recordset($2::jsonb) AS m(run_id uuid, msg_id text, subject text, body jsonb,
+                                                       traceparent text)
                JOIN run ON run.id = m.run_id
            )
            SELECT id FROM run`,
@@ -338,6 +363,7 @@ export class RunRepository {
                 msg_id: message.msgId,
                 subject: message.subject,
                 body: message.body,
+                traceparent: message.traceparent ?? null,
               })),
             ),
             ids,
@@ -356,7 +382,7 @@ export class RunRepository {
    * Runs arriving together share one statement.
    */
   insertClaimed(run: NewRunRow, leaseMs: number): Promise<FunctionRun | null> {
-    return this.inserts.submit({ run, leaseMs });
+    return this.inserts.submit({ run: withTrace(run), leaseMs });
   }
 
   private readonly inserts = new MicroBatcher<{ run: NewRunRow; leaseMs: number }, FunctionRun | null>(
@@ -367,11 +393,11 @@ export class RunRepository {
       const insertRows = (manager: EntityManager) =>
         manager.query<RunRow[]>(
           `INSERT INTO runtime.runs (id, workspace_slug, trigger_id, function_id, status, execution_params, requested_by,
-                                     attempt, started_at, lease_until)
+                                     attempt, started_at, lease_until, traceparent)
            SELECT x.id, x.workspace_slug, x.trigger_id, x.function_id, 'running', x.execution_params, x.requested_by,
-                  1, now(), now() + make_interval(secs => $2::double precision / 1000)
+                  1, now(), now() + make_interval(secs => $2::double precision / 1000), x.traceparent
              FROM json_to_recordset($1::json) AS x(id uuid, workspace_slug text, trigger_id uuid, function_id uuid,
-                                                   execution_params json, requested_by text)
+                                                   execution_params json, requested_by text, traceparent text)
             WHERE x.id NOT IN (SELECT r.id FROM runtime.runs r WHERE r.id = ANY($3::uuid[]))
            RETURNING *`,
           [newRunRecordset([...first.values()].map(({ run }) => run)), items[0].leaseMs, [...first.keys()]],
@@ -607,8 +633,9 @@ export class RunRepository {
             AND queued_at >= $5 AND queued_at < $6
          RETURNING *
        ), handoff AS (
-         INSERT INTO runtime.outbox (msg_id, subject, body)
-         SELECT m.msg_id, m.subject, m.body FROM requeued, jsonb_to_recordset($4::jsonb) AS m(msg_id text, subject text, body jsonb)
+         INSERT INTO runtime.outbox (msg_id, subject, body, traceparent)
+         SELECT m.msg_id, m.subject, m.body, m.traceparent
+           FROM requeued, jsonb_to_recordset($4::jsonb) AS m(msg_id text, subject text, body jsonb, traceparent text)
          ON CONFLICT (msg_id) DO NOTHING
        )
        SELECT * FROM requeued`,
@@ -702,7 +729,14 @@ export class RunRepository {
       // An UPDATE answers [rows, count].
       const [rows] = await manager.query<
         [
-          Array<{ id: string; workspace_slug: string; trigger_id: string; function_id: string; attempt: number }>,
+          Array<{
+            id: string;
+            workspace_slug: string;
+            trigger_id: string;
+            function_id: string;
+            attempt: number;
+            traceparent: string | null;
+          }>,
           number,
         ]
       >(
@@ -717,7 +751,7 @@ export class RunRepository {
                 waiting_for = CASE WHEN r.status = 'sleeping' THEN NULL ELSE r.waiting_for || '{"woken": true}' END,
                 next_attempt_at = CASE WHEN r.status = 'sleeping' THEN NULL ELSE r.next_attempt_at END
            FROM due WHERE r.id = due.id AND r.queued_at = due.queued_at AND r.status IN ('sleeping', 'queued')
-         RETURNING r.id, r.workspace_slug, r.trigger_id, r.function_id, r.attempt`,
+         RETURNING r.id, r.workspace_slug, r.trigger_id, r.function_id, r.attempt, r.traceparent`,
         [max],
       );
       const woken = rows.map((row) => {
@@ -727,6 +761,7 @@ export class RunRepository {
           triggerId: row.trigger_id,
           functionId: row.function_id,
           attempt: row.attempt + 1,
+          traceparent: row.traceparent,
         };
         return { run, message: message(run) };
       });
@@ -880,17 +915,17 @@ export class RunRepository {
 
   /**
    * Concurrency: runs given a slot wait for nothing any more (their messages are on the way). Answers those still
-   * queued (a run cancelled meanwhile is not given its slot).
+   * queued (a run cancelled meanwhile is not given its slot), with the trace each continues.
    */
-  async admitted(manager: EntityManager, runs: readonly RunKey[]): Promise<Set<string>> {
-    if (runs.length === 0) return new Set();
-    const [rows] = await manager.query<[Array<{ id: string }>, number]>(
+  async admitted(manager: EntityManager, runs: readonly RunKey[]): Promise<Map<string, string | null>> {
+    if (runs.length === 0) return new Map();
+    const [rows] = await manager.query<[Array<{ id: string; traceparent: string | null }>, number]>(
       `UPDATE runtime.runs SET waiting_for = NULL
         WHERE id = ANY($1::uuid[]) AND status = 'queued' AND queued_at >= $2 AND queued_at < $3
-      RETURNING id`,
+      RETURNING id, traceparent`,
       [runs.map((run) => run.jobId), ...daysOf(runs)],
     );
-    return new Set(rows.map((row) => row.id));
+    return new Map(rows.map((row) => [row.id, row.traceparent]));
   }
 
   async find(workspace: string, id: string): Promise<{ run: FunctionRun; logs: FunctionRunLogs } | null> {

@@ -2,7 +2,14 @@ import { jsonTextDepth, MAX_JSON_DEPTH } from '@signalbox/contracts';
 import { type FetchInit, guardedFetch } from '@signalbox/net-guard';
 import ivm from 'isolated-vm';
 
-import type { SandboxError, SandboxLogEntry, SandboxResult, SandboxStep, WorkerJob } from './sandbox.types';
+import type {
+  SandboxError,
+  SandboxLogEntry,
+  SandboxResult,
+  SandboxSpan,
+  SandboxStep,
+  WorkerJob,
+} from './sandbox.types';
 
 /**
  * The run record is bounded whatever the code does: the result and the steps' outputs each by
@@ -14,6 +21,9 @@ const MAX_ERROR_STACK_CHARS = 16_384;
 /** `api.sleep` sleeps at most 30 days (the run's record must outlive it: see RunLifecycle). */
 export const MAX_SLEEP_MS = 30 * 86_400_000;
 const MAX_SLEEP_ID_CHARS = 256;
+/** Timed calls a run reports for its trace at most (steps and fetches are bounded anyway), and a step id's length. */
+const MAX_SPANS = 1000;
+const MAX_SPAN_ID_CHARS = 256;
 
 /**
  * Runs in the sandbox worker process. The isolate sees only copies: `executionParams`, `triggerParams`
@@ -83,11 +93,11 @@ const BOOTSTRAP = `
       const started = Date.now();
       try {
         const output = await fn();
-        const refused = hostStep.applySync(undefined, [JSON.stringify({ id, status: 'completed', output: plain(output), durationMs: Date.now() - started })]);
+        const refused = hostStep.applySync(undefined, [JSON.stringify({ id, status: 'completed', output: plain(output), durationMs: Date.now() - started, startedAt: started })]);
         if (refused) throw new RangeError(refused);
         return output;
       } catch (error) {
-        hostStep.applySync(undefined, [JSON.stringify({ id, status: 'failed', error: String(error && error.message || error).slice(0, ${MAX_ERROR_MESSAGE_CHARS}), durationMs: Date.now() - started })]);
+        hostStep.applySync(undefined, [JSON.stringify({ id, status: 'failed', error: String(error && error.message || error).slice(0, ${MAX_ERROR_MESSAGE_CHARS}), durationMs: Date.now() - started, startedAt: started })]);
         throw error;
       }
     },
@@ -173,6 +183,10 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
   const started = Date.now();
   const logs: SandboxLogEntry[] = [];
   const steps: SandboxStep[] = [];
+  const spans: SandboxSpan[] | undefined = job.traced ? [] : undefined;
+  const timed = (span: SandboxSpan) => {
+    if (spans && spans.length < MAX_SPANS) spans.push(span);
+  };
   let logBytes = 0;
   let logsTruncated = false;
   const entry = acquireIsolate(job.workspace, Math.max(8, job.limits.memoryMb));
@@ -195,6 +209,7 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
     steps,
     durationMs: Date.now() - started,
     cpuTimeMs: isolate.isDisposed ? 0 : cpuMs(),
+    ...(spans && { spans }),
   });
 
   const wallClock = setTimeout(() => {
@@ -232,9 +247,22 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
       }),
     );
     let stepBytes = 0;
+    // The step began when the isolate says (its clock is this process's), kept within the run, and took what it
+    // measured.
+    const timeStep = (step: SandboxStep, startedAt: unknown) => {
+      const now = Date.now();
+      const startMs = typeof startedAt === 'number' ? Math.min(Math.max(started, startedAt), now) : now;
+      const durationMs = Number.isFinite(step.durationMs) ? Math.max(0, step.durationMs) : 0;
+      timed({
+        name: 'api.step',
+        startMs,
+        endMs: Math.min(startMs + durationMs, now),
+        attributes: { 'signalbox.step.id': String(step.id).slice(0, MAX_SPAN_ID_CHARS) },
+        failed: step.status !== 'completed',
+      });
+    };
     // Answers why a completed step is refused (its output would take the steps over their budget), or ''.
-    const recordStep = (json: string): string => {
-      const step = JSON.parse(json) as SandboxStep;
+    const recordStep = (json: string, step = JSON.parse(json) as SandboxStep): string => {
       if (step.status !== 'completed') {
         // A failed step is rebuilt from its fields, bounded: what arrives is whatever the user's JSON.stringify made.
         if (steps.length >= MAX_STEPS) return '';
@@ -260,7 +288,16 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
       steps.push(step);
       return '';
     };
-    jail.setSync('__hostStep', new ivm.Reference(recordStep));
+    jail.setSync(
+      '__hostStep',
+      new ivm.Reference((json: string): string => {
+        // `startedAt` is for the trace only: the run's record keeps the step without it.
+        const { startedAt, ...step } = JSON.parse(json) as SandboxStep & { startedAt?: unknown };
+        const refused = recordStep(json, step);
+        if (spans) timeStep(step, startedAt);
+        return refused;
+      }),
+    );
     // A step memoized from an earlier attempt was accepted then: the host records it again from its own copy of the
     // memo (the isolate names it only, and cannot change what is recorded), not held to the budget a new step is, so
     // the record never drops it (its side effect would happen again on the next attempt). Twice the budget at most.
@@ -317,9 +354,15 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
             message: `api.fetch may be called at most ${job.limits.maxFetches} times per run`,
           });
         }
+        const startMs = Date.now();
+        let request: FetchInit = {};
         try {
-          return JSON.stringify({ ok: true, value: await guardedFetch(url, JSON.parse(init) as FetchInit, job.fetch) });
+          request = JSON.parse(init) as FetchInit; // what the isolate sent: user code can make it anything
+          const value = await guardedFetch(url, request, job.fetch);
+          if (spans) timed(fetchSpan(url, request, startMs, value.status));
+          return JSON.stringify({ ok: true, value });
         } catch (error) {
+          if (spans) timed(fetchSpan(url, request, startMs, null));
           return JSON.stringify({ ok: false, message: error instanceof Error ? error.message : String(error) });
         }
       }),
@@ -368,6 +411,32 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
     // run's, whose script is still pending: it goes.
     releaseIsolate(entry, deadlineHit === null && sleep.ms === null);
   }
+}
+
+/** An `api.fetch` call for the run's trace: its method, host and status, never its path or query. */
+function fetchSpan(rawUrl: string, init: FetchInit, startMs: number, status: number | null): SandboxSpan {
+  let host = '';
+  let scheme = '';
+  try {
+    const url = new URL(rawUrl);
+    host = url.hostname;
+    scheme = url.protocol.replace(/:$/, '');
+  } catch {
+    // not a URL: guardedFetch refused it
+  }
+  const method = typeof init?.method === 'string' ? init.method.toUpperCase().slice(0, 16) : 'GET';
+  return {
+    name: 'api.fetch',
+    startMs,
+    endMs: Date.now(),
+    attributes: {
+      'http.request.method': method,
+      'server.address': host.slice(0, MAX_SPAN_ID_CHARS),
+      'url.scheme': scheme.slice(0, 16),
+      ...(status !== null && { 'http.response.status_code': status }),
+    },
+    failed: status === null || status >= 400,
+  };
 }
 
 function describeFailure(

@@ -15,6 +15,8 @@ export interface SandboxJob {
   readonly memoizedSteps?: Readonly<Record<string, unknown>>;
   /** The trigger's `priority`, as a head start in milliseconds among the runs waiting for a worker. */
   readonly priorityMs?: number;
+  /** Tracing is on: time the run's steps and fetches (`SandboxResult.spans`). */
+  readonly traced?: boolean;
 }
 
 export interface SandboxLimits {
@@ -69,6 +71,22 @@ export interface SandboxResult {
   /** `sleeping`: how long it asked to sleep, and the sleep's step id. */
   readonly sleepMs?: number;
   readonly sleepId?: string;
+  /** When tracing is on (`WorkerJob.traced`): what the run's `api.step` and `api.fetch` calls took, for its trace. */
+  readonly spans?: SandboxSpan[];
+}
+
+/**
+ * One `api.step` or `api.fetch` call, timed in the worker process, which makes no spans itself (it has no tracing
+ * SDK): the runtime makes them, children of the run attempt's span. Only what identifies the call: a step's id; a
+ * fetch's method, host and status (never its path or query, where a token may be).
+ */
+export interface SandboxSpan {
+  readonly name: 'api.step' | 'api.fetch';
+  /** Epoch milliseconds. */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly attributes: Readonly<Record<string, string | number>>;
+  readonly failed: boolean;
 }
 
 /**

@@ -408,6 +408,50 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
       expect(hang.error?.message).toMatch(/timed out after 300 ms/);
     });
 
+    it('times each api.step and api.fetch for the trace when tracing is on, never the path or query', async () => {
+      const code = `
+        const one = await api.step('one', async () => { const r = await api.fetch('http://${host}/json?token=s3cret', { method: 'post' }); return r.status; });
+        await api.step('two', async () => { throw new Error('no'); }).catch(() => undefined);
+        await api.fetch('http://10.0.0.1/private').catch(() => undefined);
+        return one;`;
+      const before = Date.now();
+      const traced = await run(code, { traced: true, fetch: { ...FETCH, allowedHosts: [host] } });
+      expect(traced.status).toBe('completed');
+      expect(traced.spans).toEqual([
+        expect.objectContaining({
+          name: 'api.fetch',
+          attributes: {
+            'http.request.method': 'POST',
+            'server.address': '127.0.0.1',
+            'url.scheme': 'http',
+            'http.response.status_code': 404,
+          },
+          failed: true,
+        }),
+        expect.objectContaining({ name: 'api.step', attributes: { 'signalbox.step.id': 'one' }, failed: false }),
+        expect.objectContaining({ name: 'api.step', attributes: { 'signalbox.step.id': 'two' }, failed: true }),
+        expect.objectContaining({
+          name: 'api.fetch',
+          attributes: { 'http.request.method': 'GET', 'server.address': '10.0.0.1', 'url.scheme': 'http' },
+          failed: true,
+        }),
+      ]);
+      const [fetched, one] = traced.spans ?? [];
+      expect(one.startMs).toBeLessThanOrEqual(fetched.startMs);
+      expect(one.endMs).toBeGreaterThanOrEqual(fetched.endMs);
+      for (const span of traced.spans ?? []) {
+        expect(span.startMs).toBeGreaterThanOrEqual(before);
+        expect(span.endMs).toBeGreaterThanOrEqual(span.startMs);
+      }
+      expect(JSON.stringify(traced.spans)).not.toMatch(/s3cret|json|private/);
+      expect(traced.steps.map((step) => Object.keys(step).sort())).toEqual([
+        ['durationMs', 'id', 'output', 'status'],
+        ['durationMs', 'error', 'id', 'status'],
+      ]);
+      // Off, nothing is timed.
+      expect((await run(code, { fetch: { ...FETCH, allowedHosts: [host] } })).spans).toBeUndefined();
+    });
+
     it('caps the number of fetches per run', async () => {
       const result = await run(
         `for (let i = 0; i < 6; i++) await api.fetch(${JSON.stringify(`http://${'127.0.0.1'}:1/`)}).catch((e) => { if (/at most/.test(e.message)) throw e; }); return 'no cap';`,

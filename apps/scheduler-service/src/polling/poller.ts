@@ -13,7 +13,7 @@ import {
 import { openSecretTree, SecretOpener } from '@signalbox/crypto';
 import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
 import { type FetchPolicy, guardedFetch } from '@signalbox/net-guard';
-import { HealthRegistry, MetricsService } from '@signalbox/observability';
+import { HealthRegistry, inSpan, MetricsService } from '@signalbox/observability';
 import type { Counter } from 'prom-client';
 
 import { TriggerConfigs } from '../triggers/trigger-configs';
@@ -119,7 +119,9 @@ export class Poller implements OnApplicationBootstrap, OnApplicationShutdown {
     }
     for (const row of due) {
       this.running++;
-      void this.poll(row).finally(() => this.running--);
+      // Each poll is the first span of its own trace: the runs of the items it finds continue it.
+      const attributes = { 'signalbox.workspace': row.workspace_slug, 'signalbox.trigger.id': row.trigger_id };
+      void inSpan('trigger poll', { root: true, attributes }, () => this.poll(row)).finally(() => this.running--);
     }
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ScheduledRunParams } from '@signalbox/contracts';
 import { NatsClient, publishTriggeredRun } from '@signalbox/messaging';
+import { inSpan, SpanKind } from '@signalbox/observability';
 
 import type { PlannedFire } from './fire-planner';
 import type { ScheduleRow } from './schedule.types';
@@ -26,6 +27,19 @@ export class FireDispatcher {
         : { cron: schedule.cron ?? '', ...(schedule.timezone ? { timezone: schedule.timezone } : {}) }),
       ...(fire.catchUpMissed !== undefined ? { catchUp: { missed: fire.catchUpMissed } } : {}),
     };
+    // Each fire is the first span of its own trace: its run, and what the run causes, continue it.
+    const attributes = {
+      'signalbox.workspace': schedule.workspaceSlug,
+      'signalbox.trigger.id': schedule.triggerId,
+      'signalbox.run.id': runId,
+      'signalbox.schedule.scheduled_at': params.scheduledAt,
+    };
+    await inSpan('schedule fire', { kind: SpanKind.PRODUCER, root: true, attributes }, () =>
+      this.publish(schedule, runId, params),
+    );
+  }
+
+  private async publish(schedule: ScheduleRow, runId: string, params: ScheduledRunParams): Promise<void> {
     await publishTriggeredRun(this.nats, {
       trigger: {
         id: schedule.triggerId,

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '@signalbox/contracts';
+import { activeTraceId } from '@signalbox/observability';
 import {
   Database,
   daysOf,
   GROUP_COMMIT,
   insertEachIdOnce,
   MicroBatcher,
+  Outbox,
   type OutboxMessage,
   storableJson,
   storableText,
@@ -35,6 +37,7 @@ export interface DeliveryRow {
   readonly replay_of: string | null;
   readonly created_at: Date;
   readonly completed_at: Date | null;
+  readonly trace_id: string | null;
 }
 
 export interface AttemptRecord {
@@ -79,7 +82,11 @@ export class DeliveryRepository {
    * Deliveries created together (events fanned out at once) share one statement.
    */
   async createMany(deliveries: readonly QueuedDelivery[]): Promise<void> {
-    await Promise.all(deliveries.map((queued) => this.creates.submit(queued)));
+    // The trace of the work creating them: deliveries created together belong to different traces.
+    const traceId = activeTraceId() ?? null;
+    await Promise.all(
+      deliveries.map((queued) => this.creates.submit({ ...queued, message: Outbox.traced(queued.message), traceId })),
+    );
   }
 
   /**
@@ -87,10 +94,10 @@ export class DeliveryRepository {
    * Postgres's lock table is shared and small (about 64 per connection), so a bulk replay of 10,000 must not take
    * them all at once.
    */
-  private readonly creates = new MicroBatcher<QueuedDelivery, void>(
+  private readonly creates = new MicroBatcher<QueuedDelivery & { traceId: string | null }, void>(
     async (items) => {
       // An id twice in one batch (a redelivered event racing its original) is created once.
-      const first = new Map<string, QueuedDelivery>();
+      const first = new Map<string, (typeof items)[number]>();
       for (const queued of items) if (!first.has(queued.delivery.id)) first.set(queued.delivery.id, queued);
       const ids = [...first.keys()];
       // No unique index spans the days' partitions: the insert checks them all for the ids, under a lock on each.
@@ -98,21 +105,23 @@ export class DeliveryRepository {
         manager.query(
           `WITH x AS (
            SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workspace_slug text, webhook_id uuid, event_id text,
-                    event text, body text, replay_of uuid, created_at timestamptz, msg_id text, subject text, job jsonb)
+                    event text, body text, replay_of uuid, created_at timestamptz, msg_id text, subject text, job jsonb,
+                    trace_id text, traceparent text)
          ), created AS (
            INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, replay_of, created_at,
-                                            next_attempt_at)
-           SELECT x.id, x.workspace_slug, x.webhook_id, x.event_id, x.event, x.body, x.replay_of, x.created_at, now()
+                                            next_attempt_at, trace_id)
+           SELECT x.id, x.workspace_slug, x.webhook_id, x.event_id, x.event, x.body, x.replay_of, x.created_at, now(),
+                  x.trace_id
              FROM x
             WHERE x.id NOT IN (SELECT d.id FROM webhooks.deliveries d WHERE d.id = ANY($2::uuid[]))
            RETURNING id
          )
-         INSERT INTO webhooks.outbox (msg_id, subject, body)
-         SELECT x.msg_id, x.subject, x.job FROM x JOIN created USING (id)
+         INSERT INTO webhooks.outbox (msg_id, subject, body, traceparent)
+         SELECT x.msg_id, x.subject, x.job, x.traceparent FROM x JOIN created USING (id)
          ON CONFLICT (msg_id) DO NOTHING`,
           [
             storableJson(
-              [...first.values()].map(({ delivery: d, createdAt, message }) => ({
+              [...first.values()].map(({ delivery: d, createdAt, message, traceId }) => ({
                 id: d.id,
                 workspace_slug: d.workspace,
                 webhook_id: d.webhookId,
@@ -124,6 +133,8 @@ export class DeliveryRepository {
                 msg_id: message.msgId,
                 subject: message.subject,
                 job: message.body,
+                trace_id: traceId,
+                traceparent: message.traceparent ?? null,
               })),
             ),
             ids,
@@ -143,8 +154,8 @@ export class DeliveryRepository {
     await this.database.source.query(
       `WITH created AS (
          INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, status, attempts,
-                                          completed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, now())
+                                          completed_at, trace_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, now(), $12)
          RETURNING id, created_at
        )
        INSERT INTO webhooks.delivery_attempts (delivery_id, delivery_created_at, attempt, status_code, latency_ms, error,
@@ -162,6 +173,7 @@ export class DeliveryRepository {
         attempt.latencyMs,
         attempt.error === null ? null : storableText(attempt.error),
         attempt.responseBody === null ? null : storableText(attempt.responseBody),
+        activeTraceId() ?? null,
       ],
     );
   }
@@ -357,6 +369,7 @@ export function toDelivery(row: DeliveryRow, attempts: readonly AttemptJson[] = 
     createdAt: row.created_at.toISOString(),
     completedAt: row.completed_at?.toISOString() ?? null,
     replayOf: row.replay_of,
+    traceId: row.trace_id ?? null,
     payload: JSON.parse(row.body) as unknown,
   };
 }

@@ -10,6 +10,7 @@ import {
 import { createTestDatabase, queryDatabase, type TestDatabase } from '@signalbox/testing';
 
 import { migrations } from '../../src/database/migrations';
+import { PartitionDeliveries1796900000000 } from '../../src/database/migrations/1796900000000-partition-deliveries';
 import { DeliveryRepository, type NewDelivery } from '../../src/outbound/delivery.repository';
 import { deliveryRetention } from '../../src/outbound/delivery-retention';
 
@@ -117,7 +118,9 @@ describe('deliveries partitioned by day', () => {
   });
 
   it('moves the deliveries and attempts of the release before into their days', async () => {
-    const before = await replica(migrations.length - 1);
+    const before = await replica(
+      migrations.findIndex((migration) => migration.name === PartitionDeliveries1796900000000.name),
+    );
     const [old, fresh] = [randomUUID(), randomUUID()];
     await before.database.source.query(
       `INSERT INTO webhooks.deliveries (id, workspace_slug, webhook_id, event_id, event, body, status, attempts,

@@ -1,12 +1,14 @@
+import { activeTraceparent, inSpan, startTracing, type Tracing } from '@signalbox/observability';
 import { createTestDatabase, queryDatabase, sleep, type TestDatabase } from '@signalbox/testing';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-import { createOutboxTable, Database, Outbox, type OutboxMessage } from '../../src';
+import { addOutboxTraceparent, createOutboxTable, Database, Outbox, type OutboxMessage } from '../../src';
 
 class CreateOutbox1763800000000 implements MigrationInterface {
   name = 'CreateOutbox1763800000000';
   async up(runner: QueryRunner): Promise<void> {
     await createOutboxTable(runner, 'shop');
+    await addOutboxTraceparent(runner, 'shop');
   }
   async down(runner: QueryRunner): Promise<void> {
     await runner.query('DROP TABLE shop.outbox');
@@ -19,6 +21,8 @@ describe(Outbox.name, () => {
   let db: TestDatabase;
   let database: Database;
   const published: OutboxMessage[] = [];
+  /** The trace context each publish ran in. */
+  const publishedIn: Array<string | undefined> = [];
   let refuse = false;
   const outbox = (graceMs: number) =>
     new Outbox(database, {
@@ -29,13 +33,15 @@ describe(Outbox.name, () => {
         await sleep(5);
         if (refuse) throw new Error('JetStream refused');
         published.push(message);
+        publishedIn.push(activeTraceparent());
       },
     });
   /** What a writer's statement does: the entries, written in the same transaction as its rows. */
   const write = (messages: OutboxMessage[]) =>
     database.source.query(
-      `INSERT INTO shop.outbox (msg_id, subject, body)
-       SELECT msg_id, subject, body FROM jsonb_to_recordset($1::jsonb) AS m(msg_id text, subject text, body jsonb)`,
+      `INSERT INTO shop.outbox (msg_id, subject, body, traceparent)
+       SELECT msg_id, subject, body, traceparent
+         FROM jsonb_to_recordset($1::jsonb) AS m(msg_id text, subject text, body jsonb, traceparent text)`,
       [Outbox.entries(messages)],
     );
   const left = async () =>
@@ -46,6 +52,7 @@ describe(Outbox.name, () => {
 
   beforeEach(async () => {
     published.length = 0;
+    publishedIn.length = 0;
     refuse = false;
     db = await createTestDatabase();
     database = new Database(
@@ -111,5 +118,38 @@ describe(Outbox.name, () => {
     refuse = false;
     expect(await outbox(100).sweep()).toBe(2);
     expect(await left()).toEqual([]);
+  });
+
+  describe('with tracing on', () => {
+    let tracing: Tracing | null;
+    beforeAll(() => {
+      // Spans are made and their context carried, none is kept: nothing is exported (no collector here).
+      process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = 'http://127.0.0.1:9';
+      process.env['OTEL_TRACES_SAMPLER'] = 'always_off';
+      tracing = startTracing('outbox-int-spec');
+    });
+    afterAll(async () => {
+      await tracing?.shutdown();
+      delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+      delete process.env['OTEL_TRACES_SAMPLER'];
+    });
+
+    it("publishes what it sweeps in the trace of the work that wrote it, each entry its own writer's", async () => {
+      const [one, two] = await Promise.all(
+        ['one', 'two'].map((name, n) =>
+          inSpan(name, { root: true }, async () => {
+            await write([message(n)]);
+            return activeTraceparent();
+          }),
+        ),
+      );
+      await write([message(9)]); // outside any trace
+      expect(one).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      expect(two).not.toBe(one);
+      await sleep(150);
+      expect(await outbox(100).sweep()).toBe(3);
+      const contextOf = (msgId: string) => publishedIn[published.findIndex((m) => m.msgId === msgId)];
+      expect([contextOf('m0'), contextOf('m1'), contextOf('m9')]).toEqual([one, two, undefined]);
+    });
   });
 });

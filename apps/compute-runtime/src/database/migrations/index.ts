@@ -6,6 +6,7 @@ import { PartitionRuns1796800000000 } from './1796800000000-partition-runs';
 import { CreateBulkJobs1796950000000 } from './1796950000000-create-bulk-jobs';
 import { AddFlowControl1797000000000 } from './1797000000000-add-flow-control';
 import { IndexWaitingRuns1797000000001 } from './1797000000001-index-waiting-runs';
+import { AddTraceContext1797100000000 } from './1797100000000-add-trace-context';
 
 /**
  * Checked-in migrations of the `runtime` schema, in order. Add new ones as `<epochMs>-<name>.ts`
@@ -20,4 +21,5 @@ export const migrations = [
   CreateBulkJobs1796950000000,
   AddFlowControl1797000000000,
   IndexWaitingRuns1797000000001,
+  AddTraceContext1797100000000,
 ];
