@@ -40,7 +40,9 @@ const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const FLOW_EVENTS = Number(process.env.BENCH_FLOW_EVENTS ?? EVENTS);
 const WORKERS = Number(process.env.SANDBOX_WORKERS ?? 2);
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
-const CODE = 'async function run() { return { ok: true, id: executionParams.recordId }; }';
+// BENCH_STEPS=N: each run also does N `api.step`s (traced, each one a span).
+const STEPS = Number(process.env.BENCH_STEPS ?? 0);
+const CODE = `async function run() {${Array.from({ length: STEPS }, (_, i) => ` await api.step('s${i}', async () => ${i});`).join('')} return { ok: true, id: executionParams.recordId }; }`;
 const exec = promisify(execFile);
 
 buildProjects(['data-service', 'compute-runtime', 'event-router', 'testing']);

@@ -127,6 +127,40 @@ describe('traces', () => {
   let receiver: Receiver;
   const token = testToken({ workspaces: ['acme'], permissions: ['*'], subject: 'alice' });
 
+  /**
+   * The spans of a trace once `complete` says all are in: each service exports its own batches, so the spans of one
+   * trace arrive in any order.
+   */
+  const traceOnce = (traceId: string, complete: (names: string[]) => boolean, what: string) =>
+    waitFor(
+      () => {
+        const found = otlp.trace(traceId);
+        return Promise.resolve(complete(found.map((span) => `${span.service}: ${span.name}`)) ? found : undefined);
+      },
+      20_000,
+      what,
+    );
+  const including = (wanted: string[]) => (names: string[]) => wanted.every((name) => names.includes(name));
+
+  /** A function and one trigger of it. */
+  const functionWithTrigger = async (
+    name: string,
+    code: string,
+    executionType: FunctionTrigger['executionType'],
+    triggerMetadata: Record<string, unknown>,
+  ) => {
+    const fn = await api.post<ComputeFunction>('/compute-functions', { name, code });
+    expect(fn.status).toBe(201);
+    const trigger = await api.post<FunctionTrigger>('/function-triggers', {
+      name,
+      functionId: fn.body.id,
+      executionType,
+      triggerMetadata,
+    });
+    expect(trigger.status).toBe(201);
+    return { fn: fn.body, trigger: trigger.body };
+  };
+
   beforeAll(async () => {
     otlp = await OtlpReceiver.start();
     receiver = await Receiver.start();
@@ -150,21 +184,15 @@ describe('traces', () => {
 
   it("continues a record event's traceparent through routing, the queue, the run and the delivery attempt", async () => {
     const lookup = receiver.on('/lookup?token=t0ken-in-query', () => ({ status: 200, body: '{}' }));
-    const fn = await api.post<ComputeFunction>('/compute-functions', {
-      name: 'traced',
-      code: `async function run() {
+    const { fn, trigger } = await functionWithTrigger(
+      'traced',
+      `async function run() {
         const status = await api.step('look-up', async () => (await api.fetch(${JSON.stringify(lookup)})).status);
         return { seen: executionParams.data.n, status };
       }`,
-    });
-    expect(fn.status).toBe(201);
-    const trigger = await api.post<FunctionTrigger>('/function-triggers', {
-      name: 'traced-orders',
-      functionId: fn.body.id,
-      executionType: 'event-driven',
-      triggerMetadata: { event: 'record_created', recordSlug: 'traced' },
-    });
-    expect(trigger.status).toBe(201);
+      'event-driven',
+      { event: 'record_created', recordSlug: 'traced' },
+    );
     const hook = await api.post<Webhook>('/webhooks', {
       name: 'traced-runs',
       url: receiver.on('/traced', () => ({ status: 200 })),
@@ -204,18 +232,9 @@ describe('traces', () => {
       30_000,
       'the delivery',
     );
-    const spans = await waitFor(
-      () => {
-        const found = otlp.trace(traceId);
-        return Promise.resolve(found.some((span) => span.name === 'webhook delivery attempt') ? found : undefined);
-      },
-      20_000,
-      'the delivery attempt span',
-    );
-
-    const names = spans.map((span) => `${span.service}: ${span.name}`);
-    expect(names).toEqual(
-      expect.arrayContaining([
+    const spans = await traceOnce(
+      traceId,
+      including([
         'event-router: RECORD_EVENTS queue wait',
         'event-router: event-router process',
         'compute-runtime: EXECUTIONS queue wait',
@@ -227,6 +246,7 @@ describe('traces', () => {
         'webhook-gateway: webhook-gateway-deliveries process',
         'webhook-gateway: webhook delivery attempt',
       ]),
+      'the spans of the journey',
     );
     expectConnected(spans, publisherSpanId);
     const byName = (name: string) => spans.find((span) => span.name === name);
@@ -234,8 +254,8 @@ describe('traces', () => {
     const attempt = byName('run attempt');
     expect(attempt?.attributes).toMatchObject({
       'signalbox.workspace': 'acme',
-      'signalbox.function.id': fn.body.id,
-      'signalbox.trigger.id': trigger.body.id,
+      'signalbox.function.id': fn.id,
+      'signalbox.trigger.id': trigger.id,
       'signalbox.run.status': 'completed',
     });
     const runId = String(attempt?.attributes['signalbox.run.id']);
@@ -265,45 +285,107 @@ describe('traces', () => {
     expect(everything).not.toContain('t0ken-in-query');
   });
   it('starts a trace at each schedule fire, continued by its run', async () => {
-    const fn = await api.post<ComputeFunction>('/compute-functions', {
-      name: 'traced-schedule',
-      code: 'async function run() { return await api.step("tick", async () => executionParams.scheduledAt); }',
-    });
-    expect(fn.status).toBe(201);
-    const trigger = await api.post<FunctionTrigger>('/function-triggers', {
-      name: 'traced-every-second',
-      functionId: fn.body.id,
-      executionType: 'scheduled',
-      triggerMetadata: { interval: 1 },
-    });
-    expect(trigger.status).toBe(201);
+    const { trigger } = await functionWithTrigger(
+      'traced-schedule',
+      'async function run() { return await api.step("tick", async () => executionParams.scheduledAt); }',
+      'scheduled',
+      { interval: 1 },
+    );
     const fire = await waitFor(
       () =>
         Promise.resolve(
           otlp.spans.find(
             (span) =>
               span.name === 'schedule fire' &&
-              span.attributes['signalbox.trigger.id'] === trigger.body.id &&
+              span.attributes['signalbox.trigger.id'] === trigger.id &&
               otlp.trace(span.traceId).some((other) => other.name === 'api.step'),
           ),
         ),
       30_000,
       'a schedule fire and its run',
     );
-    await api.patch(`/function-triggers/${trigger.body.id}`, { enabled: false });
+    await api.patch(`/function-triggers/${trigger.id}`, { enabled: false });
     expect(fire).toMatchObject({ service: 'scheduler-service', parentSpanId: '' });
-    const spans = otlp.trace(fire.traceId);
-    expect(spans.map((span) => `${span.service}: ${span.name}`)).toEqual(
-      expect.arrayContaining([
+    const spans = await traceOnce(
+      fire.traceId,
+      including([
         'compute-runtime: EXECUTIONS queue wait',
+        'compute-runtime: compute-runtime process',
         'compute-runtime: run attempt',
         'compute-runtime: api.step',
       ]),
+      "the schedule fire's run",
     );
     expectConnected(spans, '');
     const runId = String(fire.attributes['signalbox.run.id']);
     expect(spans.find((span) => span.name === 'run attempt')?.attributes['signalbox.run.id']).toBe(runId);
     expect((await api.get<FunctionRun>(`/function-runs/${runId}`)).body.traceId).toBe(fire.traceId);
+  });
+
+  it("continues an inbound webhook caller's traceparent through the gateway to the run", async () => {
+    const { trigger } = await functionWithTrigger(
+      'traced-hook',
+      'async function run() { return { got: executionParams.body.n }; }',
+      'webhook',
+      { path: '/traced-hook' },
+    );
+    await sleep(300); // the gateway's index follows the KV bucket
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const response = await fetch(
+      `${platform.service('webhook-gateway').url}/workspace/acme/api/v1/webhook/traced-hook`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${callerSpanId}-01` },
+        body: '{"n":7}',
+      },
+    );
+    expect(response.status).toBeLessThan(300);
+
+    const spans = await traceOnce(
+      traceId,
+      (names) =>
+        names.includes('compute-runtime: run attempt') &&
+        names.some((name) => name.startsWith('webhook-gateway: POST ')),
+      'the webhook call and its run attempt',
+    );
+    const server = spans.find((span) => span.service === 'webhook-gateway' && span.name.startsWith('POST '));
+    expect(server?.parentSpanId).toBe(callerSpanId);
+    expectConnected(spans, callerSpanId);
+    const runId = String(spans.find((span) => span.name === 'run attempt')?.attributes['signalbox.run.id']);
+    expect((await api.get<FunctionRun>(`/function-runs/${runId}`)).body).toMatchObject({
+      triggerId: trigger.id,
+      traceId,
+    });
+  });
+
+  it("a manual retry continues the retry request's trace, and the run shows it", async () => {
+    const fn = await api.post<ComputeFunction & { defaultTriggerId: string }>('/compute-functions', {
+      name: 'traced-retry',
+      code: 'async function run() { throw new Error("not yet"); }',
+    });
+    expect(fn.status).toBe(201);
+    await sleep(300);
+    const executed = await api.post<{ jobId: string }>(`/function-triggers/${fn.body.defaultTriggerId}/execute`, {});
+    expect(executed.status).toBe(200);
+    const { jobId } = executed.body;
+    const failed = await waitFor(
+      async () => {
+        const run = (await api.get<FunctionRun>(`/function-runs/${jobId}`)).body;
+        return run.status === 'failed' ? run : undefined;
+      },
+      20_000,
+      'the run to fail',
+    );
+    const traceId = randomBytes(16).toString('hex');
+    const retried = await api.post(`/function-runs/${jobId}/retry`, undefined, {
+      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+    });
+    expect(retried.status).toBeLessThan(300);
+    await traceOnce(traceId, including(['compute-runtime: run attempt']), "the retried attempt in the request's trace");
+    expect(failed.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(failed.traceId).not.toBe(traceId);
+    expect((await api.get<FunctionRun>(`/function-runs/${jobId}`)).body.traceId).toBe(traceId);
   });
 
   it("continues a REST request's traceparent through the execute call, the queue and the run, past a sleep", async () => {
@@ -329,23 +411,15 @@ describe('traces', () => {
     );
     expect(response.status).toBe(200);
 
-    const spans = await waitFor(
-      () => {
-        const found = otlp.trace(traceId);
-        const done =
-          found.some((span) => span.attributes['signalbox.run.status'] === 'completed') &&
-          found.some((span) => span.service === 'data-service');
-        return Promise.resolve(done ? found : undefined);
-      },
-      20_000,
-      'the run attempt and the request spans',
+    // Both attempts' message handling (the first message, then the waker's) and the request.
+    const spans = await traceOnce(
+      traceId,
+      (names) =>
+        names.filter((name) => name === 'compute-runtime: compute-runtime process').length === 2 &&
+        names.some((name) => name.startsWith('data-service: POST ') && name.endsWith('/execute')) &&
+        names.some((name) => name.startsWith('compute-runtime: ') && name.endsWith(' answer')),
+      'the request, its answer and both attempts',
     );
-    const names = spans.map((span) => `${span.service}: ${span.name}`);
-    expect(names.some((name) => name.startsWith('data-service: POST ') && name.endsWith('/execute'))).toBe(true);
-    expect(names).toEqual(
-      expect.arrayContaining(['compute-runtime: compute-runtime process', 'compute-runtime: run attempt']),
-    );
-    expect(names.some((name) => name.startsWith('compute-runtime: ') && name.endsWith(' answer'))).toBe(true);
     const server = spans.find((span) => span.service === 'data-service' && span.name.startsWith('POST '));
     expect(server?.parentSpanId).toBe(callerSpanId);
     expectConnected(spans, callerSpanId);
@@ -359,7 +433,7 @@ describe('traces', () => {
     const requestLine = platform
       .service('data-service')
       .logs.split('\n')
-      .find((line) => line.includes('/execute') && line.includes('"statusCode":200'));
+      .find((line) => line.includes(`${fn.body.defaultTriggerId}/execute`) && line.includes('"statusCode":200'));
     expect(requestLine).toContain(`"traceId":"${traceId}"`);
   });
 });

@@ -168,7 +168,7 @@ export const DeliverySchema = Type.Object({
   replayOf: Type.Union([Uuid, Type.Null()]),
   /**
    * The OpenTelemetry trace of the work that created the delivery (the run's, for a run's outcome), 32 hex digits;
-   * null when tracing was off. Its attempts are spans of that trace.
+   * null when tracing was off or the trace not sampled. Its attempts are spans of that trace.
    */
   traceId: Type.Union([Type.String({ pattern: '^[0-9a-f]{32}$' }), Type.Null()]),
   payload: Type.Unknown(),

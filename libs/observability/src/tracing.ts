@@ -144,9 +144,13 @@ export function activeTraceparent(): string | undefined {
   return carrier['traceparent'];
 }
 
-/** Runs `work` inside the trace a stored `traceparent` names (see `activeTraceparent`), or as it is without one. */
+/**
+ * Runs `work` inside the trace a stored `traceparent` names (see `activeTraceparent`); `null`: outside any trace;
+ * `undefined`: in the active one.
+ */
 export function withTraceparent<T>(traceparent: string | null | undefined, work: () => T): T {
-  if (!enabled || !traceparent) return work();
+  if (!enabled || traceparent === undefined) return work();
+  if (traceparent === null) return context.with(ROOT_CONTEXT, work);
   return context.with(extractTraceContext({ get: (key) => (key === 'traceparent' ? traceparent : undefined) }), work);
 }
 

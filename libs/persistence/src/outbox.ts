@@ -14,9 +14,10 @@ export interface OutboxMessage {
   /**
    * The trace the message continues (tracing on): `send` and the sweep publish it in this trace. Taken from the active
    * span when the entry is written; a writer that batches entries of several traces sets it per message
-   * (`Outbox.traced`), and a message that brings back a run that waited carries the run's own.
+   * (`Outbox.traced`), and a message that brings back a run that waited carries the run's own. `null`: in no trace
+   * (not the active span's).
    */
-  readonly traceparent?: string;
+  readonly traceparent?: string | null;
 }
 
 export interface OutboxOptions {
@@ -72,15 +73,14 @@ export class Outbox {
         msg_id: msgId,
         subject,
         body,
-        traceparent: traceparent ?? activeTraceparent() ?? null,
+        traceparent: traceparent === undefined ? (activeTraceparent() ?? null) : traceparent,
       })),
     );
   }
 
   /** The message with the active span's `traceparent`, for a writer that batches messages of several traces. */
   static traced(message: OutboxMessage): OutboxMessage {
-    const traceparent = message.traceparent ?? activeTraceparent();
-    return traceparent ? { ...message, traceparent } : message;
+    return message.traceparent === undefined ? { ...message, traceparent: activeTraceparent() ?? null } : message;
   }
 
   /** Writes the messages' entries in the writer's own transaction (`manager`); `send` them once it commits. */

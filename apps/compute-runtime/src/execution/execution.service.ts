@@ -12,7 +12,7 @@ import {
 } from '@signalbox/contracts';
 import { openSecretTree, SecretOpener } from '@signalbox/crypto';
 import { NatsClient } from '@signalbox/messaging';
-import { tracingEnabled } from '@signalbox/observability';
+import { activeTraceId } from '@signalbox/observability';
 
 import { priorityMsOf } from '../flow/flow-control';
 import { DEBOUNCED, RunRepository } from '../runs/run.repository';
@@ -235,7 +235,7 @@ export class ExecutionService {
       fetch: this.settings.fetch,
       memoizedSteps,
       priorityMs: priorityMsOf(trigger.triggerMetadata.priority),
-      traced: tracingEnabled(),
+      traced: activeTraceId() !== undefined, // the attempt's span is sampled
     });
     return { outcome, functionVersion: fn.version, retry };
   }

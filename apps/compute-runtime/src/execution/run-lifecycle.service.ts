@@ -228,11 +228,12 @@ export class RunLifecycle {
         async (span) => {
           const result = await this.execution.execute(run, memoizedSteps(run), trigger);
           span.setAttribute('signalbox.run.status', result.outcome.status);
-          // The run's api.step and api.fetch calls, timed by the sandbox worker.
+          // The run's api.step and api.fetch calls, timed by the sandbox worker (the first MAX_SPANS of them).
           for (const { name, startMs, endMs, attributes, failed } of result.outcome.spans ?? []) {
             const kind = name === 'api.fetch' ? SpanKind.CLIENT : SpanKind.INTERNAL;
             recordSpan(name, { kind, attributes, startMs, endMs, failed });
           }
+          if (result.outcome.spansDropped) span.setAttribute('signalbox.spans.dropped', result.outcome.spansDropped);
           return result;
         },
       );

@@ -23,11 +23,11 @@ export const returnMessage = (
     readonly runId: string;
     readonly workspace: string;
     readonly functionId: string;
-    /** The trace of the work that recorded the run: the attempt it brings continues it. */
+    /** The trace of the work that recorded the run: the attempt it brings continues it (null: none, a trace of its own). */
     readonly traceparent: string | null;
   },
   why: 'admit' | 'wake',
 ): OutboxMessage => ({
   ...runMessage(run.runId, run.workspace, run.functionId, `${run.runId}.${why}.${randomUUID()}`),
-  ...(run.traceparent && { traceparent: run.traceparent }),
+  traceparent: run.traceparent,
 });

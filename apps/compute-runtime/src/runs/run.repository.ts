@@ -614,7 +614,8 @@ export class RunRepository {
 
   /**
    * `POST /function-runs/{id}/retry`: a failed or timed-out run is queued again (a new attempt, reusing its
-   * completed steps), with its message in the outbox in the same statement. `message` makes the message of the
+   * completed steps), with its message in the outbox in the same statement. The retry is a unit of work of its own:
+   * the run continues the retry request's trace from here (tracing on). `message` makes the message of the
    * run as read (its next attempt). Answers the run as requeued or as it is, or null when there is none.
    */
   async requeue(
@@ -628,7 +629,7 @@ export class RunRepository {
     if (run.status !== 'failed' && run.status !== 'timed_out') return { run, requeued: false };
     const rows = await this.database.source.query<RunRow[]>(
       `WITH requeued AS (
-         UPDATE runtime.runs SET ${REQUEUED}
+         UPDATE runtime.runs SET ${REQUEUED}, traceparent = COALESCE($7::text, traceparent)
           WHERE workspace_slug = $1 AND id = $2 AND status IN ('failed', 'timed_out') AND attempt = $3
             AND queued_at >= $5 AND queued_at < $6
          RETURNING *
@@ -639,7 +640,7 @@ export class RunRepository {
          ON CONFLICT (msg_id) DO NOTHING
        )
        SELECT * FROM requeued`,
-      [workspace, id, run.attempt, Outbox.entries([message(run)]), ...daysOf([run])],
+      [workspace, id, run.attempt, Outbox.entries([message(run)]), ...daysOf([run]), activeTraceparent() ?? null],
     );
     if (rows[0]) return { run: toRun(rows[0]), requeued: true };
     // Changed since it was read (a retry racing this one): answer it as it is now.
@@ -845,11 +846,11 @@ export class RunRepository {
   ): Promise<{ runs: FunctionRun[]; messages: OutboxMessage[] }> {
     if (page.length === 0) return { runs: [], messages: [] };
     const [rows] = await manager.query<[RunRow[], number]>(
-      `UPDATE runtime.runs SET ${REQUEUED}
+      `UPDATE runtime.runs SET ${REQUEUED}, traceparent = COALESCE($5::text, traceparent)
         WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND status IN ('failed', 'timed_out')
           AND queued_at >= $3::timestamptz AND queued_at <= $4::timestamptz
       RETURNING *`,
-      [workspace, page.map((run) => run.id), page[0].queuedAt, page.at(-1)!.queuedAt],
+      [workspace, page.map((run) => run.id), page[0].queuedAt, page.at(-1)!.queuedAt, activeTraceparent() ?? null],
     );
     const runs = rows.map(toRun);
     const messages = runs.map(message);

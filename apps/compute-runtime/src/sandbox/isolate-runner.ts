@@ -21,9 +21,14 @@ const MAX_ERROR_STACK_CHARS = 16_384;
 /** `api.sleep` sleeps at most 30 days (the run's record must outlive it: see RunLifecycle). */
 export const MAX_SLEEP_MS = 30 * 86_400_000;
 const MAX_SLEEP_ID_CHARS = 256;
-/** Timed calls a run reports for its trace at most (steps and fetches are bounded anyway), and a step id's length. */
-const MAX_SPANS = 1000;
+/**
+ * Timed calls an attempt reports for its trace at most (the first ones; the attempt's span counts the rest): the
+ * exporter's queue is shared by every run, and one run's thousand steps must not push the others' spans out. And a
+ * step id's length in a span.
+ */
+export const MAX_SPANS = 100;
 const MAX_SPAN_ID_CHARS = 256;
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
 /**
  * Runs in the sandbox worker process. The isolate sees only copies: `executionParams`, `triggerParams`
@@ -93,11 +98,11 @@ const BOOTSTRAP = `
       const started = Date.now();
       try {
         const output = await fn();
-        const refused = hostStep.applySync(undefined, [JSON.stringify({ id, status: 'completed', output: plain(output), durationMs: Date.now() - started, startedAt: started })]);
+        const refused = hostStep.applySync(undefined, [JSON.stringify({ id, status: 'completed', output: plain(output), durationMs: Date.now() - started }), started]);
         if (refused) throw new RangeError(refused);
         return output;
       } catch (error) {
-        hostStep.applySync(undefined, [JSON.stringify({ id, status: 'failed', error: String(error && error.message || error).slice(0, ${MAX_ERROR_MESSAGE_CHARS}), durationMs: Date.now() - started, startedAt: started })]);
+        hostStep.applySync(undefined, [JSON.stringify({ id, status: 'failed', error: String(error && error.message || error).slice(0, ${MAX_ERROR_MESSAGE_CHARS}), durationMs: Date.now() - started }), started]);
         throw error;
       }
     },
@@ -184,8 +189,10 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
   const logs: SandboxLogEntry[] = [];
   const steps: SandboxStep[] = [];
   const spans: SandboxSpan[] | undefined = job.traced ? [] : undefined;
+  let spansDropped = 0;
   const timed = (span: SandboxSpan) => {
     if (spans && spans.length < MAX_SPANS) spans.push(span);
+    else spansDropped++;
   };
   let logBytes = 0;
   let logsTruncated = false;
@@ -209,7 +216,7 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
     steps,
     durationMs: Date.now() - started,
     cpuTimeMs: isolate.isDisposed ? 0 : cpuMs(),
-    ...(spans && { spans }),
+    ...(spans && { spans, ...(spansDropped > 0 && { spansDropped }) }),
   });
 
   const wallClock = setTimeout(() => {
@@ -257,7 +264,7 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
         name: 'api.step',
         startMs,
         endMs: Math.min(startMs + durationMs, now),
-        attributes: { 'signalbox.step.id': String(step.id).slice(0, MAX_SPAN_ID_CHARS) },
+        attributes: { 'signalbox.step.id': ownCopy(String(step.id), MAX_SPAN_ID_CHARS) },
         failed: step.status !== 'completed',
       });
     };
@@ -267,9 +274,9 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
         // A failed step is rebuilt from its fields, bounded: what arrives is whatever the user's JSON.stringify made.
         if (steps.length >= MAX_STEPS) return '';
         const failed: SandboxStep = {
-          id: String(step.id).slice(0, MAX_ERROR_MESSAGE_CHARS),
+          id: ownCopy(String(step.id), MAX_ERROR_MESSAGE_CHARS),
           status: 'failed',
-          error: String(step.error).slice(0, MAX_ERROR_MESSAGE_CHARS),
+          error: ownCopy(String(step.error), MAX_ERROR_MESSAGE_CHARS),
           durationMs: Number.isFinite(step.durationMs) ? step.durationMs : 0,
         };
         stepBytes += JSON.stringify(failed).length;
@@ -290,11 +297,11 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
     };
     jail.setSync(
       '__hostStep',
-      new ivm.Reference((json: string): string => {
-        // `startedAt` is for the trace only: the run's record keeps the step without it.
-        const { startedAt, ...step } = JSON.parse(json) as SandboxStep & { startedAt?: unknown };
+      // `startedAt` (the isolate's clock) is for the trace only. A refused step is not timed: its failure follows.
+      new ivm.Reference((json: string, startedAt: unknown): string => {
+        const step = JSON.parse(json) as SandboxStep;
         const refused = recordStep(json, step);
-        if (spans) timeStep(step, startedAt);
+        if (spans && !refused) timeStep(step, startedAt);
         return refused;
       }),
     );
@@ -413,6 +420,14 @@ export async function runInIsolate(job: WorkerJob): Promise<SandboxResult> {
   }
 }
 
+/**
+ * The first `max` characters as a string of their own: V8's `slice` of a long string keeps all of it alive, and what
+ * the isolate sends may be megabytes.
+ */
+function ownCopy(text: string, max: number): string {
+  return text.length <= max ? text : Buffer.from(text.slice(0, max), 'utf8').toString('utf8');
+}
+
 /** An `api.fetch` call for the run's trace: its method, host and status, never its path or query. */
 function fetchSpan(rawUrl: string, init: FetchInit, startMs: number, status: number | null): SandboxSpan {
   let host = '';
@@ -424,7 +439,9 @@ function fetchSpan(rawUrl: string, init: FetchInit, startMs: number, status: num
   } catch {
     // not a URL: guardedFetch refused it
   }
-  const method = typeof init?.method === 'string' ? init.method.toUpperCase().slice(0, 16) : 'GET';
+  // Semantic conventions: a method outside the known set is `_OTHER` (and the user's text stays out of the span).
+  const given = typeof init?.method === 'string' ? init.method.toUpperCase() : 'GET';
+  const method = HTTP_METHODS.has(given) ? given : '_OTHER';
   return {
     name: 'api.fetch',
     startMs,

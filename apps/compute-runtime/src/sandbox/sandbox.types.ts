@@ -73,6 +73,8 @@ export interface SandboxResult {
   readonly sleepId?: string;
   /** When tracing is on (`WorkerJob.traced`): what the run's `api.step` and `api.fetch` calls took, for its trace. */
   readonly spans?: SandboxSpan[];
+  /** Calls past the first `MAX_SPANS`, counted only. */
+  readonly spansDropped?: number;
 }
 
 /**

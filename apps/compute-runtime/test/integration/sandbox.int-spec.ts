@@ -452,6 +452,27 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
       expect((await run(code, { fetch: { ...FETCH, allowedHosts: [host] } })).spans).toBeUndefined();
     });
 
+    it('times the first 100 calls of a run for its trace and counts the rest; a refused step once, as failed', async () => {
+      const traced = await run(
+        `for (let i = 0; i < 120; i++) await api.step('s' + i, async () => i);
+         await api.step('big', async () => 'x'.repeat(2 * 1024 * 1024)).catch(() => undefined);`,
+        { traced: true },
+      );
+      expect(traced.status).toBe('completed');
+      expect(traced.spans).toHaveLength(100);
+      expect(traced.spansDropped).toBe(21);
+      const small = await run(
+        `await api.step('big', async () => 'x'.repeat(2 * 1024 * 1024)).catch(() => undefined);`,
+        {
+          traced: true,
+        },
+      );
+      expect(small.spans).toEqual([
+        expect.objectContaining({ attributes: { 'signalbox.step.id': 'big' }, failed: true }),
+      ]);
+      expect(small.spansDropped).toBeUndefined();
+    });
+
     it('caps the number of fetches per run', async () => {
       const result = await run(
         `for (let i = 0; i < 6; i++) await api.fetch(${JSON.stringify(`http://${'127.0.0.1'}:1/`)}).catch((e) => { if (/at most/.test(e.message)) throw e; }); return 'no cap';`,
