@@ -53,7 +53,7 @@ export function redactQuery(url: string): string {
 /** Where the HTTP server span leaves its trace id on the Node request, for the request's log line. */
 export const TRACE_ID_OF_REQUEST = Symbol('signalbox.traceId');
 
-const withRequestTraceId = (req: IncomingMessage, _res: unknown, fields: object) => {
+const withRequestTraceId = (req: IncomingMessage, fields: object) => {
   const traceId = (req as IncomingMessage & { [TRACE_ID_OF_REQUEST]?: string })[TRACE_ID_OF_REQUEST];
   return traceId ? { ...fields, traceId } : fields;
 };
@@ -81,8 +81,9 @@ export function loggerParams(settings: LoggerSettings): Params {
       },
       // The request's own line is written once the response is sent, outside its span: the trace id the server span
       // left on the request (`TRACE_ID_OF_REQUEST`) names its trace.
-      customSuccessObject: withRequestTraceId,
-      customErrorObject: withRequestTraceId,
+      customSuccessObject: (req: IncomingMessage, _res: unknown, fields: object) => withRequestTraceId(req, fields),
+      customErrorObject: (req: IncomingMessage, _res: unknown, _error: Error, fields: object) =>
+        withRequestTraceId(req, fields),
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       serializers: {
