@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 
 import { asRow, listPage, UUID } from '../common/list.repository';
 import type { ParsedListQuery } from '../common/list-query';
-import { rethrowConflict } from '../common/postgres-errors';
+import { rethrowConstraintViolation } from '../common/postgres-errors';
 import { pruneVersions } from '../common/versions';
 import { FunctionTriggerEntity, FunctionTriggerVersionEntity } from '../function-triggers/function-trigger.entity';
 import { ComputeFunctionEntity, ComputeFunctionVersionEntity } from './compute-function.entity';
@@ -44,7 +44,7 @@ export class ComputeFunctionRepository {
           }),
         );
       })
-      .catch(rethrowConflict);
+      .catch(rethrowConstraintViolation);
   }
 
   /** Whether the workspace has this function: one prepared statement, no row fetched (its code can be large). */
@@ -87,7 +87,7 @@ export class ComputeFunctionRepository {
         await pruneVersions(manager, { table: 'data.compute_function_versions', functionId: id }, next.version);
         return next;
       })
-      .catch(rethrowConflict);
+      .catch(rethrowConstraintViolation);
   }
 
   /** Deletes the function and its system trigger unless a user trigger still uses it (returns their names). */

@@ -3,7 +3,7 @@ import { Database } from '@signalbox/persistence';
 
 import { asRow, listPage, UUID } from '../common/list.repository';
 import type { ParsedListQuery } from '../common/list-query';
-import { rethrowConflict } from '../common/postgres-errors';
+import { rethrowConstraintViolation } from '../common/postgres-errors';
 import { pruneVersions } from '../common/versions';
 import type { VersionRow } from '../compute-functions/compute-function.repository';
 import {
@@ -25,7 +25,7 @@ export class FunctionTriggerRepository {
     if (!consumeDraftId) {
       await this.database
         .rows(INSERT_TRIGGER, insertParams(trigger, version), 'data.insert-trigger')
-        .catch(rethrowConflict);
+        .catch(rethrowConstraintViolation);
       return;
     }
     await this.database.source
@@ -37,7 +37,7 @@ export class FunctionTriggerRepository {
         if (!consumed.affected) throw new DraftGoneError();
         await manager.query(INSERT_TRIGGER, insertParams(trigger, version));
       })
-      .catch(rethrowConflict);
+      .catch(rethrowConstraintViolation);
   }
 
   async find(workspace: string, id: string): Promise<FunctionTriggerEntity | null> {
@@ -98,7 +98,7 @@ export class FunctionTriggerRepository {
         await pruneVersions(manager, { table: 'data.function_trigger_versions', triggerId: id }, next.version);
         return next;
       })
-      .catch(rethrowConflict);
+      .catch(rethrowConstraintViolation);
   }
 
   /** Deletes unless `guard` throws (system triggers). Returns the deleted trigger, or null when absent. */

@@ -3,7 +3,7 @@ import type { WebhookFilters } from '@signalbox/contracts';
 import { Database } from '@signalbox/persistence';
 
 import { UUID } from '../common/list.repository';
-import { rethrowConflict } from '../common/postgres-errors';
+import { rethrowConstraintViolation } from '../common/postgres-errors';
 
 /** A row of `data.webhooks`, as the service works with it. */
 export interface WebhookRecord {
@@ -88,7 +88,7 @@ export class WebhookRepository {
          RETURNING ${COLUMNS}`,
         params(webhook),
       )
-      .catch(rethrowConflict);
+      .catch(rethrowConstraintViolation);
     return fromRow(rows[0]);
   }
 
@@ -150,7 +150,7 @@ export class WebhookRepository {
         );
         return fromRow(rows[0]);
       })
-      .catch(rethrowConflict);
+      .catch(rethrowConstraintViolation);
   }
 
   async delete(workspace: string, id: string): Promise<boolean> {
