@@ -1,4 +1,4 @@
-import { activeTraceparent, withTraceparent } from '@signalbox/observability';
+import { activeTraceparent, tracingEnabled, withTraceparent } from '@signalbox/observability';
 import type { EntityManager, QueryRunner } from 'typeorm';
 
 import type { Database, DatabaseLogger } from './database';
@@ -80,7 +80,8 @@ export class Outbox {
 
   /** The message with the active span's `traceparent`, for a writer that batches messages of several traces. */
   static traced(message: OutboxMessage): OutboxMessage {
-    return message.traceparent === undefined ? { ...message, traceparent: activeTraceparent() ?? null } : message;
+    if (message.traceparent !== undefined || !tracingEnabled()) return message; // off: no copy per message
+    return { ...message, traceparent: activeTraceparent() ?? null };
   }
 
   /** Writes the messages' entries in the writer's own transaction (`manager`); `send` them once it commits. */
