@@ -95,6 +95,7 @@ async function bareSandbox() {
   const sandbox = new SandboxPool({ workers: WORKERS, graceMs: 2000 });
   const job = (n) => ({
     runId: String(n),
+    attempt: 1,
     workspace: 'bench',
     code: CODE,
     executionParams: { recordId: String(n) },

@@ -60,6 +60,7 @@ const fetchPolicy = {
 const sandbox = new SandboxPool({ workers: 2, graceMs: 2000 });
 const job = (n) => ({
   runId: String(n),
+  attempt: 1,
   workspace: 'bench',
   code: CODE,
   executionParams: { n },

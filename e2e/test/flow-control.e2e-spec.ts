@@ -250,6 +250,12 @@ describe('flow control', () => {
     expect((await runOf(first)).status).toBe('cancelled');
     expect(hold.most.get(key)).toBe(1); // the second started only once the first had left its sandbox
     expect(await slotsOf(trigger.id)).toBe(0);
+
+    // Stopped, the cancelled run can be retried: its next attempt takes the slot like any run.
+    expect((await api.post(`/function-runs/${first}/retry`, {})).status).toBe(202);
+    expect(await finalOf(first)).toMatchObject({ status: 'completed', attempt: 2 });
+    expect(hold.most.get(key)).toBe(1);
+    expect(await slotsOf(trigger.id)).toBe(0);
   });
 
   it('starts at most `limit` runs per period (throttle), the rest waiting until their start, none dropped', async () => {
@@ -303,6 +309,10 @@ describe('flow control', () => {
     expect(finals[5].result).toEqual({ key: other, n: 9 });
     expect(finals[0].error).toEqual({ name: 'Debounced', message: expect.stringMatching(/replaced this one: /) });
     expect(burst).toContain(finals[0].error!.message.split(': ')[1]);
+    // A replaced run is not retried: its input is stale.
+    const retry = await api.post<{ error: { code: string; message: string } }>(`/function-runs/${burst[0]}/retry`, {});
+    expect(retry.status).toBe(409);
+    expect(retry.body.error).toMatchObject({ code: 'INVALID_STATUS', message: expect.stringMatching(/debounce/) });
     expect(hold.starts.filter((start) => start.key === key).map((start) => start.id)).toEqual(['5']);
 
     const events = await readStream<FunctionRunEvent>(nats.url, 'PLATFORM_EVENTS', 'events.acme.function.*');

@@ -121,6 +121,60 @@ describe('run control: cancel', () => {
     expect(await runOf(jobId)).toMatchObject({ status: 'cancelled', attempt: 1, nextAttemptAt: null, error: null });
   });
 
+  it('retries a cancelled run as its next attempt, which the cancel does not stop, with its completed steps reused', async () => {
+    // The first attempt completes its step and then fails; the next one finds the step memoized and completes.
+    const once = await createFunction(
+      `async function run() {
+         let fresh = false;
+         const at = await api.step('once', async () => { fresh = true; return Date.now(); });
+         if (fresh) throw new Error('the first attempt fails');
+         return { retried: true, at };
+       }`,
+    );
+    const trigger = await api.post<{ id: string }>('/function-triggers', {
+      name: `rc-cancel-retry-${randomUUID().slice(0, 8)}`,
+      functionId: once.id,
+      executionType: 'on-demand',
+      triggerMetadata: { retry: { maxAttempts: 3, backoff: 'fixed', delayMs: 10_000 } },
+    });
+    expect(trigger.status).toBe(201);
+    const jobId = await execute(trigger.body.id);
+    await waitFor(
+      async () => {
+        const run = await runOf(jobId);
+        return run.status === 'queued' && run.nextAttemptAt !== null ? run : undefined;
+      },
+      20_000,
+      'the run to wait for its retry',
+    );
+    // Cancelled while it waits: the cancel's notice reaches the runtime, which keeps it for a minute for a run that
+    // has not reached its sandbox. It names attempt 1, so the retry's attempt 2, moments later, runs.
+    expect((await api.post(`/function-runs/${jobId}/cancel`, {})).status).toBe(200);
+    const retried = await api.post<{ jobId: string; status: string; attempt: number }>(
+      `/function-runs/${jobId}/retry`,
+      {},
+    );
+    expect(retried.status).toBe(202);
+    expect(retried.body).toEqual({ jobId, status: 'queued', attempt: 2 });
+    const done = await until(jobId, ['completed', 'failed', 'cancelled'], 20_000);
+    expect(done).toMatchObject({ status: 'completed', attempt: 2, result: { retried: true } });
+    expect(done.steps).toEqual([expect.objectContaining({ id: 'once', memoized: true })]);
+    await waitFor(
+      async () => ((await eventsOf([jobId])).get(jobId)?.length === 2 ? true : undefined),
+      10_000,
+      'the cancelled and completed events',
+    );
+    expect((await eventsOf([jobId])).get(jobId)).toEqual(['function.cancelled', 'function.completed']);
+
+    // A completed run is not retried.
+    const refused = await api.post<{ error: { code: string; message: string } }>(`/function-runs/${jobId}/retry`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'INVALID_STATUS',
+      message: expect.stringMatching(/is completed/),
+    });
+  });
+
   it('refuses a finished run (409) and an unknown one (404), and changes nothing', async () => {
     const quick = await createFunction('async function run() { return 1; }');
     const jobId = await execute(quick.defaultTriggerId);

@@ -92,6 +92,7 @@ export function runsView(context: () => ConsoleContext): void {
       await page.getByText('Cancelled.').waitFor();
       await page.locator('.status-line [data-status="cancelled"]').waitFor();
       expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+      await page.getByRole('button', { name: 'Retry' }).waitFor(); // a cancelled run can be retried
       expect((await acme.runs.get(jobId)).status).toBe('cancelled');
       expect(await ctx.seriousViolations(page)).toEqual([]);
       expect(ctx.pageErrors(page)).toEqual([]);

@@ -18,7 +18,10 @@ export const CreateBulkRunJobSchema = Type.Object(
   {
     action: Type.Union(
       BulkRunActions.map((action) => Type.Literal(action)),
-      { description: 'cancel: queued and running runs; retry: failed and timed-out runs. Other matches are skipped.' },
+      {
+        description:
+          'cancel: queued, sleeping and running runs; retry: failed, timed-out and cancelled runs. Other matches are skipped.',
+      },
     ),
     filter: BulkRunFilterSchema,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'for people; default: the action' })),

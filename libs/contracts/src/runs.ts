@@ -230,10 +230,17 @@ export interface RunWithLogs {
   readonly logs: FunctionRunLogs;
 }
 
-/** `runtime.v1.runs.retry` answer: the run queued again, or why not (`NOT_FOUND`, `INVALID_STATUS`). */
+/**
+ * `runtime.v1.runs.retry` answer: the run queued again, or why not (`NOT_FOUND`, `INVALID_STATUS`). A cancelled run
+ * that cannot be retried says why: a debounce replaced it, or its sandbox is still stopping it.
+ */
 export type RetryRunReply =
   | { readonly jobId: string; readonly status: 'queued'; readonly attempt: number }
-  | { readonly refused: 'NOT_FOUND' | 'INVALID_STATUS'; readonly status: RunStatus | null };
+  | {
+      readonly refused: 'NOT_FOUND' | 'INVALID_STATUS';
+      readonly status: RunStatus | null;
+      readonly why?: 'debounced' | 'stopping';
+    };
 
 export const RetryRunResponseSchema = Type.Object({
   jobId: Uuid,

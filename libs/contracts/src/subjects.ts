@@ -74,7 +74,8 @@ export const Subjects = {
   runtimeCancelRun: rpc<GetRunRequest, CancelRunReply>('runtime.v1.runs.cancel'),
   /**
    * Core (not stored): a run was cancelled while running; every runtime replica listens (`runCancelled('*')`), and
-   * the one running it stops its sandbox. A lost notice is made up by the holder's next heartbeat.
+   * the one running it stops its sandbox. The body, `{ "attempt": n }`, names the attempt cancelled (a retry after
+   * the cancel is the next one). A lost notice is made up by the holder's next heartbeat.
    */
   runCancelled: (runId: string) => `runs.v1.cancelled.${runId}`,
   /**

@@ -240,7 +240,7 @@ export class Signalbox {
       ),
     logs: (jobId: string): Promise<RunLogs> =>
       unwrap(this.api.GET(`${V1}/function-runs/{jobId}/logs`, { params: { path: this.path({ jobId }) } })),
-    /** One more attempt of a failed or timed-out run. */
+    /** One more attempt of a failed, timed-out or cancelled run. */
     retry: (jobId: string) =>
       unwrap(this.api.POST(`${V1}/function-runs/{jobId}/retry`, { params: { path: this.path({ jobId }) } })),
     /**

@@ -5,13 +5,13 @@ import {
   type CreateBulkRunJobRequest,
   type FunctionRun,
   liveRun,
-  Subjects,
 } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 import { Outbox, type OutboxMessage } from '@signalbox/persistence';
 import type { EntityManager } from 'typeorm';
 
 import { ExecutionService } from '../execution/execution.service';
+import { publishCancelled } from '../execution/run-cancel.listener';
 import { RunRepository } from '../runs/run.repository';
 import { retryMessage } from '../runs/run-messages';
 import { BulkJobRepository, type BulkPageOutcome, type RunningBulkJob } from './bulk-job.repository';
@@ -90,7 +90,7 @@ export class BulkJobService {
     for (const run of cancelled) {
       // Only a run that was running can be in a sandbox (a cancelled queued run never starts: its message finds
       // it final), and only those are worth a notice to every replica.
-      if (run.durationMs !== null) this.nats.connection.publish(Subjects.runCancelled(run.jobId));
+      if (run.durationMs !== null) publishCancelled(this.nats, run);
       this.nats.publishLive(run.workspaceSlug, liveRun(run, 'cancelled'));
     }
     await Promise.all(cancelled.map((run) => this.execution.announceRecorded(run, true)));

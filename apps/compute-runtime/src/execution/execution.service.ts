@@ -180,7 +180,7 @@ export class ExecutionService {
    * trigger as the caller read it already (it is waited for only when that found none).
    */
   async execute(
-    run: Pick<FunctionRun, 'workspaceSlug' | 'triggerId' | 'functionId' | 'jobId' | 'executionParams'>,
+    run: Pick<FunctionRun, 'workspaceSlug' | 'triggerId' | 'functionId' | 'jobId' | 'attempt' | 'executionParams'>,
     memoizedSteps: Readonly<Record<string, unknown>> = {},
     known: TriggerConfig | null = null,
   ): Promise<{ outcome: SandboxResult; functionVersion: number | null; retry: RetryPolicy }> {
@@ -227,6 +227,7 @@ export class ExecutionService {
     const timeoutMs = Math.min(fn.timeoutMs, this.settings.maxTimeoutMs);
     const outcome = await this.sandbox.run({
       runId,
+      attempt: run.attempt,
       workspace,
       code: fn.code,
       executionParams,

@@ -194,17 +194,18 @@ export class RunLifecycle {
     working: () => void,
   ): Promise<Disposition> {
     const { leaseMs } = this.settings;
-    // Heartbeat: keep the message (ack wait) and the lease while the run goes on. A run no longer running was
-    // cancelled (if its cancel notice was lost, this stops it).
+    // Heartbeat: keep the message (ack wait) and the lease while the attempt goes on. An attempt no longer the one
+    // running is stopped: its run was cancelled (and the notice lost), or this runtime stalled past its lease and
+    // another one took the run over (two attempts must not go on side by side). A beat that answers after the
+    // attempt left the sandbox is ignored.
+    let ended = false;
     const heartbeat = setInterval(
       () => {
         working();
         void this.runs
-          .renewLease(run, leaseMs)
-          .then(async (running) => {
-            if (!running && (await this.runs.statusOf(run.workspaceSlug, run.jobId)) === 'cancelled') {
-              this.sandbox.cancel(run.jobId);
-            }
+          .renewLease(run, run.attempt, leaseMs)
+          .then((running) => {
+            if (!running && !ended) this.sandbox.cancel(run.jobId, run.attempt);
           })
           .catch(() => undefined);
       },
@@ -236,7 +237,11 @@ export class RunLifecycle {
           if (result.outcome.spansDropped) span.setAttribute('signalbox.spans.dropped', result.outcome.spansDropped);
           return result;
         },
-      );
+      ).finally(() => {
+        // From here the attempt is out of the sandbox and its outcome is being recorded: a sleep recorded now hands
+        // its attempt number to the attempt that wakes it, which a late beat's stop must not reach.
+        ended = true;
+      });
       const { functionVersion, retry } = executed;
       let { outcome } = executed;
       this.duration.observe({ status: outcome.status }, outcome.durationMs / 1000);

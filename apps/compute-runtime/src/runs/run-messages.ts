@@ -9,9 +9,13 @@ export function runMessage(runId: string, workspace: string, functionId: string,
   return { msgId, subject: Subjects.execRequest(workspace, functionId), body };
 }
 
-/** The message of a run's next attempt after a retry, under its own id. */
+/**
+ * The message of a run's next attempt after a user's retry, under an id of its own (`<runId>.retry.<attempt>.<uuid>`):
+ * a run may be retried twice at one attempt number (retried, cancelled before it started, retried again), and
+ * JetStream would drop a second message under one id. The conditional requeue lets one retry write it.
+ */
 export const retryMessage = (run: FunctionRun): OutboxMessage =>
-  runMessage(run.jobId, run.workspaceSlug, run.functionId, `${run.jobId}.retry.${run.attempt + 1}`);
+  runMessage(run.jobId, run.workspaceSlug, run.functionId, `${run.jobId}.retry.${run.attempt + 1}.${randomUUID()}`);
 
 /**
  * The message that brings back a run that waited (admitted to a concurrency slot, woken from a sleep, due after a

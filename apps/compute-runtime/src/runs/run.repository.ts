@@ -106,7 +106,15 @@ const CANCELLED = `status = 'cancelled', finished_at = now(), lease_until = NULL
   result = NULL, waiting_for = NULL,
   duration_ms = CASE WHEN status = 'running' THEN (extract(epoch FROM now() - started_at) * 1000)::int END`;
 
-/** SQL (a SET list): a failed or timed-out run queued again for its next attempt. Shared by one retry and a bulk page. */
+/**
+ * SQL (a condition on `runtime.runs`, unaliased): a run a user may retry. A failed or timed-out one; or one a user
+ * cancelled (not one a debounce replaced, `error` Debounced: its input is stale), once its attempt has let go of its
+ * concurrency slot (a run cancelled while running keeps it until its sandbox has stopped: see FREE_SLOTS_AND_PLACES).
+ */
+const RETRYABLE = `(status IN ('failed', 'timed_out') OR (status = 'cancelled' AND error IS NULL
+  AND NOT EXISTS (SELECT 1 FROM runtime.flow_slots s WHERE s.run_id = runtime.runs.id)))`;
+
+/** SQL (a SET list): a RETRYABLE run queued again for its next attempt. Shared by one retry and a bulk page. */
 const REQUEUED = `status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL`;
 
 /*
@@ -523,12 +531,16 @@ export class RunRepository {
     ...GROUP_COMMIT,
   );
 
-  /** The heartbeat of a run in progress: its runtime is alive, keep the lease. Answers whether it is still running. */
-  async renewLease(run: RunKey, leaseMs: number): Promise<boolean> {
+  /**
+   * The heartbeat of an attempt in progress: its runtime is alive, keep the lease. Answers whether this attempt is
+   * still the one running: not when the run was cancelled, nor when its lease lapsed (a runtime that stalled) and
+   * another runtime took the run over as its next attempt.
+   */
+  async renewLease(run: RunKey, attempt: number, leaseMs: number): Promise<boolean> {
     const [, renewed] = await this.database.source.query<[unknown[], number]>(
       `UPDATE runtime.runs SET lease_until = now() + make_interval(secs => $2::double precision / 1000)
-        WHERE id = $1 AND status = 'running' AND queued_at >= $3 AND queued_at < $4`,
-      [run.jobId, leaseMs, ...daysOf([run])],
+        WHERE id = $1 AND status = 'running' AND attempt = $3 AND queued_at >= $4 AND queued_at < $5`,
+      [run.jobId, leaseMs, attempt, ...daysOf([run])],
     );
     return renewed > 0;
   }
@@ -613,24 +625,29 @@ export class RunRepository {
   }
 
   /**
-   * `POST /function-runs/{id}/retry`: a failed or timed-out run is queued again (a new attempt, reusing its
-   * completed steps), with its message in the outbox in the same statement. The retry is a unit of work of its own:
-   * the run continues the retry request's trace from here (tracing on). `message` makes the message of the
-   * run as read (its next attempt). Answers the run as requeued or as it is, or null when there is none.
+   * `POST /function-runs/{id}/retry`: a RETRYABLE run is queued again (a new attempt, reusing its completed steps),
+   * with its message in the outbox in the same statement. The retry is a unit of work of its own: the run continues
+   * the retry request's trace from here (tracing on). `message` makes the message of the run as read (its next
+   * attempt). Answers the run as requeued (with the message written) or as it is, or null when there is none.
    */
   async requeue(
     workspace: string,
     id: string,
     message: (run: FunctionRun) => OutboxMessage,
-  ): Promise<{ run: FunctionRun; requeued: boolean } | null> {
+  ): Promise<
+    { run: FunctionRun; requeued: true; message: OutboxMessage } | { run: FunctionRun; requeued: false } | null
+  > {
     const found = await this.find(workspace, id);
     if (!found) return null;
     const { run } = found;
-    if (run.status !== 'failed' && run.status !== 'timed_out') return { run, requeued: false };
+    if (run.status !== 'failed' && run.status !== 'timed_out' && run.status !== 'cancelled') {
+      return { run, requeued: false };
+    }
+    const next = message(run);
     const rows = await this.database.source.query<RunRow[]>(
       `WITH requeued AS (
          UPDATE runtime.runs SET ${REQUEUED}, traceparent = COALESCE($7::text, traceparent)
-          WHERE workspace_slug = $1 AND id = $2 AND status IN ('failed', 'timed_out') AND attempt = $3
+          WHERE workspace_slug = $1 AND id = $2 AND ${RETRYABLE} AND attempt = $3
             AND queued_at >= $5 AND queued_at < $6
          RETURNING *
        ), handoff AS (
@@ -640,9 +657,9 @@ export class RunRepository {
          ON CONFLICT (msg_id) DO NOTHING
        )
        SELECT * FROM requeued`,
-      [workspace, id, run.attempt, Outbox.entries([message(run)]), ...daysOf([run]), activeTraceparent() ?? null],
+      [workspace, id, run.attempt, Outbox.entries([next]), ...daysOf([run]), activeTraceparent() ?? null],
     );
-    if (rows[0]) return { run: toRun(rows[0]), requeued: true };
+    if (rows[0]) return { run: toRun(rows[0]), requeued: true, message: next };
     // Changed since it was read (a retry racing this one): answer it as it is now.
     const now = await this.find(workspace, id);
     return now ? { run: now.run, requeued: false } : null;
@@ -835,8 +852,8 @@ export class RunRepository {
   }
 
   /**
-   * A bulk retry's page: its failed and timed-out runs are queued again (as `requeue` does one), each with its
-   * message in the outbox in the same transaction (the rest are skipped).
+   * A bulk retry's page: its RETRYABLE runs are queued again (as `requeue` does one), each with its message in the
+   * outbox in the same transaction (the rest are skipped).
    */
   async requeuePage(
     manager: EntityManager,
@@ -847,7 +864,7 @@ export class RunRepository {
     if (page.length === 0) return { runs: [], messages: [] };
     const [rows] = await manager.query<[RunRow[], number]>(
       `UPDATE runtime.runs SET ${REQUEUED}, traceparent = COALESCE($5::text, traceparent)
-        WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND status IN ('failed', 'timed_out')
+        WHERE workspace_slug = $1 AND id = ANY($2::uuid[]) AND ${RETRYABLE}
           AND queued_at >= $3::timestamptz AND queued_at <= $4::timestamptz
       RETURNING *`,
       [workspace, page.map((run) => run.id), page[0].queuedAt, page.at(-1)!.queuedAt, activeTraceparent() ?? null],

@@ -13,15 +13,15 @@ import {
   type RunStatus,
   RunStatuses,
   type RunWithLogs,
-  Subjects,
 } from '@signalbox/contracts';
 import { NatsClient } from '@signalbox/messaging';
 import { Outbox } from '@signalbox/persistence';
 
 import { ExecutionService } from '../execution/execution.service';
+import { publishCancelled } from '../execution/run-cancel.listener';
 import { FlowRepository } from '../flow/flow.repository';
 import { FlowGate } from '../flow/flow-gate.service';
-import { RunRepository } from './run.repository';
+import { DEBOUNCED, RunRepository } from './run.repository';
 import { retryMessage, runMessage } from './run-messages';
 
 /** The run record's front door: enqueue (the row and its message in the outbox, together), read, list. */
@@ -68,17 +68,21 @@ export class RunService {
   }
 
   /**
-   * A failed (or timed-out) run queued again: its next attempt reuses the steps it completed. A new message on
-   * EXECUTIONS through the outbox, under its own id (`<runId>.retry.<attempt>`) so JetStream does not drop it
-   * as a duplicate. Asked again while that retry is queued, it answers the same retry.
+   * A failed, timed-out or cancelled run queued again: its next attempt reuses the steps it completed. A new message
+   * on EXECUTIONS through the outbox (`retryMessage`). Asked again while that retry is queued, it answers the same
+   * retry. A run a debounce replaced is not retried (its input is stale), nor one cancelled while running until its
+   * sandbox has stopped it (it holds its concurrency slot until then: a moment).
    */
   async retry(request: GetRunRequest): Promise<RetryRunReply> {
     const found = await this.runs.requeue(request.workspace, request.runId, retryMessage);
     if (!found) return { refused: 'NOT_FOUND', status: null };
-    const { run, requeued } = found;
-    if (requeued) {
+    const { run } = found;
+    if (found.requeued) {
       this.nats.publishLive(run.workspaceSlug, liveRun({ ...run, attempt: run.attempt + 1 }, 'queued'));
-      await this.outbox.send([retryMessage(run)]);
+      await this.outbox.send([found.message]);
+    } else if (run.status === 'cancelled') {
+      const why = run.error?.name === DEBOUNCED ? 'debounced' : 'stopping';
+      return { refused: 'INVALID_STATUS', status: run.status, why };
     } else if (run.status !== 'queued' || run.nextAttemptAt === null) {
       return { refused: 'INVALID_STATUS', status: run.status };
     }
@@ -98,7 +102,7 @@ export class RunService {
     if (!cancelled && run.status !== 'cancelled') return { refused: 'INVALID_STATUS', status: run.status };
     if (cancelled) {
       // Whichever replica runs it stops it; a lost notice is made up by that run's next heartbeat.
-      this.nats.connection.publish(Subjects.runCancelled(run.jobId));
+      publishCancelled(this.nats, run);
       this.nats.publishLive(run.workspaceSlug, liveRun(run, 'cancelled'));
       // Its concurrency slot, or its place in line, is free: the next run in line goes (or the keeper's pass does it).
       await this.gate.cancelled(run).catch(() => undefined);

@@ -58,7 +58,10 @@ export class SandboxPool {
   private readonly queue = new FairQueue<Pending>();
   private closed = false;
   private readonly memoryWatch: NodeJS.Timeout | null = null;
-  /** Runs cancelled before they reached this pool, until when their cancel holds (insertion order: oldest first). */
+  /**
+   * Attempts cancelled before they reached this pool (`attemptKey`), until when their cancel holds (insertion order:
+   * oldest first).
+   */
   private readonly cancelledEarly = new Map<string, number>();
 
   constructor(private readonly options: SandboxPoolOptions) {
@@ -71,9 +74,9 @@ export class SandboxPool {
 
   run(job: SandboxJob): Promise<SandboxResult> {
     if (this.closed) return Promise.reject(new Error('the sandbox pool is closed'));
-    const cancelledUntil = this.cancelledEarly.get(job.runId);
+    const cancelledUntil = this.cancelledEarly.get(attemptKey(job));
     if (cancelledUntil !== undefined) {
-      this.cancelledEarly.delete(job.runId);
+      this.cancelledEarly.delete(attemptKey(job));
       if (cancelledUntil > Date.now()) return Promise.resolve(cancelled(job));
     }
     const { executionParams, triggerParams, memoizedSteps, priorityMs, ...rest } = job;
@@ -95,25 +98,27 @@ export class SandboxPool {
   }
 
   /**
-   * Stops a run: one still waiting for a worker leaves the queue, one running has its worker killed (a fresh one
-   * takes its place; the isolate's heap and whatever else the run held go with the process). Either way its
-   * result is `RunCancelled`. A run this pool does not hold is left alone: answers whether it held it.
+   * Stops one attempt of a run: one still waiting for a worker leaves the queue, one running has its worker killed (a
+   * fresh one takes its place; the isolate's heap and whatever else the run held go with the process). Either way its
+   * result is `RunCancelled`. Another attempt of the run (a retry after a cancel) is left alone, as is an attempt this
+   * pool does not hold: answers whether it held it.
    */
-  cancel(runId: string): boolean {
-    const waiting = this.queue.remove((pending) => pending.job.runId === runId);
+  cancel(runId: string, attempt: number): boolean {
+    const key = attemptKey({ runId, attempt });
+    const waiting = this.queue.remove((pending) => attemptKey(pending.job) === key);
     if (waiting) {
       waiting.resolve(cancelled(waiting.job));
       return true;
     }
     for (const worker of this.workers) {
-      if (worker.current?.job.runId !== runId || worker.cancelled) continue;
+      if (!worker.current || attemptKey(worker.current.job) !== key || worker.cancelled) continue;
       worker.cancelled = true;
       this.kill(worker);
       return true;
     }
     // Not here yet: its runtime may be between claiming it and handing it over (reading its config). A run handed
     // over within the next minute is answered as cancelled without starting.
-    this.cancelledEarly.set(runId, Date.now() + CANCELLED_EARLY_KEPT_MS);
+    this.cancelledEarly.set(key, Date.now() + CANCELLED_EARLY_KEPT_MS);
     if (this.cancelledEarly.size > CANCELLED_EARLY_MAX)
       this.cancelledEarly.delete(this.cancelledEarly.keys().next().value!);
     return false;
@@ -257,6 +262,9 @@ function crashed(job: Pick<SandboxJob, 'runId'>, code: number | null, signal: st
     cpuTimeMs: 0,
   };
 }
+
+/** One attempt of one run, as the pool's cancels name it. */
+const attemptKey = (job: Pick<SandboxJob, 'runId' | 'attempt'>): string => `${job.runId}/${job.attempt}`;
 
 function cancelled(job: Pick<SandboxJob, 'runId'>): SandboxResult {
   return {

@@ -3,6 +3,8 @@ import type { FetchPolicy } from '@signalbox/net-guard';
 /** One run handed to the sandbox. Everything here is copied into the isolate; nothing is shared. */
 export interface SandboxJob {
   readonly runId: string;
+  /** Which attempt of the run this is: a cancel names it, so stopping one attempt never stops the run's next. */
+  readonly attempt: number;
   readonly workspace: string;
   readonly code: string;
   readonly executionParams: unknown;

@@ -14,22 +14,30 @@ const quietLogger = { info: () => undefined, warn: () => undefined };
 const OPERATIONS = ['complete', 'fail', 'retry', 'cancel', 'requeue'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
-/** The run's state machine as documented (docs/run-control.md): each operation, from which statuses, to which. */
-const MODEL: Record<Operation, { from: RunStatus[]; to: RunStatus }> = {
-  complete: { from: ['running'], to: 'completed' },
-  fail: { from: ['running'], to: 'failed' },
-  retry: { from: ['running'], to: 'queued' },
-  cancel: { from: ['queued', 'running'], to: 'cancelled' },
-  requeue: { from: ['failed', 'timed_out'], to: 'queued' },
+/**
+ * The run's state machine as documented (docs/run-control.md): each operation, from which states, to which. A run
+ * cancelled while running (`stopping`, status `cancelled`) keeps its slot until its runtime has stopped it, which
+ * no replica here does, so it cannot be retried; one cancelled while queued can.
+ */
+type State = RunStatus | 'stopping';
+const MODEL: Record<Operation, Array<{ from: State; to: State }>> = {
+  complete: [{ from: 'running', to: 'completed' }],
+  fail: [{ from: 'running', to: 'failed' }],
+  retry: [{ from: 'running', to: 'queued' }],
+  cancel: [
+    { from: 'queued', to: 'cancelled' },
+    { from: 'running', to: 'stopping' },
+  ],
+  requeue: ['failed' as const, 'timed_out' as const, 'cancelled' as const].map((from) => ({ from, to: 'queued' })),
 };
 
 /** Whether some order of the operations that succeeded is a path of the model from `running` to `final`. */
 function explainable(succeeded: readonly Operation[], final: RunStatus): boolean {
-  const walk = (status: RunStatus, left: readonly Operation[]): boolean =>
+  const walk = (state: State, left: readonly Operation[]): boolean =>
     left.length === 0
-      ? status === final
-      : left.some(
-          (op, i) => MODEL[op].from.includes(status) && walk(MODEL[op].to, [...left.slice(0, i), ...left.slice(i + 1)]),
+      ? (state === 'stopping' ? 'cancelled' : state) === final
+      : left.some((op, i) =>
+          MODEL[op].some((step) => step.from === state && walk(step.to, [...left.slice(0, i), ...left.slice(i + 1)])),
         );
   return walk('running', succeeded);
 }
@@ -63,7 +71,7 @@ const outcome = (status: 'completed' | 'failed'): SandboxResult => ({
  * others), the run ends in one status that some order of the changes that succeeded explains, and its concurrency
  * slot is held exactly while it runs (or, cancelled while running, until its runtime has stopped it).
  */
-describe('a run under racing cancel, finish and retry', () => {
+describe('a run under racing cancel, finish and retry (of a failed or cancelled run)', () => {
   let db: TestDatabase;
   const databases: Database[] = [];
 
@@ -150,5 +158,54 @@ describe('a run under racing cancel, finish and retry', () => {
       expect({ context, explained: explainable(succeeded, final) }).toEqual({ context, explained: true });
       expect({ context, slot: slots[0].n }).toEqual({ context, slot: final === 'running' || stillStopping ? 1 : 0 });
     }
+  });
+});
+
+describe("a run's lease", () => {
+  let db: TestDatabase;
+  const databases: Database[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await Promise.all(databases.map((database) => database.close()));
+    await db?.drop();
+  });
+
+  it('is renewed only by the attempt that holds it: an attempt taken over after its lease lapsed learns it is not running', async () => {
+    const replicas = await Promise.all(
+      [0, 1].map(async () => {
+        const database = new Database(
+          { url: db.url, schema: 'runtime', poolMax: 2, applicationName: 'run-lease', entities: [], migrations },
+          quietLogger,
+        );
+        databases.push(database);
+        await database.whenReady();
+        return new RunRepository(
+          database,
+          new Outbox(database, { table: 'runtime.outbox', publish: () => Promise.resolve(), logger: quietLogger }),
+        );
+      }),
+    );
+    const run = (await replicas[0].insertClaimed(
+      {
+        id: randomUUID(),
+        workspace: 'acme',
+        triggerId: randomUUID(),
+        functionId: randomUUID(),
+        executionParams: {},
+        requestedBy: 'router',
+      },
+      200,
+    ))!;
+    // The first runtime stalls past its lease (a long pause, not a death): another one takes the run over.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const taken = await replicas[1].claim(run.jobId, 'acme', 30_000);
+    expect(taken).toMatchObject({ kind: 'claimed', run: { attempt: 2 } });
+    // Back from its pause, the first attempt's heartbeat must not keep it going beside the second.
+    expect(await replicas[0].renewLease(run, 1, 30_000)).toBe(false);
+    expect(await replicas[1].renewLease(run, 2, 30_000)).toBe(true);
   });
 });

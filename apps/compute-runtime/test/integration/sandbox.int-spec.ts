@@ -31,6 +31,7 @@ const FETCH: FetchPolicy = {
 let counter = 0;
 const job = (code: string, overrides: Partial<SandboxJob> = {}): SandboxJob => ({
   runId: `run-${++counter}`,
+  attempt: 1,
   workspace: 'acme',
   code: `async function run() {\n${code}\n}`,
   executionParams: { orderId: 'o-1' },
@@ -323,17 +324,22 @@ describe('the sandbox (isolated-vm in supervised worker processes)', () => {
     const queued = pool.run(waiting);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    expect(pool.cancel(waiting.runId)).toBe(true);
+    expect(pool.cancel(waiting.runId, 1)).toBe(true);
     expect(await queued).toMatchObject({ status: 'failed', error: { name: 'RunCancelled' } });
     const before = [...pool.pids];
-    expect(busy.map((each) => pool.cancel(each.runId))).toEqual([true, true]);
+    expect(busy.map((each) => pool.cancel(each.runId, 1))).toEqual([true, true]);
     for (const result of await Promise.all(running)) {
       expect(result).toMatchObject({ status: 'failed', error: { name: 'RunCancelled' } });
     }
     // A run cancelled before it reaches the pool (its runtime was reading its config) never starts.
     const early = job('return { ran: true };');
-    expect(pool.cancel(early.runId)).toBe(false);
+    expect(pool.cancel(early.runId, 1)).toBe(false);
     expect(await pool.run(early)).toMatchObject({ status: 'failed', error: { name: 'RunCancelled' } });
+    // A cancel names one attempt: the run's next one (retried after its cancel) runs, early cancel or not.
+    const retried = job('return { ran: true };');
+    expect(pool.cancel(retried.runId, 1)).toBe(false);
+    expect(await pool.run({ ...retried, attempt: 2 })).toMatchObject({ status: 'completed', result: { ran: true } });
+    expect(pool.cancel(retried.runId, 2)).toBe(false);
     await expectStillHealthy();
     // A worker that ran a cancelled job was replaced. (On a loaded machine the second busy job may not have left
     // the queue within 300 ms: then it was taken out of it, and its worker stays.)

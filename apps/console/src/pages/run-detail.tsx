@@ -169,13 +169,20 @@ function RunBody({ run }: { run: FunctionRun }) {
   );
 }
 
-/** A failed or timed-out run can be retried: a new attempt that reuses the steps it completed. */
+/**
+ * A failed, timed-out or cancelled run can be retried: a new attempt that reuses the steps it completed. Not one a
+ * debounce replaced (its input is stale).
+ */
 function RetryAction({ run }: { run: FunctionRun }) {
   const client = useClient();
+  const retryable =
+    run.status === 'failed' ||
+    run.status === 'timed_out' ||
+    (run.status === 'cancelled' && run.error?.name !== 'Debounced');
   return (
     <RunAction
       run={run}
-      shown={run.status === 'failed' || run.status === 'timed_out'}
+      shown={retryable}
       labels={{ idle: 'Retry', pending: 'Retrying…', refused: 'Retry refused' }}
       act={() => client.runs.retry(run.jobId)}
       said={(reply) => `Queued again: attempt ${reply.attempt}.`}

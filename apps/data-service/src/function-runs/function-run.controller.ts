@@ -118,7 +118,13 @@ export class FunctionRunController {
   @Post(':jobId/retry')
   @HttpCode(202)
   @RequirePermission('function-triggers', 'execute')
-  @ApiOperation({ summary: 'Retry a failed run: a new attempt that reuses the output of the steps it completed' })
+  @ApiOperation({
+    summary:
+      'Retry a failed, timed-out or cancelled run: a new attempt that reuses the output of the steps it completed',
+    description:
+      'A run that a debounce replaced (its input is stale), or one cancelled while running whose sandbox has not ' +
+      'stopped it yet, answers 409 INVALID_STATUS with the reason.',
+  })
   @ApiJsonResponse(202, RetryRunResponseSchema, 'Queued')
   @ApiErrors('NOT_FOUND', 'INVALID_STATUS', 'SERVICE_UNAVAILABLE')
   retry(@CurrentActor() actor: Actor, @Param('jobId') jobId: string) {

@@ -52,10 +52,7 @@ export class FunctionRunService {
     const reply = await this.runtime.retry({ workspace: actor.workspace, runId: jobId });
     if ('refused' in reply) {
       if (reply.refused === 'NOT_FOUND') throw runNotFound(jobId);
-      throw new SignalboxError(
-        'INVALID_STATUS',
-        `only a failed or timed-out run can be retried; run ${jobId} is ${reply.status}`,
-      );
+      throw new SignalboxError('INVALID_STATUS', retryRefusal(jobId, reply));
     }
     return reply;
   }
@@ -154,4 +151,15 @@ export class FunctionRunService {
     if (!found) throw runNotFound(jobId);
     return found;
   }
+}
+
+/** Why a run cannot be retried, for the caller. */
+function retryRefusal(jobId: string, reply: { status: string | null; why?: 'debounced' | 'stopping' }): string {
+  if (reply.why === 'debounced') {
+    return `run ${jobId} was replaced by a later run of its debounce key (its input is stale): retry that run instead`;
+  }
+  if (reply.why === 'stopping') {
+    return `run ${jobId} was cancelled while running and is still being stopped; retry it in a moment`;
+  }
+  return `only a failed, timed-out or cancelled run can be retried; run ${jobId} is ${reply.status}`;
 }
