@@ -83,6 +83,7 @@ describe('run control: cancel', () => {
     const run = await runOf(jobId);
     expect(run).toMatchObject({ status: 'cancelled', result: null });
     expect(run.finishedAt).not.toBeNull();
+    expect(run.attempts).toEqual([expect.objectContaining({ attempt: 1, status: 'cancelled', error: null })]);
 
     // Asked again: the same answer, nothing changes.
     const again = await api.post(`/function-runs/${jobId}/cancel`, {});

@@ -58,6 +58,20 @@ const finishedNotice = (
 /** Within JetStream's default duplicate window (`NATS_DUPLICATE_WINDOW_MS`, 2 min), with room to spare. */
 const CANCEL_ANNOUNCED_AGAIN_WITHIN_MS = 60_000;
 
+/**
+ * A run's platform event id, by which JetStream drops a second publish of it (an announce made again). One attempt
+ * number can be cancelled twice (cancelled while queued, retried, cancelled again before it started): a cancel's
+ * id also names when it was recorded.
+ */
+export function eventIdOf(
+  run: Pick<FunctionRun, 'jobId' | 'attempt'>,
+  status: RunStatus,
+  finishedAt: string | null,
+): string {
+  const id = `run.${run.jobId}.${run.attempt}.${status}`;
+  return status === 'cancelled' && finishedAt ? `${id}.${Date.parse(finishedAt)}` : id;
+}
+
 /** The platform event of a final status: `function.completed`, `function.cancelled`, else `function.failed`. */
 const eventOf = (status: RunStatus) =>
   status === 'completed'
@@ -157,7 +171,7 @@ export class ExecutionService {
   ): Promise<void> {
     const workspace = run.workspaceSlug;
     const event: FunctionRunEvent = {
-      id: `run.${run.jobId}.${run.attempt}.${status}`,
+      id: eventIdOf(run, status, finishedAt),
       event: eventOf(status),
       workspace,
       timestamp: finishedAt ?? new Date().toISOString(),

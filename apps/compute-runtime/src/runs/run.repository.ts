@@ -100,22 +100,37 @@ const APPEND_ATTEMPT = `attempts = r.attempts || jsonb_build_array(jsonb_build_o
 
 /**
  * SQL (the SET list of an UPDATE of `runtime.runs`): a queued or running run cancelled, final. A run that was running
- * keeps how long it ran. Shared by one cancel and a bulk job's page.
+ * keeps how long it ran, its attempt is added to `attempts` (cancelled: not one cut short by a dead runtime), and it
+ * keeps that attempt's lease until its runtime has stopped it (`stopped`; or the lease lapses, the runtime dead).
+ * Shared by one cancel and a bulk job's page.
  */
-const CANCELLED = `status = 'cancelled', finished_at = now(), lease_until = NULL, next_attempt_at = NULL, error = NULL,
+const CANCELLED = `status = 'cancelled', finished_at = now(), next_attempt_at = NULL, error = NULL,
   result = NULL, waiting_for = NULL,
-  duration_ms = CASE WHEN status = 'running' THEN (extract(epoch FROM now() - started_at) * 1000)::int END`;
+  lease_until = CASE WHEN status = 'running' THEN lease_until END,
+  duration_ms = CASE WHEN status = 'running' THEN (extract(epoch FROM now() - started_at) * 1000)::int END,
+  attempts = CASE WHEN status = 'running' THEN attempts || jsonb_build_array(jsonb_build_object(
+    'attempt', attempt, 'status', 'cancelled', 'error', NULL,
+    'startedAt', to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'finishedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'durationMs', (extract(epoch FROM now() - started_at) * 1000)::int)) ELSE attempts END`;
 
 /**
  * SQL (a condition on `runtime.runs`, unaliased): a run a user may retry. A failed or timed-out one; or one a user
- * cancelled (not one a debounce replaced, `error` Debounced: its input is stale), once its attempt has let go of its
- * concurrency slot (a run cancelled while running keeps it until its sandbox has stopped: see FREE_SLOTS_AND_PLACES).
+ * cancelled (not one a debounce replaced, `error` Debounced: its input is stale), once the attempt it was running has
+ * stopped: its lease cleared by its runtime or lapsed, and its concurrency slot let go (see CANCELLED and
+ * FREE_SLOTS_AND_PLACES). Two attempts of one run never go on side by side.
  */
 const RETRYABLE = `(status IN ('failed', 'timed_out') OR (status = 'cancelled' AND error IS NULL
+  AND (lease_until IS NULL OR lease_until < now())
   AND NOT EXISTS (SELECT 1 FROM runtime.flow_slots s WHERE s.run_id = runtime.runs.id)))`;
 
-/** SQL (a SET list): a RETRYABLE run queued again for its next attempt. Shared by one retry and a bulk page. */
-const REQUEUED = `status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL`;
+/**
+ * SQL (a SET list): a RETRYABLE run queued again for its next attempt. Shared by one retry and a bulk page. A
+ * cancelled run that never started (a gate had parked it) passes the flow-control gates again from the first, as a
+ * new arrival: the cancel took its place in them.
+ */
+const REQUEUED = `status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL, lease_until = NULL,
+  flow_stage = CASE WHEN status = 'cancelled' AND started_at IS NULL THEN 0 ELSE flow_stage END`;
 
 /*
  * On the partitioned `runtime.runs`, a statement that joins a recordset by id also names the ids as an array
@@ -692,6 +707,19 @@ export class RunRepository {
     // Finished (or cancelled) since it was read: answer it as it is now.
     const now = await this.find(workspace, id);
     return now ? { run: now.run, cancelled: false } : null;
+  }
+
+  /**
+   * A cancelled attempt has left its sandbox: its lease is let go, and the run may be retried (RETRYABLE). Only
+   * that attempt's: a retry's next attempt keeps its own.
+   */
+  async stopped(run: RunKey, attempt: number): Promise<void> {
+    await this.database.source.query(
+      `UPDATE runtime.runs SET lease_until = NULL
+        WHERE id = $1 AND status = 'cancelled' AND attempt = $2 AND lease_until IS NOT NULL
+          AND queued_at >= $3 AND queued_at < $4`,
+      [run.jobId, attempt, ...daysOf([run])],
+    );
   }
 
   /**

@@ -66,12 +66,26 @@ const outcome = (status: 'completed' | 'failed'): SandboxResult => ({
   cpuTimeMs: 1,
 });
 
+/** A run recorded and claimed at once (its attempt 1 running), as a dispatched run is. */
+const claimedRun = async (runs: RunRepository, leaseMs: number, executionParams: unknown = {}): Promise<FunctionRun> =>
+  (await runs.insertClaimed(
+    {
+      id: randomUUID(),
+      workspace: 'acme',
+      triggerId: randomUUID(),
+      functionId: randomUUID(),
+      executionParams,
+      requestedBy: 'router',
+    },
+    leaseMs,
+  ))!;
+
 /**
  * Property: whatever the interleaving of cancel, finish and retry on one run (two replicas, each statement racing the
  * others), the run ends in one status that some order of the changes that succeeded explains, and its concurrency
  * slot is held exactly while it runs (or, cancelled while running, until its runtime has stopped it).
  */
-describe('a run under racing cancel, finish and retry (of a failed or cancelled run)', () => {
+describe('a run under racing changes', () => {
   let db: TestDatabase;
   const databases: Database[] = [];
 
@@ -102,18 +116,7 @@ describe('a run under racing cancel, finish and retry (of a failed or cancelled 
     const seed = Date.now() % 1_000_000;
     const next = random(seed);
     for (let round = 0; round < 150; round++) {
-      const claimed = await replicas[0].insertClaimed(
-        {
-          id: randomUUID(),
-          workspace: 'acme',
-          triggerId: randomUUID(),
-          functionId: randomUUID(),
-          executionParams: { round },
-          requestedBy: 'router',
-        },
-        30_000,
-      );
-      const run = claimed as FunctionRun;
+      const run = await claimedRun(replicas[0], 30_000, { round });
       await queryDatabase(
         db.url,
         `INSERT INTO runtime.flow_slots (run_id, workspace_slug, trigger_id, key, queued_at) VALUES ($1, 'acme', $2, '', $3)`,
@@ -159,47 +162,10 @@ describe('a run under racing cancel, finish and retry (of a failed or cancelled 
       expect({ context, slot: slots[0].n }).toEqual({ context, slot: final === 'running' || stillStopping ? 1 : 0 });
     }
   });
-});
-
-describe("a run's lease", () => {
-  let db: TestDatabase;
-  const databases: Database[] = [];
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await Promise.all(databases.map((database) => database.close()));
-    await db?.drop();
-  });
 
   it('is renewed only by the attempt that holds it: an attempt taken over after its lease lapsed learns it is not running', async () => {
-    const replicas = await Promise.all(
-      [0, 1].map(async () => {
-        const database = new Database(
-          { url: db.url, schema: 'runtime', poolMax: 2, applicationName: 'run-lease', entities: [], migrations },
-          quietLogger,
-        );
-        databases.push(database);
-        await database.whenReady();
-        return new RunRepository(
-          database,
-          new Outbox(database, { table: 'runtime.outbox', publish: () => Promise.resolve(), logger: quietLogger }),
-        );
-      }),
-    );
-    const run = (await replicas[0].insertClaimed(
-      {
-        id: randomUUID(),
-        workspace: 'acme',
-        triggerId: randomUUID(),
-        functionId: randomUUID(),
-        executionParams: {},
-        requestedBy: 'router',
-      },
-      200,
-    ))!;
+    const replicas = [await replica(), await replica()];
+    const run = await claimedRun(replicas[0], 200);
     // The first runtime stalls past its lease (a long pause, not a death): another one takes the run over.
     await new Promise((resolve) => setTimeout(resolve, 400));
     const taken = await replicas[1].claim(run.jobId, 'acme', 30_000);
@@ -207,5 +173,41 @@ describe("a run's lease", () => {
     // Back from its pause, the first attempt's heartbeat must not keep it going beside the second.
     expect(await replicas[0].renewLease(run, 1, 30_000)).toBe(false);
     expect(await replicas[1].renewLease(run, 2, 30_000)).toBe(true);
+  });
+
+  it('retries a run cancelled while running once that attempt has stopped, and one cancelled before it started from the first gate', async () => {
+    const runs = await replica();
+    const manager = databases.at(-1)!.source.manager;
+    const message = (r: FunctionRun) => ({
+      msgId: `${r.jobId}.retry.${randomUUID()}`,
+      subject: 'exec.acme.x',
+      body: {},
+    });
+
+    const running = await claimedRun(runs, 30_000);
+    expect((await runs.cancel('acme', running.jobId))?.cancelled).toBe(true);
+    // Its attempt may still be in a sandbox: no second attempt beside it.
+    expect(await runs.requeue('acme', running.jobId, message)).toMatchObject({ requeued: false });
+    await runs.stopped(running, 1);
+    expect(await runs.requeue('acme', running.jobId, message)).toMatchObject({ requeued: true });
+    // The cancelled attempt is on record: the next one is not taken for one after a dead runtime.
+    expect(await runs.claim(running.jobId, 'acme', 30_000)).toMatchObject({
+      kind: 'claimed',
+      run: { attempt: 2, attempts: [{ attempt: 1, status: 'cancelled' }] },
+    });
+
+    // Held back by a throttle (a gate parked it at its stage 2), then cancelled: retried, it is a new arrival.
+    const parked = await claimedRun(runs, 30_000);
+    const due = new Date(Date.now() + 60_000);
+    expect(await runs.park(manager, parked, { reason: 'throttle', key: '', until: due.toISOString() }, due, 2)).toBe(
+      true,
+    );
+    expect((await runs.cancel('acme', parked.jobId))?.cancelled).toBe(true);
+    expect(await runs.requeue('acme', parked.jobId, message)).toMatchObject({ requeued: true });
+    expect(await runs.claim(parked.jobId, 'acme', 30_000)).toMatchObject({
+      kind: 'claimed',
+      run: { attempt: 1 },
+      flow: { stage: 0, waitedFor: null },
+    });
   });
 });

@@ -159,7 +159,7 @@ function retryRefusal(jobId: string, reply: { status: string | null; why?: 'debo
     return `run ${jobId} was replaced by a later run of its debounce key (its input is stale): retry that run instead`;
   }
   if (reply.why === 'stopping') {
-    return `run ${jobId} was cancelled while running and is still being stopped; retry it in a moment`;
+    return `run ${jobId} was cancelled while running and its attempt has not stopped yet; retry it once it has (docs/run-control.md)`;
   }
   return `only a failed, timed-out or cancelled run can be retried; run ${jobId} is ${reply.status}`;
 }
