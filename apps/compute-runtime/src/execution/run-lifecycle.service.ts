@@ -166,6 +166,8 @@ export class RunLifecycle {
           this.attempts.inc({ outcome: 'busy' });
           return Dispositions.retry(leaseMs);
         }
+        // Cancelled before this attempt reached a sandbox: nothing to wait for before it may be retried.
+        if (status === 'cancelled') await this.runs.stopped(run, run.attempt).catch(() => undefined);
         this.attempts.inc({ outcome: 'already_finished' });
         return Dispositions.ack();
       }

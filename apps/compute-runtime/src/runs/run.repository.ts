@@ -118,7 +118,8 @@ const CANCELLED = `status = 'cancelled', finished_at = now(), next_attempt_at = 
  * SQL (a condition on `runtime.runs`, unaliased): a run a user may retry. A failed or timed-out one; or one a user
  * cancelled (not one a debounce replaced, `error` Debounced: its input is stale), once the attempt it was running has
  * stopped: its lease cleared by its runtime or lapsed, and its concurrency slot let go (see CANCELLED and
- * FREE_SLOTS_AND_PLACES). Two attempts of one run never go on side by side.
+ * FREE_SLOTS_AND_PLACES). So a retry does not start an attempt beside the cancelled one (unless that one's runtime had
+ * stalled past its lease: it stops at its first heartbeat after the stall).
  */
 const RETRYABLE = `(status IN ('failed', 'timed_out') OR (status = 'cancelled' AND error IS NULL
   AND (lease_until IS NULL OR lease_until < now())
@@ -126,11 +127,11 @@ const RETRYABLE = `(status IN ('failed', 'timed_out') OR (status = 'cancelled' A
 
 /**
  * SQL (a SET list): a RETRYABLE run queued again for its next attempt. Shared by one retry and a bulk page. A
- * cancelled run that never started (a gate had parked it) passes the flow-control gates again from the first, as a
- * new arrival: the cancel took its place in them.
+ * cancelled run that never started (a gate had parked it: no start, and no sleep, after which a park also clears the
+ * start) passes the debounce and throttle gates again, as a new arrival: the cancel took its place in them.
  */
 const REQUEUED = `status = 'queued', next_attempt_at = now(), finished_at = NULL, result = NULL, lease_until = NULL,
-  flow_stage = CASE WHEN status = 'cancelled' AND started_at IS NULL THEN 0 ELSE flow_stage END`;
+  flow_stage = CASE WHEN status = 'cancelled' AND started_at IS NULL AND sleeps = 0 THEN 0 ELSE flow_stage END`;
 
 /*
  * On the partitioned `runtime.runs`, a statement that joins a recordset by id also names the ids as an array

@@ -175,7 +175,7 @@ describe('a run under racing changes', () => {
     expect(await replicas[1].renewLease(run, 2, 30_000)).toBe(true);
   });
 
-  it('retries a run cancelled while running once that attempt has stopped, and one cancelled before it started from the first gate', async () => {
+  it('retries a run cancelled while running once that attempt has stopped, and one cancelled before it ever started from the first gate', async () => {
     const runs = await replica();
     const manager = databases.at(-1)!.source.manager;
     const message = (r: FunctionRun) => ({
@@ -209,5 +209,19 @@ describe('a run under racing changes', () => {
       run: { attempt: 1 },
       flow: { stage: 0, waitedFor: null },
     });
+
+    // One that ran and slept, woke, and was parked in a concurrency line (attempt 1 again, no start) did start: it
+    // keeps its stage, and no debounce or throttle takes it for a new arrival.
+    const slept = await claimedRun(runs, 30_000);
+    expect(await runs.sleep(slept, 1, 1, { ...outcome('completed'), status: 'sleeping' }, new Date())).toBe(true);
+    await queryDatabase(db.url, `UPDATE runtime.runs SET status = 'queued', next_attempt_at = now() WHERE id = $1`, [
+      slept.jobId,
+    ]);
+    expect(await runs.claim(slept.jobId, 'acme', 30_000)).toMatchObject({ kind: 'claimed', run: { attempt: 1 } });
+    const line = { reason: 'concurrency' as const, key: '' };
+    expect(await runs.park(manager, slept, line, null, 2)).toBe(true);
+    expect((await runs.cancel('acme', slept.jobId))?.cancelled).toBe(true);
+    expect(await runs.requeue('acme', slept.jobId, message)).toMatchObject({ requeued: true });
+    expect(await runs.claim(slept.jobId, 'acme', 30_000)).toMatchObject({ kind: 'claimed', flow: { stage: 2 } });
   });
 });
