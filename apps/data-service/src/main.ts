@@ -26,7 +26,7 @@ void runService(AppModule.register(env, auth.settings, secrets, identity), ident
     // What a caller of the management API sends is refused when the platform could not store it as sent.
     app.useGlobalPipes(new StorableInputPipe());
     setupOpenApi(app, version);
-    consoleBuilt = await registerConsole(app);
+    consoleBuilt = await registerConsole(app, undefined, { traceUrl: env.CONSOLE_TRACE_URL });
   },
 }).then((app) => {
   if (!consoleBuilt) {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import { type ConsoleContext, fillEditor } from '../support/console';
+import { queryDatabase } from '@signalbox/testing';
+
+import { type ConsoleContext, fillEditor, TRACE_VIEWER } from '../support/console';
 
 export function runsView(context: () => ConsoleContext): void {
   describe('runs', () => {
@@ -85,9 +87,17 @@ export function runsView(context: () => ConsoleContext): void {
         code: 'async function run() { const until = Date.now() + 25000; while (Date.now() < until) {} return 1; }',
       });
       const { jobId } = await acme.triggers.execute(busy.defaultTriggerId, {});
+      // Its trace (tracing is off here: the one a traced platform would have stored) is linked to the viewer.
+      const traceId = randomUUID().replaceAll('-', '');
+      await queryDatabase(ctx.platform.database.url, `UPDATE runtime.runs SET traceparent = $2 WHERE id = $1`, [
+        jobId,
+        `00-${traceId}-${'ab'.repeat(8)}-01`,
+      ]);
       const page = await ctx.openPage();
       await page.goto(`${ctx.baseUrl}/console/runs/${jobId}`);
       await page.locator('.status-line [data-status="running"]').waitFor({ timeout: 20_000 });
+      const trace = page.getByRole('link', { name: traceId });
+      expect(await trace.getAttribute('href')).toBe(TRACE_VIEWER.replace('{traceId}', traceId));
       await page.getByRole('button', { name: 'Cancel run' }).click();
       await page.getByText('Cancelled.').waitFor();
       await page.locator('.status-line [data-status="cancelled"]').waitFor();

@@ -6,6 +6,9 @@ import { Platform, testToken } from '@signalbox/testing';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The console links a run's trace here (data-service's CONSOLE_TRACE_URL). */
+export const TRACE_VIEWER = 'https://traces.example/trace/{traceId}?from=console';
+
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'docs', 'console');
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -59,7 +62,9 @@ export class ConsoleContext {
 
   static async start(): Promise<ConsoleContext> {
     if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs it (apt-get)`);
-    const platform = await Platform.start({ env: { FETCH_ALLOWED_HOSTS: '127.0.0.1' } });
+    const platform = await Platform.start({
+      env: { FETCH_ALLOWED_HOSTS: '127.0.0.1', CONSOLE_TRACE_URL: TRACE_VIEWER },
+    });
     try {
       const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
       mkdirSync(SCREENSHOTS, { recursive: true });

@@ -76,6 +76,10 @@ function RunBody({ run }: { run: FunctionRun }) {
         </dd>
         <dt>Requested by</dt>
         <dd>{run.requestedBy}</dd>
+        <dt>Trace</dt>
+        <dd>
+          <TraceId traceId={run.traceId} />
+        </dd>
       </dl>
 
       {run.error && (
@@ -166,6 +170,29 @@ function RunBody({ run }: { run: FunctionRun }) {
         <p className="empty">No result{FINAL_RUN_STATUSES.includes(run.status) ? '' : ' yet'}.</p>
       )}
     </>
+  );
+}
+
+/**
+ * The operator's trace viewer link for a trace id: data-service writes its `CONSOLE_TRACE_URL` (`{traceId}` in it)
+ * into the page. Null when it is not set.
+ */
+function traceLink(traceId: string): string | null {
+  const template = document.querySelector<HTMLMetaElement>('meta[name="signalbox-trace-url"]')?.content ?? '';
+  if (!/^https?:\/\//.test(template) || !template.includes('{traceId}')) return null;
+  return template.replaceAll('{traceId}', encodeURIComponent(traceId));
+}
+
+/** The run's trace id, a link to the operator's trace viewer when one is set; "not traced" when it has none. */
+function TraceId({ traceId }: { traceId: string | null }) {
+  if (!traceId) return <span className="muted">not traced</span>;
+  const href = traceLink(traceId);
+  return href ? (
+    <a className="mono" href={href} target="_blank" rel="noreferrer">
+      {traceId}
+    </a>
+  ) : (
+    <span className="mono">{traceId}</span>
   );
 }
 

@@ -66,3 +66,13 @@ describe('resolveAuth', () => {
     ).toThrow('at least 32 characters');
   });
 });
+
+describe('CONSOLE_TRACE_URL', () => {
+  it('takes an http(s) link template with {traceId} in it, and refuses anything else', () => {
+    const url = 'http://localhost:16686/trace/{traceId}';
+    expect(env({ CONSOLE_TRACE_URL: url }).CONSOLE_TRACE_URL).toBe(url);
+    for (const bad of ['http://localhost:16686/trace/', 'javascript:alert(1)//{traceId}', 'https://x/{traceId}"><b>']) {
+      expect(() => env({ CONSOLE_TRACE_URL: bad })).toThrow('CONSOLE_TRACE_URL');
+    }
+  });
+});

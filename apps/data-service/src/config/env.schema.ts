@@ -42,6 +42,11 @@ export const EnvSchema = Type.Object({
   LIVE_STREAMS_PER_WORKSPACE: Type.Integer({ minimum: 1, default: 2000 }),
   /** Live streams one replica holds open at most; beyond it 429. */
   LIVE_STREAMS_MAX: Type.Integer({ minimum: 1, default: 20_000 }),
+  /**
+   * The console links a run's trace id here, `{traceId}` replaced: the operator's trace viewer, such as
+   * `http://localhost:16686/trace/{traceId}` (Jaeger). Unset: the console shows the id without a link.
+   */
+  CONSOLE_TRACE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s"<>]*\\{traceId\\}[^\\s"<>]*$' })),
 });
 export type Env = Static<typeof EnvSchema>;
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 
-import { CSP_NONCE_PLACEHOLDER, registerConsole } from './console.static';
+import { CSP_NONCE_PLACEHOLDER, registerConsole, TRACE_URL_PLACEHOLDER } from './console.static';
 
 // @fastify/static loads an ES module that Jest's CommonJS runtime cannot require; a built console is served in
 // the browser test (e2e/test/console.e2e-spec.ts). Here: the service without a build.
@@ -55,5 +55,22 @@ describe('registerConsole', () => {
     }
     expect(nonces[0]).not.toBe(nonces[1]);
     await fastify.close();
+  });
+
+  it("writes the operator's trace viewer link template into the page, as attribute text, or nothing when unset", async () => {
+    const built = join(dir, 'traced');
+    mkdirSync(built, { recursive: true });
+    writeFileSync(join(built, 'index.html'), `<meta name="signalbox-trace-url" content="${TRACE_URL_PLACEHOLDER}">`);
+    const page = async (traceUrl?: string) => {
+      const fastify = Fastify();
+      await registerConsole(asApp(fastify), built, { traceUrl });
+      const body = (await fastify.inject('/console/runs')).body;
+      await fastify.close();
+      return body;
+    };
+    expect(await page('https://jaeger.example/trace/{traceId}?a=1&b=2')).toBe(
+      '<meta name="signalbox-trace-url" content="https://jaeger.example/trace/{traceId}?a=1&amp;b=2">',
+    );
+    expect(await page()).toBe('<meta name="signalbox-trace-url" content="">');
   });
 });

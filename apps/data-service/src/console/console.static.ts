@@ -13,6 +13,18 @@ export const CONSOLE_DIST = join(__dirname, '..', '..', '..', 'console', 'dist')
 /** What the console's build puts where data-service writes each page's nonce (apps/console/vite.config.mjs). */
 export const CSP_NONCE_PLACEHOLDER = 'SIGNALBOX_CSP_NONCE';
 
+/** Where the console's page (apps/console/index.html) takes the operator's trace viewer link template. */
+export const TRACE_URL_PLACEHOLDER = 'SIGNALBOX_TRACE_URL';
+
+export interface ConsoleSettings {
+  /** `CONSOLE_TRACE_URL`: a run's trace in the operator's viewer, `{traceId}` in it replaced (absent: no link). */
+  readonly traceUrl?: string;
+}
+
+/** Text for a double-quoted HTML attribute. */
+const attributeText = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
 /**
  * The console's page may load only its own scripts and styles and talk only to this origin (the API): an
  * injected `<script>` or a form posting elsewhere does not run, and no other site may frame it. A page may also
@@ -46,7 +58,12 @@ function notFound(reply: FastifyReply, message: string) {
  * not in the OpenAPI document, which describes only the controllers. Without a build, /console answers 404 saying
  * how to build it, and the API works as ever.
  */
-export async function registerConsole(app: NestFastifyApplication, dir: string = CONSOLE_DIST): Promise<boolean> {
+export async function registerConsole(
+  app: NestFastifyApplication,
+  dir: string = CONSOLE_DIST,
+  settings: ConsoleSettings = {},
+): Promise<boolean> {
+  const traceUrl = attributeText(settings.traceUrl ?? '');
   // @nestjs/platform-fastify brings its own copy of fastify; its types lack the plugin's augmentation.
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const index = join(dir, 'index.html');
@@ -90,7 +107,9 @@ export async function registerConsole(app: NestFastifyApplication, dir: string =
       if (request.url.startsWith('/console/assets/')) return notFound(reply, 'no such console file');
       // Read at each request (it is small): a console rebuilt under a running service is served as built.
       const nonce = randomBytes(16).toString('base64');
-      const html = (await readFile(index, 'utf8')).replaceAll(CSP_NONCE_PLACEHOLDER, nonce);
+      const html = (await readFile(index, 'utf8'))
+        .replaceAll(CSP_NONCE_PLACEHOLDER, nonce)
+        .replaceAll(TRACE_URL_PLACEHOLDER, traceUrl);
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
