@@ -27,8 +27,8 @@ function attemptOf(data: Uint8Array): number | null {
 
 /**
  * Hears that an attempt of a run was cancelled (`Subjects.runCancelled`, sent by the replica that recorded the
- * cancel) and stops it in this replica's sandbox if it runs here. Core NATS, so a notice can be lost: the run's heartbeat
- * finds it cancelled too (RunLifecycle).
+ * cancel) and stops it in this replica's sandbox if it runs here. Core NATS, so a notice can be lost: the attempt's
+ * heartbeat finds it cancelled too (RunLifecycle).
  */
 @Injectable()
 export class RunCancelListener implements OnApplicationBootstrap {

@@ -300,9 +300,9 @@ export class RunLifecycle {
   }
 
   /**
-   * The attempt's outcome found the run not running it any more: another runtime finished it, or it was cancelled. A run with
-   * no record at all lost it in a Postgres crash (a dispatched run's insert does not wait for the flush): its message
-   * comes back and records it again, so the run is not lost.
+   * The attempt's outcome found the run not running it any more: another runtime finished it, or it was cancelled.
+   * A run with no record at all lost it in a Postgres crash (a dispatched run's insert does not wait for the flush):
+   * its message comes back and records it again, so the run is not lost.
    */
   private async notRunning(run: FunctionRun, notify: boolean): Promise<Disposition> {
     if (await this.recordLost(run.workspaceSlug, run.jobId)) return Dispositions.retry(RECORD_LOST_RETRY_MS);
