@@ -68,10 +68,10 @@ export class RunService {
   }
 
   /**
-   * A failed, timed-out or cancelled run queued again: its next attempt reuses the steps it completed. A new message
-   * on EXECUTIONS through the outbox (`retryMessage`). Asked again while that retry is queued, it answers the same
-   * retry. A run a debounce replaced is not retried (its input is stale), nor one cancelled while running until its
-   * attempt has stopped (RETRYABLE).
+   * A failed, timed-out or cancelled run queued again: its next attempt reuses the steps its attempts recorded. A new
+   * message on EXECUTIONS through the outbox (`retryMessage`). Asked again while that retry is queued, it answers the
+   * same retry. A run a debounce replaced is not retried (its input is stale), nor one cancelled while running until
+   * its attempt has stopped (RETRYABLE).
    */
   async retry(request: GetRunRequest): Promise<RetryRunReply> {
     const found = await this.runs.requeue(request.workspace, request.runId, retryMessage);

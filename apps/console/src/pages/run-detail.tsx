@@ -197,8 +197,8 @@ function TraceId({ traceId }: { traceId: string | null }) {
 }
 
 /**
- * A failed, timed-out or cancelled run can be retried: a new attempt that reuses the steps it completed. Not one a
- * debounce replaced (its input is stale).
+ * A failed, timed-out or cancelled run can be retried: a new attempt that reuses the steps its attempts recorded. Not
+ * one a debounce replaced (its input is stale; the API refuses it too).
  */
 function RetryAction({ run }: { run: FunctionRun }) {
   const client = useClient();
